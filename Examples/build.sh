@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7) and the C programs
+# (riscv64 dynamic and static, armel dynamic, aarch64 static). Idempotent and offline.
+#
+#   Examples/build.sh                                 build everything; one line per artifact on stderr
+#   Examples/build.sh --print-rust-binaries TRIPLE    build rust-demo's tests for TRIPLE (if needed) and print
+#                                                     the absolute paths of its test executables, one a line
+#
+# Needs the packages from scripts/install-deps.sh. Uses Debian's Rust 1.63 in /usr/bin (it has the aarch64 and
+# armv7 std), not a rustup toolchain that may come first in PATH.
+set -euo pipefail
+
+export PATH="/usr/bin:$PATH"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+demo="$here/rust-demo"
+cbuild="$here/c/build"
+
+rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf)
+
+# Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
+rust_test_binaries() {
+  local target="$1"
+  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$target" --message-format=json 2>/dev/null ) |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    msg = json.loads(line)
+    if msg.get("reason") == "compiler-artifact" and msg.get("profile", {}).get("test") and msg.get("executable"):
+        print(msg["executable"])
+'
+}
+
+if [ "${1:-}" = "--print-rust-binaries" ]; then
+  if [ $# -ne 2 ]; then echo "usage: $0 --print-rust-binaries TARGET-TRIPLE" >&2; exit 2; fi
+  # Build first with errors visible, so a broken build does not just print nothing.
+  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$2" >/dev/null )
+  rust_test_binaries "$2"
+  exit 0
+fi
+if [ $# -ne 0 ]; then echo "usage: $0 [--print-rust-binaries TARGET-TRIPLE]" >&2; exit 2; fi
+
+# Rust demo
+for target in "${rust_targets[@]}"; do
+  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$target" >/dev/null )
+  while IFS= read -r bin; do
+    echo "built $bin" >&2
+  done < <(rust_test_binaries "$target")
+done
+
+# C programs: cc_build NAME SUFFIX COMPILER [EXTRA-FLAGS...]  ->  c/build/NAME-SUFFIX
+mkdir -p "$cbuild"
+cc_build() {
+  local name="$1" suffix="$2" cc="$3"; shift 3
+  local out="$cbuild/$name-$suffix" src="$here/c/$name.c"
+  if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
+    "$cc" -std=c99 -O1 -g -Wall -Wextra -Werror "$@" -o "$out.tmp" "$src"
+    mv -f "$out.tmp" "$out"
+  fi
+  echo "built $out" >&2
+}
+
+cc_build libtest_style riscv64        riscv64-linux-gnu-gcc
+cc_build libtest_style riscv64-static riscv64-linux-gnu-gcc -static
+cc_build libtest_style armel          arm-linux-gnueabi-gcc
+cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
+cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc

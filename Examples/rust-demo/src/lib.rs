@@ -1,0 +1,100 @@
+//! Demo library for crossrun: a handful of small functions and a libtest suite
+//! that covers passing, ignored, should_panic, printing and (opt-in) failing tests.
+
+/// Adds two numbers.
+///
+/// ```
+/// assert_eq!(crossrun_demo::add(2, 3), 5);
+/// ```
+pub fn add(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+/// Integer division that panics with a clear message on a zero divisor.
+pub fn divide(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        panic!("division by zero: {} / {}", a, b);
+    }
+    a / b
+}
+
+/// Returns the name of the architecture this code was compiled for.
+pub fn arch() -> &'static str {
+    std::env::consts::ARCH
+}
+
+/// Whether the target is little-endian.
+pub fn is_little_endian() -> bool {
+    u16::from_ne_bytes([1, 0]) == 1
+}
+
+/// Reverses the words of a sentence.
+pub fn reverse_words(s: &str) -> String {
+    s.split_whitespace().rev().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_small_numbers() {
+        assert_eq!(add(2, 2), 4);
+    }
+
+    #[test]
+    fn divide_exact() {
+        assert_eq!(divide(42, 6), 7);
+    }
+
+    #[test]
+    #[should_panic(expected = "division by zero")]
+    fn divide_by_zero_panics() {
+        divide(1, 0);
+    }
+
+    #[test]
+    fn reverse_words_works() {
+        assert_eq!(reverse_words("hello cross world"), "world cross hello");
+    }
+
+    #[test]
+    fn prints_to_stdout() {
+        println!("running on {} (little-endian: {})", arch(), is_little_endian());
+        assert!(!arch().is_empty());
+    }
+
+    #[test]
+    fn prints_to_stderr() {
+        eprintln!("this line goes to stderr");
+        assert!(add(1, 1) == 2);
+    }
+
+    #[test]
+    fn pointer_width_matches_arch() {
+        let bits = std::mem::size_of::<usize>() * 8;
+        println!("pointer width: {} bits", bits);
+        assert!(bits == 32 || bits == 64);
+    }
+
+    #[test]
+    #[ignore]
+    fn slow_exhaustive_add() {
+        for a in 0..10_000u32 {
+            assert_eq!(add(a, 1), a + 1);
+        }
+    }
+
+    #[test]
+    #[ignore = "needs real hardware"]
+    fn needs_real_hardware() {
+        panic!("this test only makes sense on real hardware");
+    }
+
+    #[test]
+    fn opt_in_failure() {
+        let expected = if std::env::var("CROSSRUN_DEMO_FAIL").as_deref() == Ok("1") { 5 } else { 4 };
+        println!("checking add(2, 2) against {}", expected);
+        assert_eq!(add(2, 2), expected);
+    }
+}

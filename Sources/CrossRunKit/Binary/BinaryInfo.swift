@@ -1,0 +1,150 @@
+import Foundation
+
+/// The floating-point calling convention an ELF binary was built for.
+public enum FloatABI: String, Sendable, Codable, Equatable {
+    case soft, single, double, quad
+    /// ARM hard-float (VFP registers): Debian armhf.
+    case hard
+}
+
+/// What crossrun learned about a binary from its header alone.
+public struct BinaryInfo: Equatable, Sendable {
+    public enum Format: Equatable, Sendable {
+        case elf(ELFHeader)
+        case wasm(version: UInt32)
+    }
+
+    public var path: String
+    public var format: Format
+
+    public init(path: String, format: Format) {
+        self.path = path
+        self.format = format
+    }
+
+    public var elf: ELFHeader? {
+        if case .elf(let header) = format { return header }
+        return nil
+    }
+
+    /// The `e_machine` short name (`aarch64`, `arm`, `riscv`, `x86_64`, ...), or `wasm32`.
+    public var machineName: String {
+        switch format {
+        case .elf(let header): return ELFMachine.name(header.machine)
+        case .wasm: return "wasm32"
+        }
+    }
+
+    /// The float ABI read from `e_flags` for ARM and RISC-V; nil for other machines.
+    public var floatABI: FloatABI? {
+        guard let header = elf else { return nil }
+        switch header.machine {
+        case ELFMachine.arm:
+            if header.flags & ELFMachine.armFloatHard != 0 { return .hard }
+            return .soft  // EF_ARM_ABI_FLOAT_SOFT, or an old binary with neither bit: the soft-float default
+        case ELFMachine.riscv:
+            switch header.flags & ELFMachine.riscvFloatABIMask {
+            case 0: return .soft
+            case 2: return .single
+            case 4: return .double
+            default: return .quad
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// A one-line human description: `ELF 64-bit little-endian aarch64, dynamic (/lib/ld-linux-aarch64.so.1)`.
+    public var summary: String {
+        switch format {
+        case .wasm(let version):
+            return "WebAssembly module (version \(version))"
+        case .elf(let header):
+            var text = "ELF \(header.fileClass.rawValue)-bit \(header.endianness.rawValue)-endian \(machineName)"
+            if let abi = floatABI { text += " \(abi.rawValue)-float" }
+            if header.machine == ELFMachine.arm {
+                text += " EABI\(ELFMachine.armEABIVersion(header.flags))"
+            }
+            if let interpreter = header.interpreter {
+                text += ", dynamic (\(interpreter))"
+            } else {
+                text += ", static"
+            }
+            return text
+        }
+    }
+}
+
+/// Reads a file's header and turns every way it can be wrong into a one-line ``CrossRunError``.
+public enum BinaryInspector {
+    /// The WebAssembly binary magic, `\0asm`.
+    public static let wasmMagic: [UInt8] = [0x00, 0x61, 0x73, 0x6D]
+
+    public static func inspect(path: String) throws -> BinaryInfo {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw CrossRunError.binaryNotFound(path: path) }
+            throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(code)))
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw CrossRunError.binaryIsDirectory(path: path) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        let read: (UInt64, Int) throws -> [UInt8] = { offset, count in
+            var buffer = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                let got = buffer.withUnsafeMutableBytes { raw in
+                    pread(fd, raw.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+                }
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(errno)))
+                }
+                if got == 0 { break }
+                filled += got
+            }
+            return Array(buffer[0..<filled])
+        }
+        return try inspect(path: path, read: read)
+    }
+
+    /// Classifies the bytes behind `read` (tests pass recorded headers here).
+    public static func inspect(path: String, read: (UInt64, Int) throws -> [UInt8]) throws -> BinaryInfo {
+        let start = try read(0, 8)
+        if start.isEmpty { throw CrossRunError.binaryEmpty(path: path) }
+        if start.count >= 8, Array(start[0..<4]) == wasmMagic {
+            let version = UInt32(start[4]) | UInt32(start[5]) << 8 | UInt32(start[6]) << 16 | UInt32(start[7]) << 24
+            return BinaryInfo(path: path, format: .wasm(version: version))
+        }
+        let isELFPrefix = start.count < 4 && Array(ELFHeader.magic.prefix(start.count)) == start
+        if isELFPrefix { throw CrossRunError.binaryTruncated(path: path, detail: "\(start.count) bytes") }
+        do {
+            return BinaryInfo(path: path, format: .elf(try ELFHeader.parse(read: read)))
+        } catch ELFParseError.notELF {
+            throw CrossRunError.notAnExecutable(path: path, magic: describeMagic(start))
+        } catch ELFParseError.truncated(let detail) {
+            throw CrossRunError.binaryTruncated(path: path, detail: detail)
+        } catch ELFParseError.invalid(let detail) {
+            throw CrossRunError.binaryMalformed(path: path, detail: detail)
+        }
+    }
+
+    /// `#!/bin/sh` style text is shown as text, anything else as hex bytes.
+    static func describeMagic(_ bytes: [UInt8]) -> String {
+        let prefix = bytes.prefix(4)
+        if prefix.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return "\"" + String(decoding: prefix, as: UTF8.self) + "\""
+        }
+        return prefix.map { "0x" + String($0, radix: 16, uppercase: false).leftPadded(to: 2) }.joined(separator: " ")
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import TOMLKit
+
+/// Settings a user can give per target, in a config file or (for the whole run) by flag or environment.
+public struct TargetSettings: Codable, Equatable, Sendable {
+    /// An emulator executable name (looked up on PATH) or path, used instead of the runner's candidates.
+    public var emulator: String?
+    /// qemu `-cpu` value.
+    public var cpu: String?
+    /// Extra emulator arguments, placed after the runner's own and before the binary.
+    public var args: [String]?
+    /// Extra environment for the emulator and the guest.
+    public var env: [String: String]?
+    /// The sysroot given to qemu-user as `-L`.
+    public var sysroot: String?
+
+    public init(emulator: String? = nil, cpu: String? = nil, args: [String]? = nil, env: [String: String]? = nil, sysroot: String? = nil) {
+        self.emulator = emulator
+        self.cpu = cpu
+        self.args = args
+        self.env = env
+        self.sysroot = sysroot
+    }
+
+    /// `self` with every unset field taken from `lower`, which has lower precedence.
+    func over(_ lower: TargetSettings) -> TargetSettings {
+        TargetSettings(
+            emulator: emulator ?? lower.emulator, cpu: cpu ?? lower.cpu, args: args ?? lower.args,
+            env: (lower.env ?? [:]).merging(env ?? [:]) { _, mine in mine }.nilIfEmpty,
+            sysroot: sysroot ?? lower.sysroot)
+    }
+}
+
+/// A `crossrun.toml` (project) or `$XDG_CONFIG_HOME/crossrun/config.toml` (user) file.
+///
+///     sysroot = "/opt/sysroots/arm64"      # every target
+///     report-dir = "reports"
+///     [target.aarch64]                     # a runner name or a Rust target triple
+///     cpu = "cortex-a72"
+///     env = { RUST_MIN_STACK = "8388608" }
+public struct ConfigFile: Codable, Equatable, Sendable {
+    public var sysroot: String?
+    public var reportDir: String?
+    public var junit: String?
+    public var json: String?
+    public var reports: Bool?
+    public var target: [String: TargetSettings]?
+
+    /// The file this was read from; relative paths in it are relative to its folder.
+    public var path: String = ""
+
+    enum CodingKeys: String, CodingKey {
+        case sysroot, junit, json, reports, target
+        case reportDir = "report-dir"
+    }
+
+    public init() {}
+
+    /// Reads and checks a config file; paths in it become absolute.
+    public static func load(path: String) throws -> ConfigFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CrossRunError.invalidConfiguration(file: path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+        return try parse(toml: text, path: path)
+    }
+
+    public static func parse(toml text: String, path: String) throws -> ConfigFile {
+        // Unknown keys are mistakes (a typo would silently do nothing), so they are refused by name.
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch {
+            throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
+        }
+        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target"])
+        if let unknown = table.keys.first(where: { !known.contains($0) }) {
+            throw CrossRunError.invalidConfiguration(
+                file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot"])
+        if let targets = table["target"]?.table {
+            for (name, value) in targets {
+                guard let settings = value.table else {
+                    throw CrossRunError.invalidConfiguration(file: path, reason: "target.\(name) must be a table")
+                }
+                if let unknown = settings.keys.first(where: { !targetKeys.contains($0) }) {
+                    throw CrossRunError.invalidConfiguration(
+                        file: path,
+                        reason: "unknown key \"\(unknown)\" in [target.\(name)] (known: \(targetKeys.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        var file: ConfigFile
+        do {
+            file = try TOMLDecoder().decode(ConfigFile.self, from: table)
+        } catch {
+            throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
+        }
+        file.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        file.sysroot = file.sysroot.map { Paths.absolute($0, relativeTo: folder) }
+        file.reportDir = file.reportDir.map { Paths.absolute($0, relativeTo: folder) }
+        file.junit = file.junit.map { Paths.absolute($0, relativeTo: folder) }
+        file.json = file.json.map { Paths.absolute($0, relativeTo: folder) }
+        file.target = file.target?.mapValues { settings in
+            var settings = settings
+            settings.sysroot = settings.sysroot.map { Paths.absolute($0, relativeTo: folder) }
+            if let emulator = settings.emulator, emulator.contains("/") {
+                settings.emulator = Paths.absolute(emulator, relativeTo: folder)
+            }
+            return settings
+        }
+        return file
+    }
+
+    /// Settings for a target from `[target.NAME]`, where NAME is the runner name or one of its Rust triples.
+    func settings(for definition: RunnerDefinition) -> TargetSettings {
+        var merged = TargetSettings(sysroot: sysroot)
+        // A table named by the runner name is the most general; one named by a triple is more specific.
+        for (name, settings) in (target ?? [:]).sorted(by: { $0.key < $1.key }) where name == definition.name {
+            merged = settings.over(merged)
+        }
+        for (name, settings) in (target ?? [:]).sorted(by: { $0.key < $1.key }) where definition.rustTargets.contains(name) {
+            merged = settings.over(merged)
+        }
+        return merged
+    }
+}
+
+enum Paths {
+    static func absolute(_ path: String, relativeTo folder: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path == "~" || path.hasPrefix("~/") {
+            return NSHomeDirectory() + path.dropFirst()
+        }
+        return ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+}
+
+extension Dictionary {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Options given on crossrun's command line (before the binary). Every field is optional: unset means
+/// "take it from the environment, then the config files, then the built-in default".
+public struct RunOptions: Equatable, Sendable {
+    public var junitPath: String?
+    public var jsonPath: String?
+    public var reportDirectory: String?
+    /// `false` for `--no-report`.
+    public var writeReports: Bool?
+    public var sysroot: String?
+    public var emulator: String?
+    public var cpu: String?
+    public var quiet: Bool?
+    /// An explicit config file instead of searching for crossrun.toml.
+    public var configFile: String?
+
+    public init(
+        junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,
+        sysroot: String? = nil, emulator: String? = nil, cpu: String? = nil, quiet: Bool? = nil, configFile: String? = nil
+    ) {
+        self.junitPath = junitPath
+        self.jsonPath = jsonPath
+        self.reportDirectory = reportDirectory
+        self.writeReports = writeReports
+        self.sysroot = sysroot
+        self.emulator = emulator
+        self.cpu = cpu
+        self.quiet = quiet
+        self.configFile = configFile
+    }
+}
+
+/// Where a setting came from, shown in messages so a user knows which layer to change.
+public enum SettingOrigin: Equatable, Sendable, CustomStringConvertible {
+    case flag(String)
+    case environment(String)
+    case file(String)
+    case builtIn
+
+    public var description: String {
+        switch self {
+        case .flag(let name): return name
+        case .environment(let name): return "$" + name
+        case .file(let path): return path
+        case .builtIn: return "Runners/"
+        }
+    }
+}
+
+/// All configuration for one run, merged in precedence order: command-line flags, then `CROSSRUN_*`
+/// environment variables, then `crossrun.toml` found upward from the working directory, then the user's
+/// `$XDG_CONFIG_HOME/crossrun/config.toml`, then the built-in Runners/ definitions.
+public struct Configuration: Sendable {
+    public var options: RunOptions
+    public var environment: [String: String]
+    /// Config files in precedence order (project first).
+    public var files: [ConfigFile]
+
+    /// Names of the environment variables crossrun reads.
+    public enum Variable {
+        public static let sysroot = "CROSSRUN_SYSROOT"
+        public static let emulator = "CROSSRUN_EMULATOR"
+        public static let cpu = "CROSSRUN_CPU"
+        public static let reportDir = "CROSSRUN_REPORT_DIR"
+        public static let junit = "CROSSRUN_JUNIT"
+        public static let json = "CROSSRUN_JSON"
+        public static let noReport = "CROSSRUN_NO_REPORT"
+        public static let quiet = "CROSSRUN_QUIET"
+        public static let config = "CROSSRUN_CONFIG"
+        public static let runnersDir = "CROSSRUN_RUNNERS_DIR"
+    }
+
+    /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
+    public static func load(options: RunOptions, environment: [String: String], workingDirectory: String) throws -> Configuration {
+        var files: [ConfigFile] = []
+        if let explicit = options.configFile ?? environment[Variable.config] {
+            files.append(try ConfigFile.load(path: Paths.absolute(explicit, relativeTo: workingDirectory)))
+        } else {
+            if let project = findUpward(name: "crossrun.toml", from: workingDirectory) {
+                files.append(try ConfigFile.load(path: project))
+            }
+            let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? (environment["HOME"].map { $0 + "/.config" })
+            if let configHome {
+                let user = configHome + "/crossrun/config.toml"
+                if FileManager.default.fileExists(atPath: user) { files.append(try ConfigFile.load(path: user)) }
+            }
+        }
+        let configuration = Configuration(options: options, environment: environment, files: files)
+        try configuration.validateEnvironment()
+        return configuration
+    }
+
+    public init(options: RunOptions, environment: [String: String], files: [ConfigFile]) {
+        self.options = options
+        self.environment = environment
+        self.files = files
+    }
+
+    private func validateEnvironment() throws {
+        for name in [Variable.noReport, Variable.quiet] {
+            if let value = environment[name], Self.boolean(value) == nil {
+                throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true or false")
+            }
+        }
+    }
+
+    static func boolean(_ value: String) -> Bool? {
+        switch value.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: return nil
+        }
+    }
+
+    static func findUpward(name: String, from directory: String) -> String? {
+        var folder = (directory as NSString).standardizingPath
+        while true {
+            let candidate = (folder as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            let parent = (folder as NSString).deletingLastPathComponent
+            if parent == folder || parent.isEmpty { return nil }
+            folder = parent
+        }
+    }
+
+    private func env(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The first value set, with where it came from.
+    private func pick(flag: (String?, String), variable: String, file: (ConfigFile) -> String?) -> (String, SettingOrigin)? {
+        if let value = flag.0 { return (value, .flag(flag.1)) }
+        if let value = env(variable) { return (value, .environment(variable)) }
+        for config in files { if let value = file(config) { return (value, .file(config.path)) } }
+        return nil
+    }
+
+    public var quiet: Bool {
+        options.quiet ?? environment[Variable.quiet].flatMap(Self.boolean) ?? false
+    }
+
+    public var writeReports: Bool {
+        if let flag = options.writeReports { return flag }
+        if let value = environment[Variable.noReport].flatMap(Self.boolean) { return !value }
+        for config in files { if let reports = config.reports { return reports } }
+        return true
+    }
+
+    public var junitPath: (String, SettingOrigin)? { pick(flag: (options.junitPath, "--junit"), variable: Variable.junit) { $0.junit } }
+    public var jsonPath: (String, SettingOrigin)? { pick(flag: (options.jsonPath, "--json"), variable: Variable.json) { $0.json } }
+    public var reportDirectory: (String, SettingOrigin)? {
+        pick(flag: (options.reportDirectory, "--report-dir"), variable: Variable.reportDir) { $0.reportDir }
+    }
+
+    /// The settings for one target, every field from the highest layer that sets it.
+    public func settings(for definition: RunnerDefinition) -> (settings: TargetSettings, sysrootOrigin: SettingOrigin?) {
+        let fromFlags = TargetSettings(emulator: options.emulator, cpu: options.cpu, sysroot: options.sysroot)
+        let fromEnvironment = TargetSettings(emulator: env(Variable.emulator), cpu: env(Variable.cpu), sysroot: env(Variable.sysroot))
+        var merged = fromFlags.over(fromEnvironment)
+        for config in files { merged = merged.over(config.settings(for: definition)) }
+        var origin: SettingOrigin?
+        if options.sysroot != nil {
+            origin = .flag("--sysroot")
+        } else if env(Variable.sysroot) != nil {
+            origin = .environment(Variable.sysroot)
+        } else if let file = files.first(where: { $0.settings(for: definition).sysroot != nil }) {
+            origin = .file(file.path)
+        }
+        return (merged, origin)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Every error crossrun itself raises. Each description is one sentence that says what happened and what to do.
+///
+/// A failing test is never a `CrossRunError`: test outcomes are data in ``RunResult``.
+public enum CrossRunError: Error, Equatable, Sendable {
+    // The binary
+    case binaryNotFound(path: String)
+    case binaryIsDirectory(path: String)
+    case binaryNotReadable(path: String, reason: String)
+    case binaryEmpty(path: String)
+    case binaryTruncated(path: String, detail: String)
+    case binaryMalformed(path: String, detail: String)
+    case notAnExecutable(path: String, magic: String)
+    case wasmNotSupportedYet(path: String)
+    case unsupportedMachine(path: String, found: String, supported: [String])
+    case notExecutableOnHost(path: String)
+
+    // Emulator and sysroot
+    case emulatorNotFound(target: String, candidates: [String], installHint: String)
+    case loaderMissing(target: String, interpreter: String, searched: [String], installHint: String)
+    case sysrootNotADirectory(path: String, origin: String)
+    case spawnFailed(executable: String, reason: String)
+
+    // Configuration and data
+    case invalidConfiguration(file: String, reason: String)
+    case invalidRunnerDefinition(name: String, reason: String)
+    case unknownTarget(name: String, known: [String])
+    case invalidEnvironmentValue(variable: String, value: String, expected: String)
+
+    // Reports
+    case reportNotWritable(path: String, reason: String)
+    case reportNotReadable(path: String, reason: String)
+    case noReportsToMerge(paths: [String])
+
+    /// The exit status crossrun uses for this error (see docs/exit-status.md).
+    public var exitStatus: Int32 {
+        switch self {
+        case .emulatorNotFound: return ExitStatus.emulatorMissing
+        case .loaderMissing, .sysrootNotADirectory, .notExecutableOnHost, .spawnFailed: return ExitStatus.cannotExecute
+        default: return ExitStatus.crossrunError
+        }
+    }
+}
+
+extension CrossRunError: CustomStringConvertible, LocalizedError {
+    public var description: String {
+        switch self {
+        case .binaryNotFound(let path):
+            return "\(path): no such file; build the test binary first (cargo test --no-run) or check the path."
+        case .binaryIsDirectory(let path):
+            return "\(path) is a directory, not a test binary; pass the path of an executable file."
+        case .binaryNotReadable(let path, let reason):
+            return "\(path) cannot be read (\(reason)); check its permissions (chmod +r) or run as a user who can read it."
+        case .binaryEmpty(let path):
+            return "\(path) is empty (0 bytes), not a program; rebuild it (cargo test --no-run)."
+        case .binaryTruncated(let path, let detail):
+            return "\(path) is a truncated ELF file (\(detail)); rebuild it, the build or copy was probably interrupted."
+        case .binaryMalformed(let path, let detail):
+            return "\(path) is a damaged ELF file (\(detail)); rebuild it."
+        case .notAnExecutable(let path, let magic):
+            return "\(path) is neither an ELF executable nor a wasm module (it starts with \(magic)); pass a compiled test binary."
+        case .wasmNotSupportedYet(let path):
+            return "\(path) is a wasm module; crossrun recognises wasm32-wasi but cannot run it yet, so use wasmtime as the runner for now."
+        case .unsupportedMachine(let path, let found, let supported):
+            return "\(path) is built for \(found), which crossrun has no runner for; supported: \(supported.joined(separator: ", ")) (see crossrun targets)."
+        case .notExecutableOnHost(let path):
+            return "\(path) is built for this machine but is not executable; make it executable (chmod +x) or rebuild it."
+        case .emulatorNotFound(let target, let candidates, let hint):
+            return "no emulator for \(target) found (looked for \(candidates.joined(separator: ", ")) on PATH); install one with `\(hint)` or set emulator for this target in crossrun.toml."
+        case .loaderMissing(let target, let interpreter, let searched, let hint):
+            let places = searched.isEmpty ? "no sysroot is configured" : "not found under \(searched.joined(separator: ", "))"
+            return "the \(target) binary needs the loader \(interpreter), \(places); install it with `\(hint)` or pass --sysroot DIR (also CROSSRUN_SYSROOT)."
+        case .sysrootNotADirectory(let path, let origin):
+            return "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/ (e.g. /usr/aarch64-linux-gnu)."
+        case .spawnFailed(let executable, let reason):
+            return "could not start \(executable) (\(reason)); check that it is an executable for this machine."
+        case .invalidConfiguration(let file, let reason):
+            return "\(file): \(reason); fix the file (see docs/configuration.md)."
+        case .invalidRunnerDefinition(let name, let reason):
+            return "runner definition \(name) is invalid (\(reason)); fix it (see docs/runners.md)."
+        case .unknownTarget(let name, let known):
+            return "unknown target \(name); known targets: \(known.joined(separator: ", "))."
+        case .invalidEnvironmentValue(let variable, let value, let expected):
+            return "\(variable)=\(value) is not valid; expected \(expected)."
+        case .reportNotWritable(let path, let reason):
+            return "cannot write the report \(path) (\(reason)); choose another place with --report-dir, --junit or --json."
+        case .reportNotReadable(let path, let reason):
+            return "cannot read the report \(path) (\(reason)); pass JUnit files that crossrun or another tool wrote."
+        case .noReportsToMerge(let paths):
+            return "no JUnit reports found in \(paths.joined(separator: ", ")); run the tests first or pass the .xml files."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// The exit statuses crossrun itself uses, besides passing the test binary's own status through.
+public enum ExitStatus {
+    /// crossrun's per-binary timeout killed the emulator.
+    public static let timedOut: Int32 = 124
+    /// crossrun's own error: a bad flag, configuration, binary or unsupported target.
+    public static let crossrunError: Int32 = 125
+    /// The binary cannot be executed under any configured emulator (its loader or sysroot is missing).
+    public static let cannotExecute: Int32 = 126
+    /// The emulator or runtime the target needs is not installed.
+    public static let emulatorMissing: Int32 = 127
+
+    /// The status a shell reports for a process killed by `signal`: 128 + N.
+    public static func forSignal(_ signal: Int32) -> Int32 { 128 + signal }
+}

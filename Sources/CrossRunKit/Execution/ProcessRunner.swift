@@ -1,0 +1,262 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What the runner saw of a finished process.
+public struct ProcessOutcome: Equatable, Sendable {
+    public var status: TerminationStatus
+    /// Wall-clock time from spawn to exit.
+    public var duration: Duration
+    /// The signal crossrun forwarded to the process group (SIGINT, SIGTERM or SIGHUP), if any.
+    public var forwardedSignal: Int32?
+    /// True when the child's group was given the terminal (stdin is a TTY and crossrun was in the foreground).
+    /// Ctrl-C then reaches the child alone, so a caller re-raises a SIGINT death on its own group
+    /// (`Signals.reraiseOnOwnGroup`) to stop cargo as well, as it would without crossrun.
+    public var hadTerminal: Bool = false
+}
+
+/// The process group a signal handler forwards SIGINT/SIGTERM/SIGHUP to; 0 when none runs.
+nonisolated(unsafe) private var forwardingGroup: pid_t = 0
+/// The last signal forwarded, for the report.
+nonisolated(unsafe) private var lastForwardedSignal: Int32 = 0
+
+private func forwardSignal(_ signal: Int32) {
+    let group = forwardingGroup
+    lastForwardedSignal = signal
+    if group > 0 { kill(-group, signal) }
+}
+
+/// Runs one program in its own process group with its stdout and stderr passed through to crossrun's own,
+/// byte for byte and as they arrive, while handing every chunk to the caller (the libtest parser).
+/// stdin, the working directory and the environment are inherited. SIGINT, SIGTERM and SIGHUP sent to crossrun
+/// are forwarded to the whole group.
+public struct ProcessRunner: Sendable {
+    /// Where the child's output goes besides the caller's handlers: crossrun's own stdout and stderr.
+    public var stdoutDescriptor: Int32 = STDOUT_FILENO
+    public var stderrDescriptor: Int32 = STDERR_FILENO
+    /// Whether output is copied to the descriptors above (tests turn this off).
+    public var passThrough = true
+
+    public init(passThrough: Bool = true) {
+        self.passThrough = passThrough
+    }
+
+    /// Spawns `plan`, streams its output, and waits for it.
+    /// - Parameters:
+    ///   - onStdout: called with each chunk of the child's stdout, in order.
+    ///   - onStderr: called with each chunk of the child's stderr, in order.
+    public func run(
+        _ plan: LaunchPlan,
+        onStdout: (UnsafeRawBufferPointer) -> Void,
+        onStderr: (UnsafeRawBufferPointer) -> Void
+    ) throws -> ProcessOutcome {
+        // A closed stdout (crossrun ... | head) must not kill crossrun: it keeps reading so no result is lost.
+        signal(SIGPIPE, SIG_IGN)
+
+        let outPipe = try Pipe2()
+        let errPipe = try Pipe2()
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, outPipe.write, STDOUT_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, errPipe.write, STDERR_FILENO)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTTOU, SIGTTIN, SIGTSTP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let environment = Self.environment(adding: plan.environment)
+        let start = ContinuousClock.now
+        // Install forwarding before the child exists, so a signal that arrives at once is not lost.
+        lastForwardedSignal = 0
+        installForwarding()
+        var pid: pid_t = 0
+        let spawnResult = withCStrings(plan.argv) { argv in
+            withCStrings(environment) { envp in
+                posix_spawn(&pid, plan.executable, &actions, &attributes, argv, envp)
+            }
+        }
+        outPipe.closeWrite()
+        errPipe.closeWrite()
+        guard spawnResult == 0 else {
+            outPipe.closeRead()
+            errPipe.closeRead()
+            throw CrossRunError.spawnFailed(executable: plan.executable, reason: String(cString: strerror(spawnResult)))
+        }
+        forwardingGroup = pid
+        defer { forwardingGroup = 0 }
+        // A test that reads a terminal stdin must be in the terminal's foreground group, or it is stopped (SIGTTIN).
+        let hadTerminal = isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+        if hadTerminal {
+            signal(SIGTTOU, SIG_IGN)
+            _ = tcsetpgrp(STDIN_FILENO, pid)
+        }
+        defer { if hadTerminal { _ = tcsetpgrp(STDIN_FILENO, getpgrp()) } }
+
+        let status = pump(
+            pid: pid, stdout: outPipe.read, stderr: errPipe.read, onStdout: onStdout, onStderr: onStderr)
+        outPipe.closeRead()
+        errPipe.closeRead()
+        let signal = lastForwardedSignal
+        return ProcessOutcome(
+            status: status, duration: ContinuousClock.now - start, forwardedSignal: signal == 0 ? nil : signal,
+            hadTerminal: hadTerminal)
+    }
+
+    private func installForwarding() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, forwardSignal)
+        }
+    }
+
+    /// Reads both pipes until the child has exited and its pipes are drained; returns its status.
+    private func pump(
+        pid: pid_t, stdout: Int32, stderr: Int32,
+        onStdout: (UnsafeRawBufferPointer) -> Void, onStderr: (UnsafeRawBufferPointer) -> Void
+    ) -> TerminationStatus {
+        var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
+        var open = [true, true]
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        var outWritable = passThrough
+        var errWritable = passThrough
+        var exitStatus: TerminationStatus?
+        var quietPollsAfterExit = 0
+
+        while open[0] || open[1] {
+            for index in 0..<2 { fds[index].fd = open[index] ? (index == 0 ? stdout : stderr) : -1 }
+            // Poll with a timeout so a grandchild that keeps a pipe open cannot hold crossrun after the child exits.
+            let ready = poll(&fds, 2, exitStatus == nil ? 200 : 50)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if ready == 0 {
+                if exitStatus == nil {
+                    exitStatus = reap(pid, block: false)
+                } else {
+                    quietPollsAfterExit += 1
+                    if quietPollsAfterExit >= 4 { break }
+                }
+                continue
+            }
+            for index in 0..<2 where open[index] && fds[index].revents != 0 {
+                let got = read(fds[index].fd, buffer.baseAddress, buffer.count)
+                if got < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    open[index] = false
+                    continue
+                }
+                if got == 0 {
+                    open[index] = false
+                    continue
+                }
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
+                if index == 0 {
+                    if outWritable { outWritable = Self.writeAll(stdoutDescriptor, chunk) }
+                    onStdout(chunk)
+                } else {
+                    if errWritable { errWritable = Self.writeAll(stderrDescriptor, chunk) }
+                    onStderr(chunk)
+                }
+            }
+        }
+        return exitStatus ?? reap(pid, block: true) ?? .exited(0)
+    }
+
+    private func reap(_ pid: pid_t, block: Bool) -> TerminationStatus? {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, block ? 0 : WNOHANG)
+            if result == pid { return TerminationStatus.fromWaitStatus(status) }
+            if result == 0 { return nil }
+            if errno == EINTR { continue }
+            return nil
+        }
+    }
+
+    /// Writes a whole chunk; false once the reader has gone away (EPIPE) or the descriptor fails.
+    static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < chunk.count {
+            let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&descriptor, 1, 1000)
+                    continue
+                }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+
+    /// crossrun's environment with `additions` applied, as `NAME=value` strings.
+    static func environment(adding additions: [String: String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+            if additions[name] == nil { result.append(text) }
+            index += 1
+        }
+        for (name, value) in additions.sorted(by: { $0.key < $1.key }) { result.append("\(name)=\(value)") }
+        return result
+    }
+}
+
+/// A pipe whose ends are closed on exec, so only the dup2'd copies reach the child.
+final class Pipe2 {
+    private(set) var read: Int32
+    private(set) var write: Int32
+
+    init() throws {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw CrossRunError.spawnFailed(executable: "pipe", reason: String(cString: strerror(errno)))
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        read = fds[0]
+        write = fds[1]
+    }
+
+    func closeWrite() {
+        if write >= 0 { close(write); write = -1 }
+    }
+
+    func closeRead() {
+        if read >= 0 { close(read); read = -1 }
+    }
+
+    deinit {
+        closeWrite()
+        closeRead()
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

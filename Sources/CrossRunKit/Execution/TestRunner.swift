@@ -1,0 +1,163 @@
+import Foundation
+
+/// One run of one test binary: `crossrun [OPTIONS] BINARY [ARGS...]`.
+public struct Invocation: Sendable {
+    public var binary: String
+    public var arguments: [String]
+    public var options: RunOptions
+    public var environment: [String: String]
+    public var workingDirectory: String
+
+    public init(binary: String, arguments: [String], options: RunOptions, environment: [String: String], workingDirectory: String) {
+        self.binary = binary
+        self.arguments = arguments
+        self.options = options
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+
+    /// libtest's `--list` prints names, not results: it passes through and writes no report unless asked.
+    public var isListing: Bool { arguments.contains("--list") }
+}
+
+/// The outcome of ``TestRunner/run(_:)``: the status to exit with and what was written.
+public struct RunReport: Sendable {
+    /// The test binary's own status, or 128 + N when it died by signal N.
+    public var exitStatus: Int32
+    /// Nil for `--list` runs, which produce no results.
+    public var result: RunResult?
+    public var reports: ReportPaths
+    public var outcome: ProcessOutcome
+}
+
+/// The whole pipeline for one binary: inspect → plan → execute with output teed into the libtest collector →
+/// results → reports → summary line.
+public struct TestRunner: Sendable {
+    public var processRunner = ProcessRunner()
+    /// Extra sysroot providers after the Debian ones (the fetched-sysroot seam).
+    public var sysrootProviders: [any SysrootProvider] = []
+
+    public init() {}
+
+    #if canImport(Glibc)
+        static let coreLimit = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+    #else
+        static let coreLimit = RLIMIT_CORE
+    #endif
+
+    public func run(_ invocation: Invocation) throws -> RunReport {
+        let binaryPath = Paths.absolute(invocation.binary, relativeTo: invocation.workingDirectory)
+        var options = invocation.options
+        options.sysroot = options.sysroot.map { Paths.absolute($0, relativeTo: invocation.workingDirectory) }
+        let configuration = try Configuration.load(
+            options: options, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
+        let info = try BinaryInspector.inspect(path: binaryPath)
+        let catalog = try TargetCatalog.load(extraDirectory: invocation.environment[Configuration.Variable.runnersDir])
+        let planner = LaunchPlanner(
+            catalog: catalog, configuration: configuration, sysroots: SysrootResolver(providers: sysrootProviders),
+            searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        // cargo passes the binary path as given; the guest sees the path the user gave as argv[0]'s file.
+        let plan = try planner.plan(binary: info, arguments: invocation.arguments)
+
+        // qemu dumps a core of the guest (and the host one of itself) into the working directory on a guest
+        // crash; a test suite's crash must not litter the project with hundreds of megabytes.
+        var noCore = rlimit()
+        if getrlimit(Self.coreLimit, &noCore) == 0 {
+            noCore.rlim_cur = 0
+            setrlimit(Self.coreLimit, &noCore)
+        }
+
+        let startedAt = Date()
+        let reportPaths = self.reportPaths(for: binaryPath, invocation: invocation, configuration: configuration)
+        if invocation.isListing && reportPaths.junit == nil && reportPaths.json == nil {
+            let outcome = try processRunner.run(plan, onStdout: { _ in }, onStderr: { _ in })
+            return RunReport(exitStatus: outcome.status.shellStatus, result: nil, reports: ReportPaths(), outcome: outcome)
+        }
+
+        var collector = TestRunCollector()
+        let outcome = try processRunner.run(
+            plan, onStdout: { collector.consumeStdout($0) }, onStderr: { collector.consumeStderr($0) })
+        let fileName = (binaryPath as NSString).lastPathComponent
+        let suiteName = RunResult.Binary.suiteName(forFile: fileName)
+        let (tests, libtestCounts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        let unnamed = collector.format == .terse ? collector.unnamedCounts : (0, 0)
+        let result = RunResult(
+            binary: RunResult.Binary(
+                path: binaryPath, name: suiteName, fileName: fileName, description: info.summary,
+                machine: info.machineName, interpreter: info.elf?.interpreter),
+            launch: RunResult.Launch(
+                kind: plan.kind.rawValue, target: plan.target, emulator: plan.emulatorName, argv: plan.argv,
+                sysroot: plan.sysroot?.path, sysrootOrigin: plan.sysroot?.origin),
+            arguments: invocation.arguments,
+            startedAt: startedAt,
+            duration: outcome.duration.seconds,
+            exit: RunResult.Exit(outcome),
+            format: collector.format,
+            counts: RunResult.Counts(tests: tests, unnamed: unnamed, libtest: libtestCounts),
+            libtest: libtestCounts,
+            tests: tests,
+            output: collector.format == .plain ? nil : collector.unattributed.text.nonBlank,
+            stderr: collector.stderr.text.nonBlank)
+
+        if let path = reportPaths.json { try JSONReporter.write(result, to: path) }
+        if let path = reportPaths.junit { try JUnitReporter.write(result, to: path) }
+        if !configuration.quiet {
+            TerminalSummary.emit(TerminalSummary.line(
+                for: result, reports: reportPaths, workingDirectory: invocation.workingDirectory,
+                colour: TerminalSummary.wantsColour(environment: invocation.environment)))
+        }
+        return RunReport(exitStatus: outcome.status.shellStatus, result: result, reports: reportPaths, outcome: outcome)
+    }
+
+    /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
+    /// `<report dir>/<file name>.xml|json`, where the report dir defaults to `crossrun/` in cargo's target dir.
+    func reportPaths(for binaryPath: String, invocation: Invocation, configuration: Configuration) -> ReportPaths {
+        guard configuration.writeReports else { return ReportPaths() }
+        let fileName = (binaryPath as NSString).lastPathComponent
+        let cwd = invocation.workingDirectory
+        func expand(_ path: String) -> String {
+            Paths.absolute(path.replacingOccurrences(of: "{name}", with: fileName), relativeTo: cwd)
+        }
+        let junit = configuration.junitPath.map { expand($0.0) }
+        let json = configuration.jsonPath.map { expand($0.0) }
+        if invocation.isListing { return ReportPaths(junit: junit, json: json) }
+        let directory = configuration.reportDirectory.map { Paths.absolute($0.0, relativeTo: cwd) }
+            ?? Self.defaultReportDirectory(binaryPath: binaryPath, workingDirectory: cwd)
+        return ReportPaths(
+            junit: junit ?? (directory as NSString).appendingPathComponent(fileName + ".xml"),
+            json: json ?? (directory as NSString).appendingPathComponent(fileName + ".json"))
+    }
+
+    /// `crossrun/` inside cargo's target dir (the outermost of the nearest run of folders above the binary holding cargo's CACHEDIR.TAG,
+    /// else the nearest one named `target`), or `crossrun-reports/` in the working directory.
+    public static func defaultReportDirectory(binaryPath: String, workingDirectory: String) -> String {
+        var folder = (binaryPath as NSString).deletingLastPathComponent
+        var namedTarget: String?
+        var tagged: String?
+        while folder != "/" && !folder.isEmpty {
+            // cargo tags both target/ and target/<triple>/: the outermost of adjacent tagged folders is target/.
+            if FileManager.default.fileExists(atPath: folder + "/CACHEDIR.TAG") {
+                tagged = folder
+            } else if let tagged {
+                return tagged + "/crossrun"
+            }
+            if namedTarget == nil && (folder as NSString).lastPathComponent == "target" { namedTarget = folder }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        if let tagged { return tagged + "/crossrun" }
+        if let namedTarget { return namedTarget + "/crossrun" }
+        return (workingDirectory as NSString).appendingPathComponent("crossrun-reports")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}
+
+extension String {
+    /// nil for text that is empty or only white space (libtest's own blank lines are not worth a report entry).
+    var nonBlank: String? { allSatisfy(\.isWhitespace) ? nil : self }
+}

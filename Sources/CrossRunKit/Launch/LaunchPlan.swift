@@ -1,0 +1,115 @@
+import Foundation
+
+/// Exactly what crossrun will execute: an argv array (never a shell string) and the environment to add.
+public struct LaunchPlan: Equatable, Sendable {
+    public enum Kind: String, Sendable, Codable {
+        /// The binary is for this machine and runs directly.
+        case native
+        /// Linux user-mode emulation: `qemu-<arch> [-cpu C] [-L SYSROOT] BINARY ARGS...`.
+        case qemuUser = "qemu-user"
+    }
+
+    public var kind: Kind
+    /// The runner name (`aarch64`, ...), or `host` for a native binary.
+    public var target: String
+    /// The absolute path of the program to execute (the emulator, or the binary itself).
+    public var executable: String
+    /// The full argv, starting with argv[0].
+    public var argv: [String]
+    /// Variables added to (or replacing those in) crossrun's own environment.
+    public var environment: [String: String]
+    public var sysroot: ResolvedSysroot?
+    /// The test binary.
+    public var binary: String
+
+    /// The emulator's file name (`qemu-aarch64-static`), or `native`.
+    public var emulatorName: String {
+        kind == .native ? "native" : (executable as NSString).lastPathComponent
+    }
+}
+
+/// Turns a binary, the runner catalogue and the configuration into a ``LaunchPlan``.
+public struct LaunchPlanner: Sendable {
+    public var catalog: TargetCatalog
+    public var configuration: Configuration
+    public var sysroots: SysrootResolver
+    /// The `PATH` used to find emulators.
+    public var searchPath: String
+
+    public init(catalog: TargetCatalog, configuration: Configuration, sysroots: SysrootResolver = SysrootResolver(), searchPath: String) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.sysroots = sysroots
+        self.searchPath = searchPath
+    }
+
+    public func plan(binary info: BinaryInfo, arguments: [String]) throws -> LaunchPlan {
+        if case .wasm = info.format { throw CrossRunError.wasmNotSupportedYet(path: info.path) }
+        if HostMachine.canRunNatively(info) {
+            guard access(info.path, X_OK) == 0 else { throw CrossRunError.notExecutableOnHost(path: info.path) }
+            return LaunchPlan(
+                kind: .native, target: "host", executable: info.path, argv: [info.path] + arguments,
+                environment: [:], sysroot: nil, binary: info.path)
+        }
+        guard let definition = catalog.definition(for: info) else {
+            throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
+        }
+        let (settings, sysrootOrigin) = configuration.settings(for: definition)
+        let candidates = settings.emulator.map { [$0] } ?? definition.emulator.candidates
+        guard let emulator = candidates.lazy.compactMap({ Executables.find($0, searchPath: self.searchPath) }).first else {
+            throw CrossRunError.emulatorNotFound(
+                target: definition.name, candidates: candidates, installHint: definition.emulator.installHint)
+        }
+        let sysroot = try sysroots.resolve(
+            binary: info, definition: definition, explicit: settings.sysroot, explicitOrigin: sysrootOrigin)
+        var argv = [emulator]
+        if let cpu = settings.cpu ?? definition.emulator.cpu, !cpu.isEmpty { argv += ["-cpu", cpu] }
+        if let sysroot { argv += ["-L", sysroot.path] }
+        argv += definition.emulator.args ?? []
+        argv += settings.args ?? []
+        argv += [info.path] + arguments
+        let environment = (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user }
+        return LaunchPlan(
+            kind: .qemuUser, target: definition.name, executable: emulator, argv: argv,
+            environment: environment, sysroot: sysroot, binary: info.path)
+    }
+}
+
+/// The machine crossrun itself runs on.
+public enum HostMachine {
+    public static var machine: UInt16 {
+        #if arch(x86_64)
+            return ELFMachine.x86_64
+        #elseif arch(arm64)
+            return ELFMachine.aarch64
+        #else
+            return 0
+        #endif
+    }
+
+    /// A binary for this machine's architecture, word size and byte order runs without an emulator.
+    public static func canRunNatively(_ info: BinaryInfo) -> Bool {
+        guard let header = info.elf else { return false }
+        return header.machine == machine && header.fileClass == .elf64 && header.endianness == .little
+    }
+}
+
+/// Finds executables the way a shell does, without a shell.
+public enum Executables {
+    /// `name` itself when it contains a slash and is executable, else the first executable `DIR/name` on `searchPath`.
+    public static func find(_ name: String, searchPath: String) -> String? {
+        if name.contains("/") {
+            return isExecutableFile(name) ? name : nil
+        }
+        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: true) {
+            let candidate = String(directory) + "/" + name
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func isExecutableFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+
+/// Turns libtest's output, one line at a time, into ``LibtestEvent``s. It understands the pretty and terse
+/// formats (what `cargo test` prints) and the JSON format (`-Z unstable-options --format json`), including
+/// output the tests print themselves between libtest's lines. Lines are given without their newline.
+public struct LibtestLineParser: Sendable {
+    private enum Section: Equatable {
+        case normal
+        /// After a `failures:` or `successes:` heading: `---- NAME stdout ----` sections or a name list follow.
+        case heading(failures: Bool)
+        /// Inside a `---- NAME stdout ----` section.
+        case capture(name: String, lines: [String])
+        /// In the indented name list that follows the second `failures:` heading.
+        case list(failures: Bool)
+    }
+
+    private var section: Section = .normal
+    private var previousLineBlank = true
+    private var sawPrettyLine = false
+    /// The pretty-format test whose `test NAME ... ` header came without a result (its output follows).
+    public private(set) var pendingTest: String?
+    public private(set) var format: LibtestFormat?
+
+    public init() {}
+
+    /// The events one line of output produces.
+    public mutating func consume(_ rawLine: String) -> [LibtestEvent] {
+        let line = ANSI.strip(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)
+        defer { previousLineBlank = line.isEmpty }
+
+        if case .capture(let name, var lines) = section {
+            if let next = Self.captureHeading(line) {
+                section = .capture(name: next, lines: [])
+                return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+            }
+            if (line == "failures:" || line == "successes:") && previousLineBlank {
+                section = .list(failures: line == "failures:")
+                return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+            }
+            lines.append(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)
+            section = .capture(name: name, lines: lines)
+            return []
+        }
+
+        if line.first == "{", let event = LibtestJSON.parse(line) {
+            format = .json
+            return event
+        }
+
+        if line == "failures:" || line == "successes:" {
+            section = .heading(failures: line == "failures:")
+            return []
+        }
+        switch section {
+        case .heading(let failures), .list(let failures):
+            if let name = Self.captureHeading(line) {
+                section = .capture(name: name, lines: [])
+                return []
+            }
+            if line.hasPrefix("    "), !line.dropFirst(4).hasPrefix(" ") {
+                section = .list(failures: failures)
+                return failures ? [.failureListed(name: String(line.dropFirst(4)))] : []
+            }
+            if line.isEmpty { return [] }
+            section = .normal
+        default:
+            break
+        }
+
+        if let count = Self.runningCount(line) {
+            sawPrettyLine = false
+            pendingTest = nil
+            return [.suiteStarted(testCount: count)]
+        }
+        if let counts = Self.suiteResult(line) {
+            pendingTest = nil
+            if format == nil { format = .pretty }
+            return [.suiteFinished(counts)]
+        }
+        if line.hasPrefix("test "), let header = Self.testHeader(line) {
+            sawPrettyLine = true
+            format = .pretty
+            if let result = header.result {
+                if pendingTest == header.name { pendingTest = nil }
+                return [.testFinished(result)]
+            }
+            pendingTest = header.name
+            var events: [LibtestEvent] = [.testStarted(name: header.name)]
+            if !header.rest.isEmpty { events.append(.output(header.rest)) }
+            return events
+        }
+        if let pending = pendingTest, var result = Self.result(line.trimmingCharacters(in: .whitespaces), name: pending) {
+            pendingTest = nil
+            result.mode = nil
+            return [.testFinished(result)]
+        }
+        if !sawPrettyLine, format != .json, let terse = Self.terseProgress(line) {
+            format = .terse
+            return [.terseResults(passed: terse.passed, failed: terse.failed, ignored: terse.ignored)]
+        }
+        return [.output(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)]
+    }
+
+    /// Ends the stream: a capture section still open is delivered.
+    public mutating func finish() -> [LibtestEvent] {
+        if case .capture(let name, let lines) = section {
+            section = .normal
+            return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+        }
+        return []
+    }
+
+    // MARK: - Line shapes
+
+    /// `---- NAME stdout ----` (also `stderr`) gives NAME.
+    static func captureHeading(_ line: String) -> String? {
+        guard line.hasPrefix("---- "), line.hasSuffix(" ----") else { return nil }
+        let inner = line.dropFirst(5).dropLast(5)
+        for stream in [" stdout", " stderr"] where inner.hasSuffix(stream) {
+            return String(inner.dropLast(stream.count))
+        }
+        return nil
+    }
+
+    /// A captured section ends with a blank line that belongs to libtest, not the test.
+    static func joinCapture(_ lines: [String]) -> String {
+        var lines = lines
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `running 5 tests` / `running 1 test`.
+    static func runningCount(_ line: String) -> Int? {
+        guard line.hasPrefix("running ") else { return nil }
+        let parts = line.split(separator: " ")
+        guard parts.count == 3, parts[2] == "tests" || parts[2] == "test", let count = Int(parts[1]) else { return nil }
+        return count
+    }
+
+    /// `test result: ok. 3 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.01s`.
+    static func suiteResult(_ line: String) -> SuiteCounts? {
+        guard line.hasPrefix("test result: ") else { return nil }
+        let body = line.dropFirst("test result: ".count)
+        let ok: Bool
+        if body.hasPrefix("ok.") { ok = true } else if body.hasPrefix("FAILED.") { ok = false } else { return nil }
+        var counts = SuiteCounts(passed: 0, failed: 0, ignored: 0, measured: 0, filteredOut: 0, duration: nil, ok: ok)
+        let fields = body.drop { $0 != "." }.dropFirst().split(separator: ";")
+        for field in fields {
+            let words = field.split(separator: " ")
+            guard let first = words.first else { continue }
+            if first == "finished", words.count >= 3, words[1] == "in" {
+                counts.duration = Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2])
+                continue
+            }
+            guard let value = Int(first), words.count >= 2 else { continue }
+            switch words[1] {
+            case "passed": counts.passed = value
+            case "failed": counts.failed = value
+            case "ignored": counts.ignored = value
+            case "measured": counts.measured = value
+            case "filtered": counts.filteredOut = value
+            default: break
+            }
+        }
+        return counts
+    }
+
+    struct Header {
+        var name: String
+        var result: TestCase?
+        /// Text after ` ... ` that is not a result: the test's own output (with --nocapture).
+        var rest: String
+    }
+
+    /// The modes libtest prints between a name and ` ... `.
+    static let modes = ["should panic", "compile fail", "compile"]
+
+    /// `test NAME ... RESULT`, `test NAME - should panic ... ok`, or a header whose result comes later.
+    static func testHeader(_ line: String) -> Header? {
+        guard let separator = line.range(of: " ... ") ?? (line.hasSuffix(" ...") ? line.range(of: " ...", options: .backwards) : nil)
+        else { return nil }
+        var name = String(line[line.index(line.startIndex, offsetBy: 5)..<separator.lowerBound])
+        var mode: String?
+        for candidate in modes {
+            let suffix = " - " + candidate
+            if name.hasSuffix(suffix) {
+                name = String(name.dropLast(suffix.count))
+                mode = candidate
+                break
+            }
+        }
+        // Benchmarks pad their names to a common width.
+        while name.hasSuffix(" ") { name.removeLast() }
+        guard !name.isEmpty else { return nil }
+        let rest = String(line[separator.upperBound...])
+        if var result = result(rest, name: name) {
+            result.mode = mode
+            return Header(name: name, result: result, rest: "")
+        }
+        return Header(name: name, result: nil, rest: rest)
+    }
+
+    /// The text after ` ... `: `ok`, `FAILED`, `ignored`, `ignored, REASON`, `bench: ...`, each optionally
+    /// followed by `--report-time`'s ` <0.001s>`.
+    static func result(_ text: String, name: String) -> TestCase? {
+        var text = Substring(text)
+        var duration: Double?
+        if text.hasSuffix("s>"), let open = text.range(of: " <", options: .backwards) {
+            duration = Double(text[open.upperBound...].dropLast(2))
+            if duration != nil { text = text[..<open.lowerBound] }
+        }
+        switch text {
+        case "ok":
+            return TestCase(name: name, outcome: .passed, duration: duration)
+        case "FAILED":
+            return TestCase(name: name, outcome: .failed, duration: duration)
+        case "ignored":
+            return TestCase(name: name, outcome: .ignored)
+        default:
+            if text.hasPrefix("ignored, ") {
+                return TestCase(name: name, outcome: .ignored, message: String(text.dropFirst("ignored, ".count)))
+            }
+            if text.hasPrefix("bench:") {
+                var test = TestCase(name: name, outcome: .measured)
+                test.benchmark = text.dropFirst("bench:".count).trimmingCharacters(in: .whitespaces)
+                return test
+            }
+            if text.hasPrefix("FAILED (") {  // e.g. `FAILED (time limit exceeded)`
+                return TestCase(name: name, outcome: .failed, duration: duration, message: String(text.dropFirst("FAILED (".count).dropLast()))
+            }
+            return nil
+        }
+    }
+
+    /// Terse progress: `..i.F` optionally followed by ` 88/100`.
+    static func terseProgress(_ line: String) -> (passed: Int, failed: Int, ignored: Int)? {
+        var marks = Substring(line)
+        if let space = line.firstIndex(of: " ") {
+            let tail = line[line.index(after: space)...]
+            let parts = tail.split(separator: "/")
+            guard parts.count == 2, Int(parts[0]) != nil, Int(parts[1]) != nil else { return nil }
+            marks = line[..<space]
+        }
+        guard !marks.isEmpty else { return nil }
+        var passed = 0, failed = 0, ignored = 0
+        for mark in marks {
+            switch mark {
+            case ".": passed += 1
+            case "F": failed += 1
+            case "i": ignored += 1
+            default: return nil
+            }
+        }
+        return (passed, failed, ignored)
+    }
+}
+
+/// Removes ANSI escape sequences (colours, cursor moves) from text.
+public enum ANSI {
+    public static func strip(_ text: String) -> String {
+        guard text.utf8.contains(0x1B) else { return text }
+        var result = String.UnicodeScalarView()
+        var iterator = text.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            guard scalar == "\u{1B}" else {
+                result.append(scalar)
+                continue
+            }
+            guard let kind = iterator.next() else { break }
+            switch kind {
+            case "[":  // CSI: parameters and intermediates, then one final byte 0x40-0x7E
+                while let next = iterator.next() {
+                    if (0x40...0x7E).contains(next.value) { break }
+                }
+            case "]":  // OSC: ends with BEL or ESC \
+                while let next = iterator.next() {
+                    if next == "\u{07}" { break }
+                    if next == "\u{1B}" {
+                        _ = iterator.next()
+                        break
+                    }
+                }
+            default:  // a two-character sequence
+                break
+            }
+        }
+        return String(result)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Finds the message a failing test's captured output explains itself with.
+public enum PanicMessage {
+    /// The panic message (old `panicked at 'MSG', FILE:L:C` and new `panicked at FILE:L:C:\nMSG` forms),
+    /// libtest's `note: test did not panic as expected`, or else the first non-empty line.
+    public static func extract(from output: String) -> String? {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (index, line) in lines.enumerated() {
+            guard line.hasPrefix("thread '"), let panicked = line.range(of: "' panicked at ") else { continue }
+            let rest = line[panicked.upperBound...]
+            if rest.hasPrefix("'") {
+                // Rust < 1.73: the message is quoted and may span lines; it ends with `', FILE:LINE:COL`.
+                let joined = ([String(rest.dropFirst())] + lines[(index + 1)...]).joined(separator: "\n")
+                if let end = joined.range(of: #"', [^\n]*:\d+:\d+"#, options: .regularExpression) {
+                    return String(joined[..<end.lowerBound])
+                }
+                return String(rest.dropFirst())
+            }
+            // Rust >= 1.73: `panicked at FILE:LINE:COL:` then the message lines, up to a note or backtrace.
+            var message: [String] = []
+            for next in lines[(index + 1)...] {
+                if next.hasPrefix("note: ") || next.hasPrefix("stack backtrace:") || next.hasPrefix("thread '") { break }
+                message.append(next)
+            }
+            while message.last?.isEmpty == true { message.removeLast() }
+            if !message.isEmpty { return message.joined(separator: "\n") }
+            return String(rest)
+        }
+        if let note = lines.first(where: { $0.hasPrefix("note: test did not panic as expected") }) {
+            return String(note.dropFirst("note: ".count))
+        }
+        if let line = lines.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            return line.count > 500 ? String(line.prefix(500)) + "…" : line
+        }
+        return nil
+    }
+}

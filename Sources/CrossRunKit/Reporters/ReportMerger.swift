@@ -1,0 +1,102 @@
+import CLibXML2
+import Foundation
+
+/// Combines JUnit files (for example every binary of one `cargo test` run) into one `<testsuites>` document.
+/// libxml2 parses each input and copies its `<testsuite>` elements; the totals are recomputed.
+public enum ReportMerger {
+    /// The `.xml` files among `paths`, where a folder stands for the `.xml` files directly inside it.
+    public static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CrossRunError.reportNotReadable(path: path, reason: "no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files += names.filter { $0.hasSuffix(".xml") && !$0.hasPrefix(".") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Merges `inputs` into `output`; returns the number of test suites written.
+    @discardableResult
+    public static func merge(_ inputs: [String], into output: String) throws -> Int {
+        let files = try expand(inputs).filter { ($0 as NSString).standardizingPath != (output as NSString).standardizingPath }
+        guard !files.isEmpty else { throw CrossRunError.noReportsToMerge(paths: inputs) }
+
+        guard let document = "1.0".withXMLChars({ xmlNewDoc($0) }) else {
+            throw CrossRunError.reportNotWritable(path: output, reason: "libxml2 could not create a document")
+        }
+        defer { xmlFreeDoc(document) }
+        let root = "testsuites".withXMLChars { xmlNewDocNode(document, nil, $0, nil) }
+        xmlDocSetRootElement(document, root)
+        var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
+        var suites = 0
+
+        for file in files {
+            guard let input = xmlReadFile(file, nil, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_HUGE.rawValue)) else {
+                throw CrossRunError.reportNotReadable(path: file, reason: "it is not well-formed XML")
+            }
+            defer { xmlFreeDoc(input) }
+            guard let inputRoot = xmlDocGetRootElement(input) else {
+                throw CrossRunError.reportNotReadable(path: file, reason: "it is empty")
+            }
+            let rootName = name(of: inputRoot)
+            var found: [xmlNodePtr] = []
+            if rootName == "testsuite" {
+                found = [inputRoot]
+            } else if rootName == "testsuites" {
+                var child = inputRoot.pointee.children
+                while let node = child {
+                    if node.pointee.type == XML_ELEMENT_NODE, name(of: node) == "testsuite" { found.append(node) }
+                    child = node.pointee.next
+                }
+            } else {
+                throw CrossRunError.reportNotReadable(path: file, reason: "its root element is <\(rootName)>, not <testsuites> or <testsuite>")
+            }
+            for suite in found {
+                totals.tests += Int(attribute(suite, "tests") ?? "") ?? 0
+                totals.failures += Int(attribute(suite, "failures") ?? "") ?? 0
+                totals.errors += Int(attribute(suite, "errors") ?? "") ?? 0
+                totals.time += Double(attribute(suite, "time") ?? "") ?? 0
+                guard let copy = xmlDocCopyNode(suite, document, 1) else {
+                    throw CrossRunError.reportNotWritable(path: output, reason: "libxml2 could not copy a test suite")
+                }
+                xmlAddChild(root, copy)
+                suites += 1
+            }
+        }
+        setAttribute(root, "name", "crossrun")
+        setAttribute(root, "tests", String(totals.tests))
+        setAttribute(root, "failures", String(totals.failures))
+        setAttribute(root, "errors", String(totals.errors))
+        setAttribute(root, "time", XMLText.seconds(totals.time))
+
+        try AtomicFile.write(to: output) { temporary in
+            guard xmlSaveFormatFileEnc(temporary, document, "UTF-8", 1) >= 0 else {
+                throw CrossRunError.reportNotWritable(path: output, reason: String(cString: strerror(errno)))
+            }
+        }
+        return suites
+    }
+
+    private static func name(of node: xmlNodePtr) -> String {
+        node.pointee.name.map { String(cString: $0) } ?? ""
+    }
+
+    private static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
+        guard let value = name.withXMLChars({ xmlGetProp(node, $0) }) else { return nil }
+        defer { free(value) }  // libxml2's default xmlFree
+        return String(cString: value)
+    }
+
+    private static func setAttribute(_ node: xmlNodePtr?, _ name: String, _ value: String) {
+        name.withXMLChars { namePointer in
+            value.withXMLChars { _ = xmlSetProp(node, namePointer, $0) }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The one line crossrun prints on stderr after each binary. It never goes to stdout, which carries only what
+/// the test binary printed.
+public enum TerminalSummary {
+    /// `crossrun: crossrun_demo [aarch64 via qemu-aarch64-static] 12 passed, 0 failed, 2 ignored in 0.84s; JUnit: target/crossrun/x.xml`
+    public static func line(for result: RunResult, reports: ReportPaths, workingDirectory: String, colour: Bool) -> String {
+        let counts = result.counts
+        var parts = ["\(counts.passed) passed", "\(counts.failed) failed", "\(counts.ignored) ignored"]
+        if counts.measured > 0 { parts.append("\(counts.measured) measured") }
+        if counts.errors > 0 { parts.append("\(counts.errors) errors") }
+        if let filtered = counts.filteredOut, filtered > 0 { parts.append("\(filtered) filtered out") }
+        var text = parts.joined(separator: ", ")
+        text += " in " + String(format: "%.2fs", result.duration)
+        if result.exit.status != 0 || result.exit.signal != nil {
+            text += "; \(result.exit.description)"
+        }
+        if let signal = result.exit.interruptedBy { text += " (interrupted by \(signal))" }
+        let where_ = result.launch.kind == LaunchPlan.Kind.native.rawValue ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
+        var line = "crossrun: \(result.binary.name) [\(where_)] "
+        let status = result.succeeded ? "ok" : "FAILED"
+        line += colour ? (result.succeeded ? "\u{1B}[32m\(status)\u{1B}[0m" : "\u{1B}[31m\(status)\u{1B}[0m") : status
+        line += ": " + text
+        var written: [String] = []
+        if let junit = reports.junit { written.append("JUnit " + display(junit, relativeTo: workingDirectory)) }
+        if let json = reports.json { written.append("JSON " + display(json, relativeTo: workingDirectory)) }
+        if !written.isEmpty { line += "; " + written.joined(separator: ", ") }
+        return line
+    }
+
+    /// Whether to colour: stderr is a terminal, `NO_COLOR` is unset, `TERM` is not `dumb`.
+    public static func wantsColour(environment: [String: String]) -> Bool {
+        isatty(STDERR_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }
+
+    static func display(_ path: String, relativeTo folder: String) -> String {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    /// Writes a line to stderr.
+    public static func emit(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Where a run's reports were (or will be) written.
+public struct ReportPaths: Equatable, Sendable {
+    public var junit: String?
+    public var json: String?
+
+    public init(junit: String? = nil, json: String? = nil) {
+        self.junit = junit
+        self.json = json
+    }
+}

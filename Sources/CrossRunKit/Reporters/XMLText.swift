@@ -1,0 +1,30 @@
+/// Makes any text safe for an XML 1.0 document: ANSI escape sequences are removed and the characters XML 1.0
+/// forbids even as references (most C0 controls, U+FFFE, U+FFFF) become U+FFFD. Invalid UTF-8 was already
+/// replaced when the bytes were decoded.
+public enum XMLText {
+    public static func sanitize(_ text: String) -> String {
+        let stripped = ANSI.strip(text)
+        guard stripped.unicodeScalars.contains(where: { !isAllowed($0) }) else { return stripped }
+        var scalars = String.UnicodeScalarView()
+        for scalar in stripped.unicodeScalars {
+            scalars.append(isAllowed(scalar) ? scalar : "\u{FFFD}")
+        }
+        return String(scalars)
+    }
+
+    static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x9, 0xA, 0xD: return true
+        case 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
+        default: return false
+        }
+    }
+
+    /// Seconds as a plain decimal with millisecond precision (`0.004`), never an exponent.
+    public static func seconds(_ value: Double) -> String {
+        let milliseconds = max(0, (value * 1000).rounded())
+        let whole = Int(milliseconds) / 1000
+        let fraction = Int(milliseconds) % 1000
+        return "\(whole)." + String(fraction).leftPadded(to: 3)
+    }
+}

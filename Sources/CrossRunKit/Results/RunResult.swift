@@ -1,0 +1,120 @@
+import Foundation
+
+/// Everything crossrun knows about one run of one test binary. Written as the results JSON
+/// (schema in docs/results-schema.md) and turned into JUnit XML.
+public struct RunResult: Codable, Equatable, Sendable {
+    public static let schemaName = "crossrun-results"
+    public static let currentVersion = 1
+
+    public struct Binary: Codable, Equatable, Sendable {
+        /// The path crossrun was given.
+        public var path: String
+        /// The suite name: the file name without cargo's `-<16 hex digits>` suffix.
+        public var name: String
+        /// The file name, unique per binary within a cargo target dir.
+        public var fileName: String
+        /// `ELF 64-bit little-endian aarch64, dynamic (/lib/ld-linux-aarch64.so.1)`.
+        public var description: String
+        public var machine: String
+        public var interpreter: String?
+    }
+
+    public struct Launch: Codable, Equatable, Sendable {
+        /// `native` or `qemu-user`.
+        public var kind: String
+        /// The runner name (`aarch64`, ...) or `host`.
+        public var target: String
+        public var emulator: String
+        public var argv: [String]
+        public var sysroot: String?
+        public var sysrootOrigin: String?
+    }
+
+    public struct Exit: Codable, Equatable, Sendable {
+        /// What crossrun exits with: the code, or 128 + signal.
+        public var status: Int32
+        public var code: Int32?
+        public var signal: Int32?
+        public var signalName: String?
+        /// The signal crossrun forwarded to the test process (SIGINT, SIGTERM, SIGHUP), if one was.
+        public var interruptedBy: String?
+        /// `exit status 101`, `killed by SIGSEGV (signal 11)`.
+        public var description: String
+    }
+
+    public struct Counts: Codable, Equatable, Sendable {
+        /// Test cases in ``RunResult/tests`` plus the unnamed ones terse output only counted.
+        public var tests: Int
+        public var passed: Int
+        public var failed: Int
+        public var ignored: Int
+        public var measured: Int
+        /// Tests that did not finish, and a process that died before libtest reported.
+        public var errors: Int
+        /// libtest's `filtered out` count, when it printed one.
+        public var filteredOut: Int?
+        /// Terse output counts passes and ignores without names: these many are in the totals only.
+        public var unnamedPassed: Int?
+        public var unnamedIgnored: Int?
+    }
+
+    public var schema = RunResult.schemaName
+    public var version = RunResult.currentVersion
+    public var binary: Binary
+    public var launch: Launch
+    /// The arguments passed to the test binary.
+    public var arguments: [String]
+    public var startedAt: Date
+    /// Seconds from spawn to exit.
+    public var duration: Double
+    public var exit: Exit
+    public var format: LibtestFormat
+    public var counts: Counts
+    /// libtest's own `test result:` counts, when it printed them.
+    public var libtest: SuiteCounts?
+    public var tests: [TestCase]
+    /// stdout lines no test can be credited with (kept to a cap).
+    public var output: String?
+    /// The process's stderr (kept to a cap).
+    public var stderr: String?
+
+    /// Whether every test passed and the process exited 0.
+    public var succeeded: Bool { exit.status == 0 && counts.failed == 0 && counts.errors == 0 }
+}
+
+extension RunResult.Binary {
+    /// The suite name for a binary file: cargo's `name-0123456789abcdef` becomes `name`.
+    public static func suiteName(forFile fileName: String) -> String {
+        guard let dash = fileName.lastIndex(of: "-") else { return fileName }
+        let suffix = fileName[fileName.index(after: dash)...]
+        guard suffix.count == 16, suffix.allSatisfy(\.isHexDigit) else { return fileName }
+        return String(fileName[..<dash])
+    }
+}
+
+extension RunResult.Counts {
+    init(tests: [TestCase], unnamed: (passed: Int, ignored: Int), libtest: SuiteCounts?) {
+        func count(_ outcome: TestCase.Outcome) -> Int { tests.filter { $0.outcome == outcome }.count }
+        self.init(
+            tests: tests.count + unnamed.passed + unnamed.ignored,
+            passed: count(.passed) + unnamed.passed, failed: count(.failed),
+            ignored: count(.ignored) + unnamed.ignored, measured: count(.measured), errors: count(.error),
+            filteredOut: libtest?.filteredOut,
+            unnamedPassed: unnamed.passed > 0 ? unnamed.passed : nil,
+            unnamedIgnored: unnamed.ignored > 0 ? unnamed.ignored : nil)
+    }
+}
+
+extension RunResult.Exit {
+    init(_ outcome: ProcessOutcome) {
+        switch outcome.status {
+        case .exited(let code):
+            self.init(status: code, code: code, signal: nil, signalName: nil, interruptedBy: nil, description: outcome.status.description)
+        case .signaled(let signal):
+            self.init(
+                status: outcome.status.shellStatus, code: nil, signal: signal, signalName: Signals.name(signal),
+                interruptedBy: nil, description: outcome.status.description)
+        }
+        interruptedBy = outcome.forwardedSignal.map(Signals.name)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A place a sysroot can come from after the explicit and Debian ones: the seam where the cache and fetched
+/// sysroots plug in.
+public protocol SysrootProvider: Sendable {
+    /// A folder that holds `interpreter` for this target, or nil when this provider has none.
+    func sysroot(for definition: RunnerDefinition, interpreter: String) throws -> String?
+    /// Shown in the list of places searched when no provider has one.
+    var label: String { get }
+}
+
+/// The sysroot chosen for a run, and why.
+public struct ResolvedSysroot: Equatable, Sendable {
+    public var path: String
+    /// `--sysroot`, `$CROSSRUN_SYSROOT`, a config file, `Debian cross sysroot`, ...
+    public var origin: String
+}
+
+/// Finds the folder qemu-user gets as `-L`: explicit (flag, environment, config) first, then Debian's cross
+/// sysroots named by the runner definition, then any further ``SysrootProvider``. Static binaries need none.
+public struct SysrootResolver: Sendable {
+    public var providers: [any SysrootProvider]
+    public var fileExists: @Sendable (String) -> Bool
+
+    public init(providers: [any SysrootProvider] = [], fileExists: @escaping @Sendable (String) -> Bool = SysrootResolver.exists) {
+        self.providers = providers
+        self.fileExists = fileExists
+    }
+
+    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    public func resolve(
+        binary: BinaryInfo, definition: RunnerDefinition, explicit: String?, explicitOrigin: SettingOrigin?
+    ) throws -> ResolvedSysroot? {
+        let interpreter = binary.elf?.interpreter
+        if let explicit {
+            let origin = explicitOrigin?.description ?? "configuration"
+            guard Self.isDirectory(explicit) else {
+                throw CrossRunError.sysrootNotADirectory(path: explicit, origin: origin)
+            }
+            if let interpreter, !fileExists(explicit + interpreter) {
+                throw CrossRunError.loaderMissing(
+                    target: definition.name, interpreter: interpreter, searched: [explicit],
+                    installHint: definition.sysroot.installHint)
+            }
+            return ResolvedSysroot(path: explicit, origin: origin)
+        }
+        guard let interpreter else { return nil }
+        for candidate in definition.sysroot.debian where fileExists(candidate + interpreter) {
+            return ResolvedSysroot(path: candidate, origin: "Debian cross sysroot")
+        }
+        for provider in providers {
+            if let path = try provider.sysroot(for: definition, interpreter: interpreter) {
+                return ResolvedSysroot(path: path, origin: provider.label)
+            }
+        }
+        throw CrossRunError.loaderMissing(
+            target: definition.name, interpreter: interpreter,
+            searched: definition.sysroot.debian + providers.map(\.label), installHint: definition.sysroot.installHint)
+    }
+}

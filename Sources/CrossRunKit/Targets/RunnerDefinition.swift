@@ -1,0 +1,124 @@
+import Foundation
+import TOMLKit
+
+/// One file of Runners/: how to recognise a target's binaries and how to run them. Data, not code.
+public struct RunnerDefinition: Codable, Equatable, Sendable {
+    /// Which binaries this definition is for, compared with ``BinaryInfo``.
+    public struct Match: Codable, Equatable, Sendable {
+        /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ...
+        public var machine: String
+        public var `class`: Int
+        public var endian: ELFHeader.Endianness
+        /// `hard` or `soft` for ARM; nil matches any.
+        public var floatABI: FloatABI?
+
+        enum CodingKeys: String, CodingKey {
+            case machine, `class`, endian
+            case floatABI = "float-abi"
+        }
+    }
+
+    public struct Emulator: Codable, Equatable, Sendable {
+        /// `qemu-user` for now; `qemu-system` and `wasm` come with later runners.
+        public var kind: String
+        /// Executable names (looked up on PATH) or absolute paths, tried in order.
+        public var candidates: [String]
+        /// The command that installs one of the candidates, shown when none is found.
+        public var installHint: String
+        /// qemu `-cpu` value; empty for qemu's default.
+        public var cpu: String?
+        /// Extra emulator arguments placed before the binary.
+        public var args: [String]?
+        /// Environment variables set for the emulator (and so for the guest).
+        public var env: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, candidates, cpu, args, env
+            case installHint = "install-hint"
+        }
+    }
+
+    public struct Sysroot: Codable, Equatable, Sendable {
+        /// Debian's cross sysroots for this target, tried in order.
+        public var debian: [String]
+        /// The command that installs the loader and libc, shown when none is found.
+        public var installHint: String
+
+        enum CodingKeys: String, CodingKey {
+            case debian
+            case installHint = "install-hint"
+        }
+    }
+
+    public var name: String
+    public var description: String
+    public var rustTargets: [String]
+    public var match: Match
+    public var emulator: Emulator
+    public var sysroot: Sysroot
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, match, emulator, sysroot
+        case rustTargets = "rust-targets"
+    }
+
+    /// Parses one Runners/ file.
+    public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
+        let definition: RunnerDefinition
+        do {
+            definition = try TOMLDecoder().decode(RunnerDefinition.self, from: text)
+        } catch {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
+        }
+        guard ELFMachine.number(named: definition.match.machine) != nil else {
+            throw CrossRunError.invalidRunnerDefinition(
+                name: source, reason: "match.machine \"\(definition.match.machine)\" is not an ELF machine name crossrun knows")
+        }
+        guard !definition.emulator.candidates.isEmpty else {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.candidates is empty")
+        }
+        return definition
+    }
+
+    /// Whether a binary with this header belongs to this definition.
+    public func matches(_ info: BinaryInfo) -> Bool {
+        guard let header = info.elf else { return false }
+        guard ELFMachine.name(header.machine) == match.machine,
+            header.fileClass.rawValue == match.class,
+            header.endianness == match.endian
+        else { return false }
+        if let wanted = match.floatABI, info.floatABI != wanted { return false }
+        return true
+    }
+
+    /// The target's name as a user writes it: the runner name or any of its Rust target triples.
+    public func isNamed(_ name: String) -> Bool {
+        self.name == name || rustTargets.contains(name)
+    }
+}
+
+/// Turns TOMLKit's errors into short readable reasons.
+enum TOMLErrors {
+    static func describe(_ error: Error) -> String {
+        if let parse = error as? TOMLParseError {
+            return "line \(parse.source.begin.line), column \(parse.source.begin.column): \(parse.description)"
+        }
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .keyNotFound(let key, let context):
+                return "missing key \(path(context.codingPath + [key]))"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                return "wrong type for \(path(context.codingPath)): \(context.debugDescription)"
+            case .dataCorrupted(let context):
+                return "bad value for \(path(context.codingPath)): \(context.debugDescription)"
+            @unknown default:
+                return String(describing: decoding)
+            }
+        }
+        return String(describing: error)
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}

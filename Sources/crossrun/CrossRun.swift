@@ -1,0 +1,45 @@
+import ArgumentParser
+import CrossRunKit
+import Foundation
+
+/// `crossrun`: a thin command line over CrossRunKit. `run` is the default subcommand, so cargo's
+/// `runner = "crossrun"` calls `crossrun BINARY ARGS...`.
+struct CrossRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossrun",
+        abstract: "Run cross-compiled test binaries under the right emulator and report their results.",
+        discussion: """
+            Put it in .cargo/config.toml as the runner of a target:
+
+                [target.aarch64-unknown-linux-gnu]
+                runner = "crossrun"
+
+            and `cargo test --target aarch64-unknown-linux-gnu` runs each test binary under qemu, streams its \
+            output unchanged, and writes JUnit XML and results JSON to target/crossrun/.
+            """,
+        version: CrossRunVersion.current,
+        subcommands: [Run.self, Report.self, Targets.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try CrossRun.parseAsRoot()
+            try command.run()
+        } catch let error as CrossRunError {
+            FileHandle.standardError.write(Data("crossrun: error: \(error.description)\n".utf8))
+            exit(error.exitStatus)
+        } catch let exitCode as ExitCode {
+            exit(exitCode.rawValue)
+        } catch {
+            // Help and --version exit 0 as usual; any usage mistake is crossrun's own error, status 125.
+            if CrossRun.exitCode(for: error) == .success { CrossRun.exit(withError: error) }
+            let message = CrossRun.message(for: error)
+            FileHandle.standardError.write(Data("crossrun: error: \(message)\nUsage: crossrun [OPTIONS] BINARY [ARGS...]; see crossrun --help\n".utf8))
+            exit(ExitStatus.crossrunError)
+        }
+    }
+}

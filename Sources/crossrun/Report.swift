@@ -1,0 +1,34 @@
+import ArgumentParser
+import CrossRunKit
+import Foundation
+
+/// `crossrun report ...`: work with report files.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with crossrun's report files.",
+        subcommands: [Merge.self]
+    )
+
+    /// `crossrun report merge A.xml B.xml DIR -o junit.xml`
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine JUnit files (a folder means every .xml in it) into one.",
+            discussion: "Typical use after `cargo test`: crossrun report merge target/crossrun -o junit.xml"
+        )
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The merged JUnit file to write.", valueName: "path"))
+        var output: String
+
+        @Argument(help: ArgumentHelp("JUnit files or folders of them.", valueName: "report"))
+        var inputs: [String]
+
+        func validate() throws {
+            if inputs.isEmpty { throw ValidationError("name at least one JUnit file or folder to merge") }
+        }
+
+        func run() throws {
+            let count = try ReportMerger.merge(inputs, into: output)
+            FileHandle.standardError.write(Data("crossrun: merged \(count) test suite\(count == 1 ? "" : "s") into \(output)\n".utf8))
+        }
+    }
+}

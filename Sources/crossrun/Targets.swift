@@ -1,0 +1,22 @@
+import ArgumentParser
+import CrossRunKit
+import Foundation
+
+/// `crossrun targets`: the runner catalogue.
+struct Targets: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the targets crossrun can run and what each needs.")
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        for definition in catalog.definitions {
+            let emulator = definition.emulator.candidates.lazy.compactMap { Executables.find($0, searchPath: path) }.first
+            let sysroot = definition.sysroot.debian.first { FileManager.default.fileExists(atPath: $0) }
+            print("\(definition.name): \(definition.description)")
+            print("  rust targets: \(definition.rustTargets.joined(separator: ", "))")
+            print("  emulator:     \(emulator ?? "missing (\(definition.emulator.installHint))")")
+            print("  sysroot:      \(sysroot ?? "missing (\(definition.sysroot.installHint)); static binaries need none")")
+        }
+    }
+}

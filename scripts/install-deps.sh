@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs every system package crossrun's demo and test suite need on a Debian 12 machine.
+# Idempotent: a second run installs nothing. Needs root (or sudo) and Debian's package archive.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# A mirror in the middle of a sync answers with a stale index now and then: try again before giving up.
+apt_update() {
+  for attempt in 1 2 3; do
+    if $SUDO apt-get update -qq; then return 0; fi
+    echo "install-deps: apt-get update failed (attempt $attempt), retrying" >&2
+    sleep $((attempt * 5))
+  done
+  echo "install-deps: apt-get update kept failing; continuing with the package lists we have" >&2
+}
+
+packages=(
+  # build and report
+  libxml2-dev libxml2-utils pkg-config
+  # emulators
+  qemu-user-static
+  # Rust 1.63 from Debian (the cross std below matches it) and the cross linkers with their sysroots
+  rustc cargo
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-arm-linux-gnueabi libc6-dev-armel-cross
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Rust std for the cross targets: Debian ships it per architecture; a multiarch install of it fails on version
+# skew, so the .deb is downloaded and only its rustlib/<triple> folder is copied into the host toolchain.
+rustc_version=$(/usr/bin/rustc --version | awk '{print $2}' | cut -d. -f1,2)
+for pair in arm64:aarch64-unknown-linux-gnu armhf:armv7-unknown-linux-gnueabihf; do
+  arch=${pair%%:*}; triple=${pair#*:}
+  if [ -d "/usr/lib/rustlib/$triple/lib" ]; then continue; fi
+  echo "install-deps: adding the Rust std for $triple" >&2
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    $SUDO dpkg --add-architecture "$arch"
+  fi
+  apt_update
+  work=$(mktemp -d)
+  chmod 755 "$work"   # apt's download user must be able to write there
+  ( cd "$work" && apt-get download -qq "libstd-rust-dev:$arch" "libstd-rust-$rustc_version:$arch" >/dev/null )
+  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+  $SUDO mkdir -p /usr/lib/rustlib
+  $SUDO cp -a "$work/root/usr/lib/rustlib/$triple" /usr/lib/rustlib/
+  rm -rf "$work"
+done
