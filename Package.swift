@@ -47,9 +47,10 @@ let package = Package(
             dependencies: ["CrossRunKit"],
             resources: [.copy("Fixtures")]
         ),
+        // Real qemu on real cross-built Examples/. Depends on the executable so that `swift test` builds it.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CrossRunKit"]
+            dependencies: ["CrossRunKit", "crossrun"]
         ),
     ]
 )

@@ -79,8 +79,14 @@ public struct TestRunner: Sendable {
             plan, onStdout: { collector.consumeStdout($0) }, onStderr: { collector.consumeStderr($0) })
         let fileName = (binaryPath as NSString).lastPathComponent
         let suiteName = RunResult.Binary.suiteName(forFile: fileName)
-        let (tests, libtestCounts) = collector.finish(status: outcome.status, suiteName: suiteName)
-        let unnamed = collector.format == .terse ? collector.unnamedCounts : (0, 0)
+        var (tests, libtestCounts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        var unnamed = collector.format == .terse ? collector.unnamedCounts : (0, 0)
+        if unnamed.0 + unnamed.1 > 0, libtestCounts != nil,
+            let named = nameTerseResults(plan: plan, arguments: invocation.arguments, tests: tests, unnamed: unnamed)
+        {
+            tests = named
+            unnamed = (0, 0)
+        }
         let result = RunResult(
             binary: RunResult.Binary(
                 path: binaryPath, name: suiteName, fileName: fileName, description: info.summary,
@@ -107,6 +113,45 @@ public struct TestRunner: Sendable {
                 colour: TerminalSummary.wantsColour(environment: invocation.environment)))
         }
         return RunReport(exitStatus: outcome.status.shellStatus, result: result, reports: reportPaths, outcome: outcome)
+    }
+
+    /// Terse output (`cargo test -q`) names only failures. Two `--list` runs of the same binary with the same
+    /// test selection name the rest: every listed test that did not fail passed, unless it is ignored.
+    /// Returns nil (the counts stay unnamed) when the listing fails or does not add up.
+    func nameTerseResults(plan: LaunchPlan, arguments: [String], tests: [TestCase], unnamed: (Int, Int)) -> [TestCase]? {
+        let selection = TestListing.selection(from: arguments)
+        let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
+        func list(_ extra: [String]) -> [String]? {
+            var listing = plan
+            listing.argv = Array(plan.argv.prefix(plan.argv.count - arguments.count)) + selection + extra + ["--list"]
+            var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
+            var quiet = processRunner
+            quiet.passThrough = false
+            guard let result = try? quiet.run(listing, onStdout: { output.append($0) }, onStderr: { _ in }),
+                result.status.isSuccess, !output.isTruncated
+            else { return nil }
+            return TestListing.names(in: output.text)
+        }
+        guard let listed = list([]) else { return nil }
+        let ignored: Set<String>
+        if runsIgnored || unnamed.1 == 0 {
+            ignored = []
+        } else {
+            guard let names = list(["--ignored"]) else { return nil }
+            ignored = Set(names)
+        }
+        let failed = Set(tests.filter { $0.outcome == .failed }.map(\.name))
+        let named = tests.filter { $0.outcome != .passed && $0.outcome != .ignored }
+        let alreadyNamed = (passed: tests.filter { $0.outcome == .passed }.count, ignored: tests.filter { $0.outcome == .ignored }.count)
+        guard alreadyNamed == (0, 0),
+            let inferred = TestListing.terseOutcomes(listed: listed, ignored: ignored, failed: failed, counts: (unnamed.0, unnamed.1))
+        else { return nil }
+        // Keep libtest's listing order, with failures where they stand in it.
+        let byName = Dictionary((inferred + named).map { ($0.name, $0) }, uniquingKeysWith: { _, named in named })
+        let listedSet = Set(listed)
+        var result = listed.compactMap { byName[$0] }
+        result += named.filter { !listedSet.contains($0.name) }
+        return result
     }
 
     /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
