@@ -27,8 +27,11 @@ struct Report: ParsableCommand {
         }
 
         func run() throws {
-            let count = try ReportMerger.merge(inputs, into: output)
-            FileHandle.standardError.write(Data("crossrun: merged \(count) test suite\(count == 1 ? "" : "s") into \(output)\n".utf8))
+            let merged = try ReportMerger.merge(inputs, into: output)
+            let suites = "\(merged.suites) test suite\(merged.suites == 1 ? "" : "s")"
+            let passed = merged.tests - merged.failures - merged.errors - merged.skipped
+            let counts = "\(merged.tests) tests: \(passed) passed, \(merged.failures) failed, \(merged.errors) errors, \(merged.skipped) skipped"
+            FileHandle.standardError.write(Data("crossrun: merged \(suites) (\(counts)) into \(output)\n".utf8))
         }
     }
 }

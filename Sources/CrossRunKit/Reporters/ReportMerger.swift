@@ -22,9 +22,18 @@ public enum ReportMerger {
         return files
     }
 
-    /// Merges `inputs` into `output`; returns the number of test suites written.
+    /// What a merge wrote.
+    public struct Summary: Equatable, Sendable {
+        public var suites: Int
+        public var tests: Int
+        public var failures: Int
+        public var errors: Int
+        public var skipped: Int
+    }
+
+    /// Merges `inputs` into `output`.
     @discardableResult
-    public static func merge(_ inputs: [String], into output: String) throws -> Int {
+    public static func merge(_ inputs: [String], into output: String) throws -> Summary {
         let files = try expand(inputs).filter { ($0 as NSString).standardizingPath != (output as NSString).standardizingPath }
         guard !files.isEmpty else { throw CrossRunError.noReportsToMerge(paths: inputs) }
 
@@ -34,7 +43,7 @@ public enum ReportMerger {
         defer { xmlFreeDoc(document) }
         let root = "testsuites".withXMLChars { xmlNewDocNode(document, nil, $0, nil) }
         xmlDocSetRootElement(document, root)
-        var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
+        var totals = (tests: 0, failures: 0, errors: 0, skipped: 0, time: 0.0)
         var suites = 0
 
         for file in files {
@@ -62,6 +71,7 @@ public enum ReportMerger {
                 totals.tests += Int(attribute(suite, "tests") ?? "") ?? 0
                 totals.failures += Int(attribute(suite, "failures") ?? "") ?? 0
                 totals.errors += Int(attribute(suite, "errors") ?? "") ?? 0
+                totals.skipped += Int(attribute(suite, "skipped") ?? "") ?? 0
                 totals.time += Double(attribute(suite, "time") ?? "") ?? 0
                 guard let copy = xmlDocCopyNode(suite, document, 1) else {
                     throw CrossRunError.reportNotWritable(path: output, reason: "libxml2 could not copy a test suite")
@@ -81,7 +91,7 @@ public enum ReportMerger {
                 throw CrossRunError.reportNotWritable(path: output, reason: String(cString: strerror(errno)))
             }
         }
-        return suites
+        return Summary(suites: suites, tests: totals.tests, failures: totals.failures, errors: totals.errors, skipped: totals.skipped)
     }
 
     private static func name(of node: xmlNodePtr) -> String {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The main job: crossrun on the Examples. Installs what is missing, builds crossrun (release), runs the Rust
+# example's tests for aarch64 and armv7 through `cargo test` with crossrun as the runner, runs the riscv64 and
+# arm soft-float C examples through crossrun, merges every report into one JUnit file and says where it is.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+bash scripts/install-deps.sh
+echo "==> building crossrun (release)" >&2
+swift build -c release --product crossrun >&2
+bin="$(swift build -c release --show-bin-path)"
+export PATH="/usr/bin:$bin:$PATH"
+echo "==> building the Examples" >&2
+bash Examples/build.sh
+
+reports="$root/Examples/rust-demo/target/crossrun"
+rm -rf "$reports"
+status=0
+cd "$root/Examples/rust-demo"
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+  echo "==> cargo test --target $target   (runner = \"crossrun\" in Examples/rust-demo/.cargo/config.toml)" >&2
+  cargo test --offline --target "$target" || status=$?
+done
+cd "$root"
+for program in libtest_style-riscv64 libtest_style-armel; do
+  echo "==> crossrun Examples/c/build/$program" >&2
+  crossrun --report-dir "$reports" "Examples/c/build/$program" || status=$?
+done
+
+echo "==> summary" >&2
+crossrun report merge "$reports" -o "$reports/junit.xml"
+echo "JUnit report: $reports/junit.xml" >&2
+echo "Per-binary reports (JUnit and results JSON): $reports/" >&2
+exit "$status"
