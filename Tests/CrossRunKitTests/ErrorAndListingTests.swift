@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+@testable import CrossRunKit
+
+@Suite("CrossRunError")
+struct CrossRunErrorTests {
+    /// One value of every case, with awkward but realistic details, and the exit status docs/exit-status.md gives it.
+    static let all: [(CrossRunError, Int32)] = [
+        (.binaryNotFound(path: "target/debug/deps/x"), 125),
+        (.binaryIsDirectory(path: "target"), 125),
+        (.binaryNotReadable(path: "x", reason: "Permission denied"), 125),
+        (.binaryEmpty(path: "x"), 125),
+        (.binaryTruncated(path: "x", detail: "2 bytes"), 125),
+        (.binaryMalformed(path: "x", detail: "unknown ELF class 0"), 125),
+        (.notAnExecutable(path: "run.sh", magic: "\"#!/b\""), 125),
+        (.wasmNotSupportedYet(path: "hello.wasm"), 125),
+        (.unsupportedMachine(path: "x", found: "ELF 64-bit big-endian s390", supported: ["aarch64 (AArch64 Linux)", "armv7 (ARMv7)"]), 125),
+        (.notExecutableOnHost(path: "x"), 126),
+        (.emulatorNotFound(target: "aarch64", candidates: ["qemu-aarch64-static", "qemu-aarch64"], installHint: "apt-get install qemu-user-static"), 127),
+        (.loaderMissing(target: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1", searched: [], installHint: "apt-get install libc6-arm64-cross"), 126),
+        (.loaderMissing(target: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1", searched: ["/usr/aarch64-linux-gnu"], installHint: "apt-get install libc6-arm64-cross"), 126),
+        (.sysrootNotADirectory(path: "/opt/x", origin: "--sysroot"), 126),
+        (.spawnFailed(executable: "/usr/bin/qemu-aarch64-static", reason: "Exec format error"), 126),
+        (.invalidConfiguration(file: "crossrun.toml", reason: "unknown key \"colour\""), 125),
+        (.invalidRunnerDefinition(name: "Runners/x.toml", reason: "missing key sysroot"), 125),
+        (.unknownTarget(name: "sparc64", known: ["aarch64", "armv7"]), 125),
+        (.invalidEnvironmentValue(variable: "CROSSRUN_NO_REPORT", value: "maybe", expected: "1, 0, true or false"), 125),
+        (.reportNotWritable(path: "/ro/x.xml", reason: "Read-only file system"), 125),
+        (.reportNotReadable(path: "x.xml", reason: "it is not well-formed XML"), 125),
+        (.noReportsToMerge(paths: ["target/crossrun"]), 125),
+    ]
+
+    @Test("one line, a full stop, the documented exit status", arguments: all)
+    func shape(error: CrossRunError, status: Int32) {
+        #expect(error.exitStatus == status)
+        #expect(!error.description.contains("\n"))
+        #expect(error.description.hasSuffix("."))
+        #expect(error.localizedDescription == error.description)
+    }
+
+    @Test("every case is in the table")
+    func tableIsComplete() {
+        #expect(Set(Self.all.map(\.0.caseName)).count == 21)
+    }
+
+    @Test("signals map to 128 + N and are named")
+    func signals() {
+        #expect(ExitStatus.forSignal(11) == 139)
+        #expect(TerminationStatus.signaled(6).shellStatus == 134)
+        #expect(TerminationStatus.exited(101).shellStatus == 101)
+        #expect(TerminationStatus.signaled(11).description == "killed by SIGSEGV (signal 11)")
+        #expect(TerminationStatus.exited(3).description == "exit status 3")
+        #expect(Signals.name(64) == "signal 64")
+    }
+
+    @Test("wait statuses decode", arguments: [
+        (Int32(0), TerminationStatus.exited(0)), (101 << 8, .exited(101)), (11, .signaled(11)), (6 | 0x80, .signaled(6)),
+    ])
+    func waitStatus(raw: Int32, expected: TerminationStatus) {
+        #expect(TerminationStatus.fromWaitStatus(raw) == expected)
+    }
+}
+
+@Suite("TestListing")
+struct TestListingTests {
+    static let demoNames = [
+        "tests::add_small_numbers", "tests::divide_by_zero_panics", "tests::divide_exact", "tests::needs_real_hardware",
+        "tests::opt_in_failure", "tests::pointer_width_matches_arch", "tests::prints_to_stderr", "tests::prints_to_stdout",
+        "tests::reverse_words_works", "tests::slow_exhaustive_add",
+    ]
+
+    @Test("names from recorded --list output", arguments: [
+        ("rust1.63-aarch64-list", demoNames), ("rust1.95-x86_64-list", demoNames),
+        ("rust1.63-aarch64-list-terse", demoNames), ("rust1.95-x86_64-list-terse", demoNames),
+        ("rust1.63-aarch64-list-ignored", ["tests::needs_real_hardware", "tests::slow_exhaustive_add"]),
+        ("rust1.95-x86_64-list-ignored", ["tests::needs_real_hardware", "tests::slow_exhaustive_add"]),
+    ])
+    func names(fixture: String, expected: [String]) throws {
+        let text = String(decoding: try Fixtures.libtest(fixture + ".stdout"), as: UTF8.self)
+        #expect(TestListing.names(in: text) == expected)
+    }
+
+    @Test("benchmarks and prose are not test names")
+    func notNames() {
+        #expect(TestListing.names(in: "a: test\nb: bench\n\n2 tests, 1 benchmark\nc: test\n") == ["a", "c"])
+    }
+
+    @Test("CRLF line ends, which names(in:) means to accept")
+    func crlf() {
+        // In Swift "\r\n" is one Character, so splitting on "\n" never splits there and the "\r" check is dead.
+        withKnownIssue("TestListing.names splits on Character \"\\n\", which does not match the \"\\r\\n\" grapheme") {
+            #expect(TestListing.names(in: "a: test\r\nb: test\r\n") == ["a", "b"])
+        }
+    }
+
+    @Test("the selection keeps filters and drops output options", arguments: [
+        (["--format", "terse", "tests::divide", "--exact"], ["tests::divide", "--exact"]),
+        (["-q", "--test-threads=1", "--skip", "slow", "--ignored"], ["--skip", "slow", "--ignored"]),
+        (["--nocapture", "--color", "always", "-Z", "unstable-options", "--shuffle"], []),
+        (["--include-ignored", "--show-output"], ["--include-ignored"]),
+    ])
+    func selection(arguments: [String], expected: [String]) {
+        #expect(TestListing.selection(from: arguments) == expected)
+    }
+
+    @Test("--report-time is a flag: the filter after it is kept")
+    func reportTimeIsAFlag() {
+        // libtest declares `report-time` with optflag (no value) in both 1.63 and current releases.
+        withKnownIssue("TestListing.selection treats --report-time as taking a value and drops the next argument") {
+            #expect(TestListing.selection(from: ["-Z", "unstable-options", "--report-time", "tests::divide"]) == ["tests::divide"])
+        }
+    }
+
+    @Test("terse outcomes from a listing, only when they add up")
+    func terseOutcomes() throws {
+        let ignored: Set<String> = ["tests::needs_real_hardware", "tests::slow_exhaustive_add"]
+        let outcomes = try #require(TestListing.terseOutcomes(
+            listed: Self.demoNames, ignored: ignored, failed: ["tests::opt_in_failure"], counts: (passed: 7, ignored: 2)))
+        #expect(outcomes.count == 9)
+        #expect(outcomes.filter { $0.outcome == .ignored }.map(\.name).sorted() == ignored.sorted())
+        #expect(!outcomes.contains { $0.name == "tests::opt_in_failure" })
+        #expect(TestListing.terseOutcomes(listed: Self.demoNames, ignored: ignored, failed: [], counts: (passed: 7, ignored: 2)) == nil)
+    }
+}
+
+@Suite("Smaller parser gaps")
+struct ParserGapTests {
+    @Test("a `should panic` test whose result comes on a later line keeps its mode",
+          arguments: ["rust1.63-aarch64-nocapture-threads1-fail", "rust1.95-x86_64-nocapture-threads1-fail"])
+    func modeOfPendingTest(name: String) throws {
+        let (_, tests, _) = collect(stdout: try Fixtures.libtest(name + ".combined"), status: try LibtestManifest.status(of: name))
+        let test = try #require(tests.first { $0.name == "tests::divide_by_zero_panics" })
+        #expect(test.outcome == .passed)
+        withKnownIssue("LibtestLineParser drops the mode when the result is on a line of its own") {
+            #expect(test.mode == "should panic")
+        }
+    }
+
+    @Test("an absurd duration does not crash the JUnit writer")
+    func hugeDuration() async {
+        // A test's own print can imitate a --report-time line: `test x ... ok <1e999s>` gives +infinity.
+        var parser = LibtestLineParser()
+        let events = parser.consume("test x ... ok <1e999s>")
+        guard case .testFinished(let test)? = events.first else {
+            Issue.record("\(events)")
+            return
+        }
+        #expect(test.duration == .infinity)
+        await withKnownIssue("XMLText.seconds converts with Int(), which traps for infinite or huge values") {
+            await #expect(processExitsWith: .success) {
+                _ = XMLText.seconds(.infinity)
+                _ = XMLText.seconds(1e300)
+            }
+        }
+    }
+}
