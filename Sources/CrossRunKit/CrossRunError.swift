@@ -76,7 +76,7 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
         case .spawnFailed(let executable, let reason):
             return "could not start \(executable) (\(reason)); check that it is an executable for this machine."
         case .invalidConfiguration(let file, let reason):
-            return "\(file): \(reason); fix the file (see docs/configuration.md)."
+            return "\(file): \(reason); fix it (see docs/configuration.md)."
         case .invalidRunnerDefinition(let name, let reason):
             return "runner definition \(name) is invalid (\(reason)); fix it (see docs/runners.md)."
         case .unknownTarget(let name, let known):
@@ -84,7 +84,7 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
         case .invalidEnvironmentValue(let variable, let value, let expected):
             return "\(variable)=\(value) is not valid; expected \(expected)."
         case .reportNotWritable(let path, let reason):
-            return "cannot write the report \(path) (\(reason)); choose another place with --report-dir, --junit or --json."
+            return "cannot write the report \(path) (\(reason)); make that folder writable or choose another place (crossrun run: --report-dir, --junit, --json; report merge: -o)."
         case .reportNotReadable(let path, let reason):
             return "cannot read the report \(path) (\(reason)); pass JUnit files that crossrun or another tool wrote."
         case .noReportsToMerge(let paths):

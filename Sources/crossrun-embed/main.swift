@@ -25,4 +25,8 @@ for path in arguments.dropFirst() {
     source += "\"\"\"\(hashes)),\n"
 }
 source += "    ]\n}\n"
-try source.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)
+// Rewriting identical text would only make the build recompile CrossRunKit for nothing.
+let outputURL = URL(fileURLWithPath: output)
+if (try? String(contentsOf: outputURL, encoding: .utf8)) != source {
+    try source.write(to: outputURL, atomically: true, encoding: .utf8)
+}

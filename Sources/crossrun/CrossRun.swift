@@ -37,8 +37,8 @@ enum Main {
         } catch {
             // Help and --version exit 0 as usual; any usage mistake is crossrun's own error, status 125.
             if CrossRun.exitCode(for: error) == .success { CrossRun.exit(withError: error) }
-            let message = CrossRun.message(for: error)
-            FileHandle.standardError.write(Data("crossrun: error: \(message)\nUsage: crossrun [OPTIONS] BINARY [ARGS...]; see crossrun --help\n".utf8))
+            let message = CrossRun.message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            FileHandle.standardError.write(Data("crossrun: error: \(message) (see crossrun --help)\n".utf8))
             exit(ExitStatus.crossrunError)
         }
     }

@@ -296,6 +296,9 @@ struct RunnerDefinitionTests {
         ("candidates = [\"my-qemu-aarch64\"]", "candidates = []", "candidates"),
         ("class = 64", "class = \"sixty-four\"", "class"),
         ("endian = \"little\"", "endian = \"middle\"", "endian"),
+        ("name = \"aarch64\"", "name = \"aarch64\"\nemulater = 1", "emulater"),
+        ("kind = \"qemu-user\"", "kind = \"qemu-user\"\ncpus = \"a53\"", "cpus"),
+        ("kind = \"qemu-user\"", "kind = \"qemu-system\"", "qemu-system"),
     ])
     func invalid(original: String, replacement: String, mentioned: String) throws {
         let text = Self.valid.replacingOccurrences(of: original, with: replacement)
@@ -359,6 +362,30 @@ struct RunnerDefinitionTests {
         #expect(try TargetCatalog.load(extraDirectory: nil).definitions == builtIn.definitions)
     }
 
+    @Test("an extra definition that matches the same binaries as a built-in one is tried first")
+    func extraDefinitionWins() throws {
+        let folder = try TemporaryDirectory()
+        try folder.file("runners/mine.toml", text: Self.valid.replacingOccurrences(of: "name = \"aarch64\"", with: "name = \"my-aarch64\""))
+        let catalog = try TargetCatalog.load(extraDirectory: folder.path("runners"))
+        let binary = try BinaryInspector.inspect(path: "a", read: reader(Fixtures.elf("aarch64-static.elf-head")))
+        #expect(catalog.definition(for: binary)?.name == "my-aarch64")
+        #expect(try TargetCatalog.builtIn().definition(for: binary)?.name == "aarch64")
+    }
+
+    @Test("a [target.NAME] table that names no known target is refused by name")
+    func unknownTargetTable() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.file("crossrun.toml", text: "[target.aarch46]\ncpu = \"a53\"\n[target.armv7-unknown-linux-gnueabihf]\ncpu = \"a7\"\n")
+        let configuration = try Configuration.load(options: RunOptions(), environment: [:], workingDirectory: folder.path(""))
+        let error = #expect(throws: CrossRunError.self) { try configuration.validateTargets(in: TargetCatalog.builtIn()) }
+        #expect(error?.description.contains("[target.aarch46]") == true)
+        #expect(error?.description.contains(path) == true)
+        #expect(error?.exitStatus == 125)
+        try folder.file("crossrun.toml", text: "[target.armv7-unknown-linux-gnueabihf]\ncpu = \"a7\"\n[target.riscv64]\ncpu = \"rv64\"\n")
+        let valid = try Configuration.load(options: RunOptions(), environment: [:], workingDirectory: folder.path(""))
+        try valid.validateTargets(in: TargetCatalog.builtIn())
+    }
+
     @Test("a broken file in the extra folder is refused with its path")
     func extraDirectoryBroken() throws {
         let folder = try TemporaryDirectory()
@@ -371,11 +398,12 @@ struct RunnerDefinitionTests {
         #expect(name == path)
     }
 
-    @Test("a missing extra folder is a configuration error")
+    @Test("a missing extra folder is a runner-definition error that names CROSSRUN_RUNNERS_DIR")
     func extraDirectoryMissing() throws {
         let folder = try TemporaryDirectory()
         let error = #expect(throws: CrossRunError.self) { try TargetCatalog.load(extraDirectory: folder.path("nope")) }
-        #expect(error?.caseName == "invalidConfiguration")
+        #expect(error?.caseName == "invalidRunnerDefinition")
+        #expect(error?.description.contains("CROSSRUN_RUNNERS_DIR") == true)
     }
 }
 
@@ -527,7 +555,7 @@ struct LaunchPlannerTests {
         }
         #expect(interpreter == "/lib/ld-linux-aarch64.so.1")
         #expect(searched.contains("/usr/aarch64-linux-gnu"))
-        #expect(hint == "apt-get install libc6-arm64-cross")
+        #expect(hint == "apt-get install libc6-arm64-cross libgcc-s1-arm64-cross")
     }
 
     @Test("the Debian cross sysroot is found when its loader exists")

@@ -89,9 +89,7 @@ struct TestListingTests {
     @Test("CRLF line ends, which names(in:) means to accept")
     func crlf() {
         // In Swift "\r\n" is one Character, so splitting on "\n" never splits there and the "\r" check is dead.
-        withKnownIssue("TestListing.names splits on Character \"\\n\", which does not match the \"\\r\\n\" grapheme") {
-            #expect(TestListing.names(in: "a: test\r\nb: test\r\n") == ["a", "b"])
-        }
+        #expect(TestListing.names(in: "a: test\r\nb: test\r\n") == ["a", "b"])
     }
 
     @Test("the selection keeps filters and drops output options", arguments: [
@@ -107,9 +105,7 @@ struct TestListingTests {
     @Test("--report-time is a flag: the filter after it is kept")
     func reportTimeIsAFlag() {
         // libtest declares `report-time` with optflag (no value) in both 1.63 and current releases.
-        withKnownIssue("TestListing.selection treats --report-time as taking a value and drops the next argument") {
-            #expect(TestListing.selection(from: ["-Z", "unstable-options", "--report-time", "tests::divide"]) == ["tests::divide"])
-        }
+        #expect(TestListing.selection(from: ["-Z", "unstable-options", "--report-time", "tests::divide"]) == ["tests::divide"])
     }
 
     @Test("terse outcomes from a listing, only when they add up")
@@ -132,26 +128,20 @@ struct ParserGapTests {
         let (_, tests, _) = collect(stdout: try Fixtures.libtest(name + ".combined"), status: try LibtestManifest.status(of: name))
         let test = try #require(tests.first { $0.name == "tests::divide_by_zero_panics" })
         #expect(test.outcome == .passed)
-        withKnownIssue("LibtestLineParser drops the mode when the result is on a line of its own") {
-            #expect(test.mode == "should panic")
-        }
+        #expect(test.mode == "should panic")
     }
 
     @Test("an absurd duration does not crash the JUnit writer")
-    func hugeDuration() async {
-        // A test's own print can imitate a --report-time line: `test x ... ok <1e999s>` gives +infinity.
+    func hugeDuration() {
+        // A test's own print can imitate a --report-time line: `test x ... ok <1e999s>` would be +infinity.
         var parser = LibtestLineParser()
         let events = parser.consume("test x ... ok <1e999s>")
-        guard case .testFinished(let test)? = events.first else {
-            Issue.record("\(events)")
-            return
+        for event in events {
+            if case .testFinished(let test) = event { #expect(test.duration?.isFinite ?? true) }
         }
-        #expect(test.duration == .infinity)
-        await withKnownIssue("XMLText.seconds converts with Int(), which traps for infinite or huge values") {
-            await #expect(processExitsWith: .success) {
-                _ = XMLText.seconds(.infinity)
-                _ = XMLText.seconds(1e300)
-            }
-        }
+        #expect(XMLText.seconds(.infinity) == "0.000")
+        #expect(XMLText.seconds(.nan) == "0.000")
+        #expect(XMLText.seconds(1e300).hasSuffix(".000"))
+        #expect(!XMLText.seconds(1e300).contains("e"))
     }
 }

@@ -99,11 +99,8 @@ struct JUnitReporterTests {
             in: file)
         let named = result.tests.count
         let namedIgnored = result.tests.filter { $0.outcome == .ignored }.count
-        withKnownIssue("terse: a progress mark followed by a test's own print on the same line is lost") {
-            #expect(values == "\(total) \(fixture.failed) 0 \(total) \(fixture.failed) 0 \(fixture.ignored) \(named) \(fixture.failed) \(namedIgnored) crossrun_demo")
-        } when: {
-            fixture.name == LibtestFixture.terseMarkLost
-        }
+        #expect(values == "\(total) \(fixture.failed) 0 \(total) \(fixture.failed) 0 \(fixture.ignored) \(named) \(fixture.failed) \(namedIgnored) crossrun_demo")
+        
         for time in try JUnitSchema.times(in: file) {
             #expect(Self.isMilliseconds(time), "time=\(time)")
         }

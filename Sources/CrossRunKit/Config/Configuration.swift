@@ -74,7 +74,7 @@ public struct Configuration: Sendable {
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
     public static func load(options: RunOptions, environment: [String: String], workingDirectory: String) throws -> Configuration {
         var files: [ConfigFile] = []
-        if let explicit = options.configFile ?? environment[Variable.config] {
+        if let explicit = options.configFile ?? environment[Variable.config].flatMap({ $0.isEmpty ? nil : $0 }) {
             files.append(try ConfigFile.load(path: Paths.absolute(explicit, relativeTo: workingDirectory)))
         } else {
             if let project = findUpward(name: "crossrun.toml", from: workingDirectory) {
@@ -101,7 +101,7 @@ public struct Configuration: Sendable {
     private func validateEnvironment() throws {
         for name in [Variable.noReport, Variable.quiet] {
             if let value = environment[name], Self.boolean(value) == nil {
-                throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true or false")
+                throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
         }
     }
@@ -153,6 +153,17 @@ public struct Configuration: Sendable {
     public var jsonPath: (String, SettingOrigin)? { pick(flag: (options.jsonPath, "--json"), variable: Variable.json) { $0.json } }
     public var reportDirectory: (String, SettingOrigin)? {
         pick(flag: (options.reportDirectory, "--report-dir"), variable: Variable.reportDir) { $0.reportDir }
+    }
+
+    /// Refuses `[target.NAME]` tables that name no runner or Rust target of `catalog` (a typo would do nothing).
+    public func validateTargets(in catalog: TargetCatalog) throws {
+        for file in files {
+            for name in (file.target ?? [:]).keys.sorted() where !catalog.definitions.contains(where: { $0.isNamed(name) }) {
+                throw CrossRunError.invalidConfiguration(
+                    file: file.path,
+                    reason: "[target.\(name)] names no known target (runner names: \(catalog.names.joined(separator: ", ")), or one of their Rust target triples; see crossrun targets)")
+            }
+        }
     }
 
     /// The settings for one target, every field from the highest layer that sets it.

@@ -56,6 +56,8 @@ public struct ProcessRunner: Sendable {
     ) throws -> ProcessOutcome {
         // A closed stdout (crossrun ... | head) must not kill crossrun: it keeps reading so no result is lost.
         signal(SIGPIPE, SIG_IGN)
+        // An inherited SIGCHLD=SIG_IGN would reap the child behind crossrun's back and lose its status.
+        signal(SIGCHLD, SIG_DFL)
 
         let outPipe = try Pipe2()
         let errPipe = try Pipe2()
@@ -109,7 +111,8 @@ public struct ProcessRunner: Sendable {
         defer { if hadTerminal { _ = tcsetpgrp(STDIN_FILENO, getpgrp()) } }
 
         let status = pump(
-            pid: pid, stdout: outPipe.read, stderr: errPipe.read, onStdout: onStdout, onStderr: onStderr)
+            pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal,
+            onStdout: onStdout, onStderr: onStderr)
         outPipe.closeRead()
         errPipe.closeRead()
         let signal = lastForwardedSignal
@@ -119,14 +122,20 @@ public struct ProcessRunner: Sendable {
     }
 
     private func installForwarding() {
+        var forwarded = sigset_t()
+        sigemptyset(&forwarded)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, forwardSignal)
+            sigaddset(&forwarded, sig)
         }
+        // A parent may have started crossrun with these blocked (a thread pool's mask is inherited across
+        // exec): unblock them here, or they would wait forever while the emulator runs on.
+        pthread_sigmask(SIG_UNBLOCK, &forwarded, nil)
     }
 
     /// Reads both pipes until the child has exited and its pipes are drained; returns its status.
     private func pump(
-        pid: pid_t, stdout: Int32, stderr: Int32,
+        pid: pid_t, stdout: Int32, stderr: Int32, jobControl: Bool,
         onStdout: (UnsafeRawBufferPointer) -> Void, onStderr: (UnsafeRawBufferPointer) -> Void
     ) -> TerminationStatus {
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
@@ -148,7 +157,7 @@ public struct ProcessRunner: Sendable {
             }
             if ready == 0 {
                 if exitStatus == nil {
-                    exitStatus = reap(pid, block: false)
+                    exitStatus = reap(pid, block: false, jobControl: jobControl)
                 } else {
                     quietPollsAfterExit += 1
                     if quietPollsAfterExit >= 4 { break }
@@ -176,14 +185,29 @@ public struct ProcessRunner: Sendable {
                 }
             }
         }
-        return exitStatus ?? reap(pid, block: true) ?? .exited(0)
+        // Without a status (someone else reaped the child), crossrun cannot vouch for the run.
+        return exitStatus ?? reap(pid, block: true, jobControl: jobControl) ?? .exited(ExitStatus.crossrunError)
     }
 
-    private func reap(_ pid: pid_t, block: Bool) -> TerminationStatus? {
+    /// The child's status once it has exited; nil while it runs. With job control (the child has the
+    /// terminal), a child stopped by Ctrl-Z stops crossrun too, so the shell sees the job stop; when the shell
+    /// continues crossrun, the terminal goes back to the child and the child is continued.
+    private func reap(_ pid: pid_t, block: Bool, jobControl: Bool) -> TerminationStatus? {
         var status: Int32 = 0
+        let flags = (block ? 0 : WNOHANG) | (jobControl ? WUNTRACED : 0)
         while true {
-            let result = waitpid(pid, &status, block ? 0 : WNOHANG)
-            if result == pid { return TerminationStatus.fromWaitStatus(status) }
+            let result = waitpid(pid, &status, flags)
+            if result == pid {
+                if status & 0xFF == 0x7F {  // stopped
+                    _ = tcsetpgrp(STDIN_FILENO, getpgrp())
+                    kill(getpid(), SIGSTOP)
+                    _ = tcsetpgrp(STDIN_FILENO, pid)
+                    kill(-pid, SIGCONT)
+                    if block { continue }
+                    return nil
+                }
+                return TerminationStatus.fromWaitStatus(status)
+            }
             if result == 0 { return nil }
             if errno == EINTR { continue }
             return nil

@@ -53,6 +53,7 @@ public struct TestRunner: Sendable {
             options: options, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
         let info = try BinaryInspector.inspect(path: binaryPath)
         let catalog = try TargetCatalog.load(extraDirectory: invocation.environment[Configuration.Variable.runnersDir])
+        try configuration.validateTargets(in: catalog)
         let planner = LaunchPlanner(
             catalog: catalog, configuration: configuration, sysroots: SysrootResolver(providers: sysrootProviders),
             searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
@@ -105,14 +106,31 @@ public struct TestRunner: Sendable {
             output: collector.format == .plain ? nil : collector.unattributed.text.nonBlank,
             stderr: collector.stderr.text.nonBlank)
 
-        if let path = reportPaths.json { try JSONReporter.write(result, to: path) }
-        if let path = reportPaths.junit { try JUnitReporter.write(result, to: path) }
+        // A report that cannot be written is said in one line, but the run's summary and the test's own exit
+        // status still stand: a failing test keeps its status, a passing one fails with crossrun's own code.
+        var written = reportPaths
+        var reportError: CrossRunError?
+        do {
+            if let path = reportPaths.json { try JSONReporter.write(result, to: path) }
+        } catch {
+            reportError = error as? CrossRunError ?? .reportNotWritable(path: reportPaths.json ?? "", reason: "\(error)")
+            written.json = nil
+        }
+        do {
+            if let path = reportPaths.junit { try JUnitReporter.write(result, to: path) }
+        } catch {
+            reportError = error as? CrossRunError ?? .reportNotWritable(path: reportPaths.junit ?? "", reason: "\(error)")
+            written.junit = nil
+        }
+        if let reportError { TerminalSummary.emit("crossrun: error: \(reportError.description)") }
         if !configuration.quiet {
             TerminalSummary.emit(TerminalSummary.line(
-                for: result, reports: reportPaths, workingDirectory: invocation.workingDirectory,
+                for: result, reports: written, workingDirectory: invocation.workingDirectory,
                 colour: TerminalSummary.wantsColour(environment: invocation.environment)))
         }
-        return RunReport(exitStatus: outcome.status.shellStatus, result: result, reports: reportPaths, outcome: outcome)
+        var status = outcome.status.shellStatus
+        if let reportError, status == 0 { status = reportError.exitStatus }
+        return RunReport(exitStatus: status, result: result, reports: written, outcome: outcome)
     }
 
     /// Terse output (`cargo test -q`) names only failures. Two `--list` runs of the same binary with the same
@@ -165,7 +183,10 @@ public struct TestRunner: Sendable {
         }
         let junit = configuration.junitPath.map { expand($0.0) }
         let json = configuration.jsonPath.map { expand($0.0) }
-        if invocation.isListing { return ReportPaths(junit: junit, json: json) }
+        // `--list` prints names, not results: a report only when this command line asks for one.
+        if invocation.isListing {
+            return ReportPaths(junit: invocation.options.junitPath.map(expand), json: invocation.options.jsonPath.map(expand))
+        }
         let directory = configuration.reportDirectory.map { Paths.absolute($0.0, relativeTo: cwd) }
             ?? Self.defaultReportDirectory(binaryPath: binaryPath, workingDirectory: cwd)
         return ReportPaths(

@@ -7,8 +7,8 @@ public enum LibtestEvent: Equatable, Sendable {
     case testStarted(name: String)
     /// A test's result line.
     case testFinished(TestCase)
-    /// The body of a `---- NAME stdout ----` section.
-    case capturedOutput(name: String, text: String)
+    /// The body of a `---- NAME stdout ----` section; `truncated` when it was longer than crossrun keeps.
+    case capturedOutput(name: String, text: String, truncated: Bool)
     /// A name from the closing `failures:` list.
     case failureListed(name: String)
     /// Terse mode's progress characters (`..i.F`): counts only, libtest prints no names for them.

@@ -8,14 +8,21 @@ public struct LibtestLineParser: Sendable {
         case normal
         /// After a `failures:` or `successes:` heading: `---- NAME stdout ----` sections or a name list follow.
         case heading(failures: Bool)
-        /// Inside a `---- NAME stdout ----` section.
-        case capture(name: String, lines: [String])
+        /// Inside a `---- NAME stdout ----` section (its text is in `capture`).
+        case capture(name: String)
         /// In the indented name list that follows the second `failures:` heading.
         case list(failures: Bool)
     }
 
     private var section: Section = .normal
+    /// The open captured section, bounded like every kept text, with its trailing blank lines held back
+    /// (libtest ends each section with blank lines of its own).
+    private var capture = BoundedText()
+    private var captureStarted = false
+    private var captureBlankRun = 0
     private var previousLineBlank = true
+    /// The mode (`should panic`, ...) of the pending test's header.
+    private var pendingMode: String?
     private var sawPrettyLine = false
     /// The pretty-format test whose `test NAME ... ` header came without a result (its output follows).
     public private(set) var pendingTest: String?
@@ -28,17 +35,16 @@ public struct LibtestLineParser: Sendable {
         let line = ANSI.strip(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)
         defer { previousLineBlank = line.isEmpty }
 
-        if case .capture(let name, var lines) = section {
+        if case .capture(let name) = section {
             if let next = Self.captureHeading(line) {
-                section = .capture(name: next, lines: [])
-                return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+                section = .capture(name: next)
+                return [closeCapture(name)]
             }
             if (line == "failures:" || line == "successes:") && previousLineBlank {
                 section = .list(failures: line == "failures:")
-                return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+                return [closeCapture(name)]
             }
-            lines.append(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)
-            section = .capture(name: name, lines: lines)
+            appendCapture(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)
             return []
         }
 
@@ -54,7 +60,7 @@ public struct LibtestLineParser: Sendable {
         switch section {
         case .heading(let failures), .list(let failures):
             if let name = Self.captureHeading(line) {
-                section = .capture(name: name, lines: [])
+                section = .capture(name: name)
                 return []
             }
             if line.hasPrefix("    "), !line.dropFirst(4).hasPrefix(" ") {
@@ -85,13 +91,14 @@ public struct LibtestLineParser: Sendable {
                 return [.testFinished(result)]
             }
             pendingTest = header.name
+            pendingMode = header.mode
             var events: [LibtestEvent] = [.testStarted(name: header.name)]
             if !header.rest.isEmpty { events.append(.output(header.rest)) }
             return events
         }
         if let pending = pendingTest, var result = Self.result(line.trimmingCharacters(in: .whitespaces), name: pending) {
             pendingTest = nil
-            result.mode = nil
+            result.mode = pendingMode
             return [.testFinished(result)]
         }
         if !sawPrettyLine, format != .json, let terse = Self.terseProgress(line) {
@@ -103,11 +110,32 @@ public struct LibtestLineParser: Sendable {
 
     /// Ends the stream: a capture section still open is delivered.
     public mutating func finish() -> [LibtestEvent] {
-        if case .capture(let name, let lines) = section {
+        if case .capture(let name) = section {
             section = .normal
-            return [.capturedOutput(name: name, text: Self.joinCapture(lines))]
+            return [closeCapture(name)]
         }
         return []
+    }
+
+    private mutating func appendCapture(_ line: String) {
+        if line.isEmpty {
+            captureBlankRun += 1
+            return
+        }
+        if captureStarted { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
+        for _ in 0..<captureBlankRun { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
+        capture.append(line.utf8)
+        captureStarted = true
+        captureBlankRun = 0
+    }
+
+    /// The finished section's event; the trailing blank lines belong to libtest and are dropped.
+    private mutating func closeCapture(_ name: String) -> LibtestEvent {
+        let event = LibtestEvent.capturedOutput(name: name, text: capture.text, truncated: capture.isTruncated)
+        capture = BoundedText()
+        captureStarted = false
+        captureBlankRun = 0
+        return event
     }
 
     // MARK: - Line shapes
@@ -120,13 +148,6 @@ public struct LibtestLineParser: Sendable {
             return String(inner.dropLast(stream.count))
         }
         return nil
-    }
-
-    /// A captured section ends with a blank line that belongs to libtest, not the test.
-    static func joinCapture(_ lines: [String]) -> String {
-        var lines = lines
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        return lines.joined(separator: "\n")
     }
 
     /// `running 5 tests` / `running 1 test`.
@@ -167,6 +188,7 @@ public struct LibtestLineParser: Sendable {
 
     struct Header {
         var name: String
+        var mode: String?
         var result: TestCase?
         /// Text after ` ... ` that is not a result: the test's own output (with --nocapture).
         var rest: String
@@ -195,9 +217,9 @@ public struct LibtestLineParser: Sendable {
         let rest = String(line[separator.upperBound...])
         if var result = result(rest, name: name) {
             result.mode = mode
-            return Header(name: name, result: result, rest: "")
+            return Header(name: name, mode: mode, result: result, rest: "")
         }
-        return Header(name: name, result: nil, rest: rest)
+        return Header(name: name, mode: mode, result: nil, rest: rest)
     }
 
     /// The text after ` ... `: `ok`, `FAILED`, `ignored`, `ignored, REASON`, `bench: ...`, each optionally
@@ -206,7 +228,7 @@ public struct LibtestLineParser: Sendable {
         var text = Substring(text)
         var duration: Double?
         if text.hasSuffix("s>"), let open = text.range(of: " <", options: .backwards) {
-            duration = Double(text[open.upperBound...].dropLast(2))
+            duration = Double(text[open.upperBound...].dropLast(2)).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             if duration != nil { text = text[..<open.lowerBound] }
         }
         switch text {
@@ -272,15 +294,23 @@ public enum ANSI {
                 while let next = iterator.next() {
                     if (0x40...0x7E).contains(next.value) { break }
                 }
-            case "]":  // OSC: ends with BEL or ESC \
+            case "]":  // OSC: ends with BEL or ESC \; an unterminated one ends at the line's end
                 while let next = iterator.next() {
                     if next == "\u{07}" { break }
                     if next == "\u{1B}" {
                         _ = iterator.next()
                         break
                     }
+                    if next == "\n" {
+                        result.append(next)
+                        break
+                    }
                 }
-            default:  // a two-character sequence
+            case " "..."/":  // intermediate bytes (`ESC ( B` selects a character set), then one final byte
+                while let next = iterator.next() {
+                    if (0x30...0x7E).contains(next.value) { break }
+                }
+            default:  // a two-character sequence (`ESC =`, `ESC 7`, ...)
                 break
             }
         }

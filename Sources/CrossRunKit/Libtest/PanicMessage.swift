@@ -5,9 +5,12 @@ public enum PanicMessage {
     /// The panic message (old `panicked at 'MSG', FILE:L:C` and new `panicked at FILE:L:C:\nMSG` forms),
     /// libtest's `note: test did not panic as expected`, or else the first non-empty line.
     public static func extract(from output: String) -> String? {
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         for (index, line) in lines.enumerated() {
-            guard line.hasPrefix("thread '"), let panicked = line.range(of: "' panicked at ") else { continue }
+            // `thread 'NAME' panicked at`, and since Rust 1.88 `thread 'NAME' (TID) panicked at`.
+            guard line.hasPrefix("thread '"),
+                let panicked = line.range(of: #"' (\(\d+\) )?panicked at "#, options: .regularExpression)
+            else { continue }
             let rest = line[panicked.upperBound...]
             if rest.hasPrefix("'") {
                 // Rust < 1.73: the message is quoted and may span lines; it ends with `', FILE:LINE:COL`.
@@ -21,6 +24,7 @@ public enum PanicMessage {
             var message: [String] = []
             for next in lines[(index + 1)...] {
                 if next.hasPrefix("note: ") || next.hasPrefix("stack backtrace:") || next.hasPrefix("thread '") { break }
+                if message.isEmpty && next.isEmpty { continue }
                 message.append(next)
             }
             while message.last?.isEmpty == true { message.removeLast() }

@@ -3,8 +3,7 @@
 public enum TestListing {
     /// The test names in `--list` output, in order; benchmarks are left out.
     public static func names(in output: String) -> [String] {
-        output.split(separator: "\n").compactMap { line in
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
+        output.split(whereSeparator: \.isNewline).compactMap { line in
             guard line.hasSuffix(": test") else { return nil }
             return String(line.dropLast(": test".count))
         }
@@ -13,10 +12,10 @@ public enum TestListing {
     /// The libtest options that select tests, kept from the user's arguments for a `--list` run: filters,
     /// `--exact`, `--skip NAME`, `--ignored`, `--include-ignored`. Output and scheduling options are dropped.
     public static func selection(from arguments: [String]) -> [String] {
-        let dropWithValue: Set<String> = ["--format", "--test-threads", "--color", "--logfile", "-Z", "--shuffle-seed", "--report-time"]
+        let dropWithValue: Set<String> = ["--format", "--test-threads", "--color", "--logfile", "-Z", "--shuffle-seed"]
         let dropAlone: Set<String> = [
             "-q", "--quiet", "--nocapture", "--show-output", "--list", "--bench", "--test", "--shuffle",
-            "--ensure-time", "--force-run-in-process", "--exclude-should-panic",
+            "--ensure-time", "--report-time", "--force-run-in-process", "--exclude-should-panic",
         ]
         var kept: [String] = []
         var index = 0

@@ -5,12 +5,13 @@ import Foundation
 public struct TestRunCollector: Sendable {
     private var parser = LibtestLineParser()
     private var lineBuffer: [UInt8] = []
-    /// Longer lines are cut (the bytes still pass through to the terminal untouched).
-    private let maximumLineLength = 1 << 20
+    /// Longer lines are cut (the bytes still pass through to the terminal untouched). Large enough for a JSON
+    /// event carrying a big captured output; a test whose event is cut is reported as an error, never a pass.
+    private let maximumLineLength = 8 << 20
 
     private(set) var tests: [TestCase] = []
     private var index: [String: Int] = [:]
-    private var captures: [String: String] = [:]
+    private var captures: [String: (text: String, truncated: Bool)] = [:]
     private var listedFailures: [String] = []
     private var started: [String] = []
     private var pendingOutput: [String: BoundedText] = [:]
@@ -85,8 +86,8 @@ public struct TestRunCollector: Sendable {
                 if text.isTruncated { test.outputTruncated = true }
             }
             record(test)
-        case .capturedOutput(let name, let text):
-            captures[name] = text
+        case .capturedOutput(let name, let text, let truncated):
+            captures[name] = (text, truncated)
         case .failureListed(let name):
             listedFailures.append(name)
         case .terseResults(let passed, let failed, let ignored):
@@ -106,6 +107,14 @@ public struct TestRunCollector: Sendable {
     }
 
     private mutating func record(_ test: TestCase) {
+        var test = test
+        // JSON events carry their output inline: keep it to the same cap as every other kept text.
+        if let output = test.output, output.utf8.count > BoundedText.defaultHead + BoundedText.defaultTail {
+            var bounded = BoundedText()
+            bounded.append(output.utf8)
+            test.output = bounded.text
+            test.outputTruncated = true
+        }
         if let existing = index[test.name] {
             tests[existing] = test
         } else {
@@ -128,12 +137,14 @@ public struct TestRunCollector: Sendable {
             record(TestCase(name: name, outcome: .failed))
         }
         // Captured sections attach to their tests and explain failures.
-        for (name, text) in captures {
+        for (name, capture) in captures {
             if let position = index[name] {
-                tests[position].output = text
+                tests[position].output = capture.text
+                tests[position].outputTruncated = capture.truncated ? true : nil
             } else {
                 var test = TestCase(name: name, outcome: listedFailures.contains(name) ? .failed : .passed)
-                test.output = text
+                test.output = capture.text
+                test.outputTruncated = capture.truncated ? true : nil
                 record(test)
             }
         }
@@ -141,13 +152,20 @@ public struct TestRunCollector: Sendable {
             tests[position].message = tests[position].output.flatMap(PanicMessage.extract) ?? "failed"
         }
         let finished = !suites.isEmpty
-        // A test that started and never reported: libtest lists every failure, so after a finished suite it
-        // passed (its result went into its own output without a newline); otherwise the process died in it.
+        // A test that started and never reported. In pretty output its result can be lost in its own print
+        // (`test x ... printed textok`): libtest lists every failure, so when the counts agree it passed.
+        // A JSON test always gets a result event, so a missing one is an error, and so is a process death.
+        let namedPassed = tests.filter { $0.outcome == .passed }.count
+        let countsAgree = combinedCounts.map { namedPassed + started.count <= $0.passed } ?? false
         for name in started {
             let output = pendingOutput.removeValue(forKey: name)
             var test: TestCase
-            if finished {
-                test = TestCase(name: name, outcome: listedFailures.contains(name) ? .failed : .passed)
+            if listedFailures.contains(name) {
+                test = TestCase(name: name, outcome: .failed)
+            } else if finished && format == .pretty && countsAgree {
+                test = TestCase(name: name, outcome: .passed)
+            } else if finished {
+                test = TestCase(name: name, outcome: .error, message: "crossrun could not read this test's result")
             } else {
                 test = TestCase(name: name, outcome: .error, message: "the test process ended (\(status.description)) while this test was running")
             }
@@ -184,11 +202,14 @@ public struct TestRunCollector: Sendable {
         return total
     }
 
-    /// Terse mode names only failures: the passed and ignored tests it counted but did not name.
+    /// Terse mode names only failures: the passed and ignored tests it counted but did not name. libtest's
+    /// `test result:` counts are used when it printed them (a test's own print can share a line with a
+    /// progress mark); the progress marks otherwise.
     public var unnamedCounts: (passed: Int, ignored: Int) {
         let namedPassed = tests.filter { $0.outcome == .passed }.count
         let namedIgnored = tests.filter { $0.outcome == .ignored }.count
-        return (max(0, terse.passed - namedPassed), max(0, terse.ignored - namedIgnored))
+        let counted = combinedCounts.map { ($0.passed, $0.ignored) } ?? (terse.passed, terse.ignored)
+        return (max(0, counted.0 - namedPassed), max(0, counted.1 - namedIgnored))
     }
 
     private func plainCase(status: TerminationStatus, name: String) -> TestCase {

@@ -22,7 +22,9 @@ public enum XMLText {
 
     /// Seconds as a plain decimal with millisecond precision (`0.004`), never an exponent.
     public static func seconds(_ value: Double) -> String {
-        let milliseconds = max(0, (value * 1000).rounded())
+        // Negative, NaN and absurd values (a test's own print can look like `<1e999s>`) are clamped.
+        guard value.isFinite else { return "0.000" }
+        let milliseconds = min(max(0, (value * 1000).rounded()), 1e15)
         let whole = Int(milliseconds) / 1000
         let fraction = Int(milliseconds) % 1000
         return "\(whole)." + String(fraction).leftPadded(to: 3)

@@ -63,12 +63,38 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     }
 
     /// Parses one Runners/ file.
+    /// The keys a definition may have, per table; anything else is a mistake and refused by name.
+    static let knownKeys: [String: Set<String>] = [
+        "": ["name", "description", "rust-targets", "match", "emulator", "sysroot"],
+        "match": ["machine", "class", "endian", "float-abi"],
+        "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env"],
+        "sysroot": ["debian", "install-hint"],
+    ]
+
+    /// The emulator kinds crossrun can launch.
+    public static let supportedKinds = ["qemu-user"]
+
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
         let definition: RunnerDefinition
         do {
-            definition = try TOMLDecoder().decode(RunnerDefinition.self, from: text)
+            let table = try TOMLTable(string: text)
+            for (tableName, allowed) in knownKeys {
+                let keys = tableName.isEmpty ? table.keys : (table[tableName]?.table?.keys ?? [])
+                if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
+                    let place = tableName.isEmpty ? "" : " in [\(tableName)]"
+                    throw CrossRunError.invalidRunnerDefinition(
+                        name: source, reason: "unknown key \"\(unknown)\"\(place) (known: \(allowed.sorted().joined(separator: ", ")))")
+                }
+            }
+            definition = try TOMLDecoder().decode(RunnerDefinition.self, from: table)
+        } catch let error as CrossRunError {
+            throw error
         } catch {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
+        }
+        guard supportedKinds.contains(definition.emulator.kind) else {
+            throw CrossRunError.invalidRunnerDefinition(
+                name: source, reason: "emulator.kind \"\(definition.emulator.kind)\" is not one crossrun can launch (\(supportedKinds.joined(separator: ", ")))")
         }
         guard ELFMachine.number(named: definition.match.machine) != nil else {
             throw CrossRunError.invalidRunnerDefinition(

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The runner definitions crossrun knows: the ones built in from Runners/, plus any in an extra folder
-/// (`CROSSRUN_RUNNERS_DIR`), where a file with the same name replaces the built-in one.
+/// (`CROSSRUN_RUNNERS_DIR`). A definition there with the same `name` replaces the built-in one, and every
+/// definition there is tried before the built-in ones.
 public struct TargetCatalog: Sendable {
     public private(set) var definitions: [RunnerDefinition]
 
@@ -19,13 +20,13 @@ public struct TargetCatalog: Sendable {
     /// The built-in definitions, with those in `directory` (if any) added or replacing built-in ones by name.
     public static func load(extraDirectory directory: String?) throws -> TargetCatalog {
         var catalog = try builtIn()
-        guard let directory else { return catalog }
+        guard let directory, !directory.isEmpty else { return catalog }
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
         } catch {
-            throw CrossRunError.invalidConfiguration(
-                file: directory, reason: "the runners folder cannot be listed (\(error.localizedDescription))")
+            throw CrossRunError.invalidRunnerDefinition(
+                name: directory, reason: "the runners folder (CROSSRUN_RUNNERS_DIR) cannot be listed: \(error.localizedDescription)")
         }
         for file in files {
             let path = (directory as NSString).appendingPathComponent(file)
@@ -36,8 +37,9 @@ public struct TargetCatalog: Sendable {
                 throw CrossRunError.invalidRunnerDefinition(name: path, reason: "unreadable: \(error.localizedDescription)")
             }
             let definition = try RunnerDefinition.parse(toml: text, source: path)
+            // An added definition comes first, so it wins over a built-in one that matches the same binaries.
             catalog.definitions.removeAll { $0.name == definition.name }
-            catalog.definitions.append(definition)
+            catalog.definitions.insert(definition, at: 0)
         }
         return catalog
     }
