@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libxml2 writes and merges JUnit XML (Debian: libxml2-dev).
@@ -19,8 +20,14 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // Turns the Runners/ folder (the source of truth) into Swift source at build time, so an installed
-        // crossrun carries its runner definitions with it.
+        // libarchive reads .deb files (ar) and their data.tar.* (Debian: libarchive-dev).
+        .systemLibrary(
+            name: "CLibArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        // Turns the Runners/ and Sysroots/ folders (the source of truth) into Swift source at build time, so an
+        // installed crossrun carries its runner definitions and sysroot manifests with it.
         .executableTarget(name: "crossrun-embed", path: "Sources/crossrun-embed"),
         .plugin(
             name: "EmbedData",
@@ -31,7 +38,9 @@ let package = Package(
             name: "CrossRunKit",
             dependencies: [
                 "CLibXML2",
+                "CLibArchive",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedData"]
         ),
@@ -46,6 +55,12 @@ let package = Package(
             name: "CrossRunKitTests",
             dependencies: ["CrossRunKit"],
             resources: [.copy("Fixtures")]
+        ),
+        // Fetched sysroots against a real signed Debian-layout repository served on 127.0.0.1.
+        .testTarget(
+            name: "SysrootFetchTests",
+            dependencies: ["CrossRunKit", "crossrun"],
+            exclude: ["Support"]
         ),
         // Real qemu on real cross-built Examples/. Depends on the executable so that `swift test` builds it.
         .testTarget(

@@ -19,6 +19,8 @@ apt_update() {
 packages=(
   # build and report
   libxml2-dev libxml2-utils pkg-config
+  # sysroot fetching: .deb and tar extraction, signature checks against the Debian archive keyring
+  libarchive-dev gpgv gpg debian-archive-keyring
   # emulators
   qemu-user-static
   # Rust 1.63 from Debian (the cross std below matches it) and the cross linkers with their sysroots

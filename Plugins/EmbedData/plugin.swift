@@ -1,26 +1,29 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's `Runners/` definitions into the CrossRunKit module as generated Swift source.
+/// Embeds the package's data folders into the CrossRunKit module as generated Swift source: `Runners/` (how to
+/// run each target) as `EmbeddedRunners` and `Sysroots/` (which packages make each target's sysroot) as
+/// `EmbeddedSysroots`.
 ///
-/// `Runners/` stays the single source of truth: this plugin re-generates `EmbeddedRunners.swift` from it on every
-/// build in which a definition changed, so an installed `crossrun` needs no data files beside it.
+/// The folders stay the single source of truth: this plugin re-generates the Swift files from them on every
+/// build in which a file changed, so an installed `crossrun` needs no data files beside it.
 @main
 struct EmbedData: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let runners = context.package.directoryURL.appending(path: "Runners")
-        let files = try FileManager.default.contentsOfDirectory(at: runners, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "toml" }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedRunners.swift")
-        return [
-            .buildCommand(
-                displayName: "Embedding \(files.count) runner definitions",
-                executable: try context.tool(named: "crossrun-embed").url,
-                arguments: [output.path] + files.map(\.path),
+        let tool = try context.tool(named: "crossrun-embed").url
+        return try [("Runners", "EmbeddedRunners"), ("Sysroots", "EmbeddedSysroots")].map { folder, name in
+            let directory = context.package.directoryURL.appending(path: folder)
+            let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "toml" }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            let output = context.pluginWorkDirectoryURL.appending(path: "\(name).swift")
+            return .buildCommand(
+                displayName: "Embedding \(files.count) files of \(folder)/",
+                executable: tool,
+                arguments: [output.path, name] + files.map(\.path),
                 inputFiles: files,
                 outputFiles: [output]
             )
-        ]
+        }
     }
 }

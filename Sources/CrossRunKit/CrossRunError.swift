@@ -22,6 +22,22 @@ public enum CrossRunError: Error, Equatable, Sendable {
     case sysrootNotADirectory(path: String, origin: String)
     case spawnFailed(executable: String, reason: String)
 
+    // Fetched sysroots
+    case invalidSysrootManifest(name: String, reason: String)
+    case noSysrootManifest(target: String)
+    case noMirror(searched: [String])
+    case downloadFailed(url: String, reason: String)
+    case checksumMismatch(what: String, expected: String, actual: String)
+    case sizeMismatch(what: String, expected: Int, actual: Int)
+    case signatureInvalid(file: String, reason: String)
+    case packageMissing(package: String, index: String)
+    case unsafeArchiveEntry(package: String, entry: String, reason: String)
+    case archiveUnreadable(package: String, reason: String)
+    case sysrootIncomplete(target: String, loader: String)
+    case sysrootNotCached(target: String, reason: String)
+    case sysrootLocked(target: String, reason: String)
+    case sysrootModified(target: String, problems: [String])
+
     // Configuration and data
     case invalidConfiguration(file: String, reason: String)
     case invalidRunnerDefinition(name: String, reason: String)
@@ -38,6 +54,9 @@ public enum CrossRunError: Error, Equatable, Sendable {
         switch self {
         case .emulatorNotFound: return ExitStatus.emulatorMissing
         case .loaderMissing, .sysrootNotADirectory, .notExecutableOnHost, .spawnFailed: return ExitStatus.cannotExecute
+        case .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
+            .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked, .sysrootModified:
+            return ExitStatus.cannotExecute
         default: return ExitStatus.crossrunError
         }
     }
@@ -75,6 +94,35 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
             return "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/ (e.g. /usr/aarch64-linux-gnu)."
         case .spawnFailed(let executable, let reason):
             return "could not start \(executable) (\(reason)); check that it is an executable for this machine."
+        case .invalidSysrootManifest(let name, let reason):
+            return "sysroot manifest \(name) is invalid (\(reason)); fix it (see docs/sysroots.md)."
+        case .noSysrootManifest(let target):
+            return "crossrun has no sysroot manifest for \(target); pass --sysroot DIR or install the target's Debian cross packages."
+        case .noMirror(let searched):
+            return "no Debian mirror is configured and none was found in \(searched.joined(separator: ", ")); pass --mirror URL or set CROSSRUN_DEBIAN_MIRROR (for example http://deb.debian.org/debian)."
+        case .downloadFailed(let url, let reason):
+            return "downloading \(url) failed (\(reason)); check the mirror (--mirror, CROSSRUN_DEBIAN_MIRROR) and the network, then try again."
+        case .checksumMismatch(let what, let expected, let actual):
+            return "\(what) has SHA-256 \(actual), not the \(expected) its index promises; the mirror served a wrong or corrupted file, so nothing was installed. Try again or use another mirror."
+        case .sizeMismatch(let what, let expected, let actual):
+            return "\(what) is \(actual) bytes, not the \(expected) its index promises; the download was cut or the mirror is inconsistent, so nothing was installed. Try again or use another mirror."
+        case .signatureInvalid(let file, let reason):
+            return "the signature of \(file) does not verify (\(reason)); the mirror's index cannot be trusted, so nothing was installed. Use another mirror, or --no-verify-signature only if you trust it."
+        case .packageMissing(let package, let index):
+            return "package \(package) is not in \(index); check its name in the sysroot manifest or crossrun.toml (packages = [...])."
+        case .unsafeArchiveEntry(let package, let entry, let reason):
+            return "\(package) holds an unsafe entry \(entry) (\(reason)); it was refused and nothing was installed."
+        case .archiveUnreadable(let package, let reason):
+            return "\(package) cannot be unpacked (\(reason)); the file is damaged or not a Debian package."
+        case .sysrootIncomplete(let target, let loader):
+            return "the fetched \(target) sysroot has no loader \(loader); add the package that holds it to packages in crossrun.toml."
+        case .sysrootNotCached(let target, let reason):
+            return "no fetched \(target) sysroot is cached and \(reason); run `crossrun sysroot fetch \(target)` with network access first."
+        case .sysrootLocked(let target, let reason):
+            return "the \(target) sysroot would change (\(reason)) but --locked forbids it; run without --locked to update the lock record."
+        case .sysrootModified(let target, let problems):
+            let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
+            return "the cached \(target) sysroot differs from its lock record (\(shown)); run `crossrun sysroot remove \(target)` and fetch it again."
         case .invalidConfiguration(let file, let reason):
             return "\(file): \(reason); fix it (see docs/configuration.md)."
         case .invalidRunnerDefinition(let name, let reason):

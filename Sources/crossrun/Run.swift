@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no summary line.")
     var quiet = false
 
+    @OptionGroup(title: "Fetched sysroots")
+    var sysrootOptions: SysrootOptions
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The test binary, then its own arguments.", valueName: "binary args"))
     var command: [String] = []
 
@@ -58,9 +61,10 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let options = RunOptions(
+        var options = RunOptions(
             junitPath: junit, jsonPath: json, reportDirectory: reportDirectory, writeReports: noReport ? false : nil,
             sysroot: sysroot, emulator: emulator, cpu: cpu, quiet: quiet ? true : nil, configFile: config)
+        sysrootOptions.apply(to: &options)
         let invocation = Invocation(
             binary: arguments.binary!, arguments: arguments.rest, options: options,
             environment: ProcessInfo.processInfo.environment,

@@ -87,3 +87,43 @@ struct CProgramTests {
         #expect(leftovers.isEmpty)
     }
 }
+
+/// Issue acceptance: every example passes through crossrun with only a sysroot fetched from Debian's archive
+/// (this machine's apt mirror), the Debian cross sysroots in /usr/<triple> ignored.
+@Suite(.serialized, .enabled(if: Tool.available("qemu-aarch64-static", "qemu-arm-static", "qemu-riscv64-static", "gpgv")))
+struct FetchedSysrootEndToEndTests {
+    @Test("aarch64, armv7, arm soft-float and riscv64 examples pass with fetched sysroots only")
+    func examplesWithFetchedSysroots() throws {
+        let cache = try temporaryDirectory("fetched-cache")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try Examples.build()
+        let rust = { (triple: String) throws -> String in
+            let listed = try run("/bin/bash", [Examples.root.appendingPathComponent("build.sh").path, "--print-rust-binaries", triple])
+            return try #require(listed.stdoutText.split(separator: "\n").map(String.init).first { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") })
+        }
+        let programs: [(path: String, runner: String)] = [
+            (try rust("aarch64-unknown-linux-gnu"), "aarch64"),
+            (try rust("armv7-unknown-linux-gnueabihf"), "armv7"),
+            (try Examples.c("libtest_style-armel"), "armel"),
+            (try Examples.c("libtest_style-riscv64"), "riscv64"),
+        ]
+        let env = environment(["CROSSRUN_CACHE_DIR": cache.path, "CROSSRUN_IGNORE_SYSTEM_SYSROOTS": "1"])
+        for program in programs {
+            let json = cache.appendingPathComponent("\(program.runner).json").path
+            let result = try crossrun(["--json", json, "--junit", cache.appendingPathComponent("\(program.runner).xml").path, program.path], environment: env)
+            #expect(result.status == 0, "\(program.runner): \(result.stderrText)")
+            let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+            let launch = results?["launch"] as? [String: Any]
+            #expect(launch?["target"] as? String == program.runner)
+            #expect((launch?["sysroot"] as? String)?.hasPrefix(cache.path) == true, "\(String(describing: launch))")
+            #expect((launch?["sysrootOrigin"] as? String)?.contains("sysroot cache") == true)
+        }
+        // The cache now serves them offline, and `sysroot verify` vouches for each.
+        for program in programs {
+            #expect(try crossrun(["--offline", "--no-report", program.path], environment: env).status == 0)
+            #expect(try crossrun(["sysroot", "verify", program.runner], environment: env).status == 0)
+        }
+        let listed = try crossrun(["sysroot", "list"], environment: env)
+        #expect(listed.stdoutText.split(separator: "\n").count == 4)
+    }
+}

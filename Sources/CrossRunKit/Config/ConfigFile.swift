@@ -13,13 +13,19 @@ public struct TargetSettings: Codable, Equatable, Sendable {
     public var env: [String: String]?
     /// The sysroot given to qemu-user as `-L`.
     public var sysroot: String?
+    /// Debian packages added to the target's fetched sysroot (Sysroots/), e.g. `["libstdc++6"]`.
+    public var packages: [String]?
 
-    public init(emulator: String? = nil, cpu: String? = nil, args: [String]? = nil, env: [String: String]? = nil, sysroot: String? = nil) {
+    public init(
+        emulator: String? = nil, cpu: String? = nil, args: [String]? = nil, env: [String: String]? = nil,
+        sysroot: String? = nil, packages: [String]? = nil
+    ) {
         self.emulator = emulator
         self.cpu = cpu
         self.args = args
         self.env = env
         self.sysroot = sysroot
+        self.packages = packages
     }
 
     /// `self` with every unset field taken from `lower`, which has lower precedence.
@@ -27,7 +33,7 @@ public struct TargetSettings: Codable, Equatable, Sendable {
         TargetSettings(
             emulator: emulator ?? lower.emulator, cpu: cpu ?? lower.cpu, args: args ?? lower.args,
             env: (lower.env ?? [:]).merging(env ?? [:]) { _, mine in mine }.nilIfEmpty,
-            sysroot: sysroot ?? lower.sysroot)
+            sysroot: sysroot ?? lower.sysroot, packages: packages ?? lower.packages)
     }
 }
 
@@ -44,14 +50,21 @@ public struct ConfigFile: Codable, Equatable, Sendable {
     public var junit: String?
     public var json: String?
     public var reports: Bool?
+    /// The Debian mirror fetched sysroots come from.
+    public var mirror: String?
+    /// The keyring gpgv checks the mirror's InRelease against.
+    public var keyring: String?
+    public var offline: Bool?
+    public var verifySignature: Bool?
     public var target: [String: TargetSettings]?
 
     /// The file this was read from; relative paths in it are relative to its folder.
     public var path: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case sysroot, junit, json, reports, target
+        case sysroot, junit, json, reports, target, mirror, keyring, offline
         case reportDir = "report-dir"
+        case verifySignature = "verify-signature"
     }
 
     public init() {}
@@ -75,12 +88,12 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         } catch {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
-        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target"])
+        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature"])
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
-        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot"])
+        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages"])
         if let targets = table["target"]?.table {
             for (name, value) in targets {
                 guard let settings = value.table else {
@@ -105,6 +118,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         file.reportDir = file.reportDir.map { Paths.absolute($0, relativeTo: folder) }
         file.junit = file.junit.map { Paths.absolute($0, relativeTo: folder) }
         file.json = file.json.map { Paths.absolute($0, relativeTo: folder) }
+        file.keyring = file.keyring.map { Paths.absolute($0, relativeTo: folder) }
         file.target = file.target?.mapValues { settings in
             var settings = settings
             settings.sysroot = settings.sysroot.map { Paths.absolute($0, relativeTo: folder) }

@@ -14,6 +14,16 @@ public struct RunOptions: Equatable, Sendable {
     public var quiet: Bool?
     /// An explicit config file instead of searching for crossrun.toml.
     public var configFile: String?
+    /// The Debian mirror for fetched sysroots.
+    public var mirror: String?
+    /// `--offline`: never download a sysroot.
+    public var offline: Bool?
+    /// `--no-verify-signature` sets this to false.
+    public var verifySignature: Bool?
+    /// `--locked`: never fetch or change a sysroot's lock record.
+    public var locked: Bool?
+    /// `--ignore-system-sysroots`: skip Debian's /usr/<triple> cross sysroots.
+    public var ignoreSystemSysroots: Bool?
 
     public init(
         junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,
@@ -69,6 +79,13 @@ public struct Configuration: Sendable {
         public static let quiet = "CROSSRUN_QUIET"
         public static let config = "CROSSRUN_CONFIG"
         public static let runnersDir = "CROSSRUN_RUNNERS_DIR"
+        public static let mirror = "CROSSRUN_DEBIAN_MIRROR"
+        public static let keyring = "CROSSRUN_DEBIAN_KEYRING"
+        public static let offline = "CROSSRUN_OFFLINE"
+        public static let noVerifySignature = "CROSSRUN_NO_VERIFY_SIGNATURE"
+        public static let locked = "CROSSRUN_LOCKED"
+        public static let ignoreSystemSysroots = "CROSSRUN_IGNORE_SYSTEM_SYSROOTS"
+        public static let cacheDir = "CROSSRUN_CACHE_DIR"
     }
 
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
@@ -99,7 +116,7 @@ public struct Configuration: Sendable {
     }
 
     private func validateEnvironment() throws {
-        for name in [Variable.noReport, Variable.quiet] {
+        for name in [Variable.noReport, Variable.quiet, Variable.offline, Variable.noVerifySignature, Variable.locked, Variable.ignoreSystemSysroots] {
             if let value = environment[name], Self.boolean(value) == nil {
                 throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
@@ -147,6 +164,31 @@ public struct Configuration: Sendable {
         if let value = environment[Variable.noReport].flatMap(Self.boolean) { return !value }
         for config in files { if let reports = config.reports { return reports } }
         return true
+    }
+
+    /// A boolean from the flag, else the variable, else the first config file that sets it, else `fallback`.
+    private func flag(_ option: Bool?, _ variable: String, _ file: (ConfigFile) -> Bool?, fallback: Bool) -> Bool {
+        if let option { return option }
+        if let value = environment[variable].flatMap(Self.boolean) { return value }
+        for config in files { if let value = file(config) { return value } }
+        return fallback
+    }
+
+    /// How fetched sysroots are fetched: mirror, signature checks, offline and locked modes, cache folder.
+    public func fetchOptions() -> FetchOptions {
+        var fetch = FetchOptions()
+        fetch.mirror = pick(flag: (options.mirror, "--mirror"), variable: Variable.mirror) { $0.mirror }?.0
+        if let keyring = pick(flag: (nil, ""), variable: Variable.keyring, file: { $0.keyring })?.0 { fetch.keyring = keyring }
+        fetch.offline = flag(options.offline, Variable.offline, { $0.offline }, fallback: false)
+        fetch.verifySignature = options.verifySignature
+            ?? environment[Variable.noVerifySignature].flatMap(Self.boolean).map { !$0 }
+            ?? files.lazy.compactMap(\.verifySignature).first ?? true
+        fetch.locked = flag(options.locked, Variable.locked, { _ in nil }, fallback: false)
+        return fetch
+    }
+
+    public var ignoreSystemSysroots: Bool {
+        flag(options.ignoreSystemSysroots, Variable.ignoreSystemSysroots, { _ in nil }, fallback: false)
     }
 
     public var junitPath: (String, SettingOrigin)? { pick(flag: (options.junitPath, "--junit"), variable: Variable.junit) { $0.junit } }

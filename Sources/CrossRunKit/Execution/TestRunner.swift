@@ -34,7 +34,7 @@ public struct RunReport: Sendable {
 /// results → reports → summary line.
 public struct TestRunner: Sendable {
     public var processRunner = ProcessRunner()
-    /// Extra sysroot providers after the Debian ones (the fetched-sysroot seam).
+    /// Extra sysroot providers after the Debian ones and before the fetched sysroots.
     public var sysrootProviders: [any SysrootProvider] = []
 
     public init() {}
@@ -54,8 +54,15 @@ public struct TestRunner: Sendable {
         let info = try BinaryInspector.inspect(path: binaryPath)
         let catalog = try TargetCatalog.load(extraDirectory: invocation.environment[Configuration.Variable.runnersDir])
         try configuration.validateTargets(in: catalog)
+        var fetchOptions = configuration.fetchOptions()
+        fetchOptions.progress = { TerminalSummary.emit($0) }
+        let fetched = FetchedSysrootProvider(
+            fetcher: SysrootFetcher(cache: SysrootCache(environment: invocation.environment), options: fetchOptions),
+            configuration: configuration)
+        let resolver = SysrootResolver(
+            providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
         let planner = LaunchPlanner(
-            catalog: catalog, configuration: configuration, sysroots: SysrootResolver(providers: sysrootProviders),
+            catalog: catalog, configuration: configuration, sysroots: resolver,
             searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         // cargo passes the binary path as given; the guest sees the path the user gave as argv[0]'s file.
         let plan = try planner.plan(binary: info, arguments: invocation.arguments)

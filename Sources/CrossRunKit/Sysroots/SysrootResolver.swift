@@ -20,10 +20,16 @@ public struct ResolvedSysroot: Equatable, Sendable {
 /// sysroots named by the runner definition, then any further ``SysrootProvider``. Static binaries need none.
 public struct SysrootResolver: Sendable {
     public var providers: [any SysrootProvider]
+    /// Skip Debian's `/usr/<triple>` cross sysroots (`--ignore-system-sysroots`).
+    public var ignoreDebianSysroots: Bool
     public var fileExists: @Sendable (String) -> Bool
 
-    public init(providers: [any SysrootProvider] = [], fileExists: @escaping @Sendable (String) -> Bool = SysrootResolver.exists) {
+    public init(
+        providers: [any SysrootProvider] = [], ignoreDebianSysroots: Bool = false,
+        fileExists: @escaping @Sendable (String) -> Bool = SysrootResolver.exists
+    ) {
         self.providers = providers
+        self.ignoreDebianSysroots = ignoreDebianSysroots
         self.fileExists = fileExists
     }
 
@@ -51,7 +57,8 @@ public struct SysrootResolver: Sendable {
             return ResolvedSysroot(path: explicit, origin: origin)
         }
         guard let interpreter else { return nil }
-        for candidate in definition.sysroot.debian where fileExists(candidate + interpreter) {
+        let debian = ignoreDebianSysroots ? [] : definition.sysroot.debian
+        for candidate in debian where fileExists(candidate + interpreter) {
             return ResolvedSysroot(path: candidate, origin: "Debian cross sysroot")
         }
         for provider in providers {
@@ -61,6 +68,6 @@ public struct SysrootResolver: Sendable {
         }
         throw CrossRunError.loaderMissing(
             target: definition.name, interpreter: interpreter,
-            searched: definition.sysroot.debian + providers.map(\.label), installHint: definition.sysroot.installHint)
+            searched: debian + providers.map(\.label), installHint: definition.sysroot.installHint)
     }
 }

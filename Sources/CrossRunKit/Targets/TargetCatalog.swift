@@ -28,6 +28,7 @@ public struct TargetCatalog: Sendable {
             throw CrossRunError.invalidRunnerDefinition(
                 name: directory, reason: "the runners folder (CROSSRUN_RUNNERS_DIR) cannot be listed: \(error.localizedDescription)")
         }
+        var added: [RunnerDefinition] = []
         for file in files {
             let path = (directory as NSString).appendingPathComponent(file)
             let text: String
@@ -37,10 +38,13 @@ public struct TargetCatalog: Sendable {
                 throw CrossRunError.invalidRunnerDefinition(name: path, reason: "unreadable: \(error.localizedDescription)")
             }
             let definition = try RunnerDefinition.parse(toml: text, source: path)
-            // An added definition comes first, so it wins over a built-in one that matches the same binaries.
-            catalog.definitions.removeAll { $0.name == definition.name }
-            catalog.definitions.insert(definition, at: 0)
+            added.removeAll { $0.name == definition.name }
+            added.append(definition)
         }
+        // Added definitions come first, in file-name order, so they win over built-in ones that match the
+        // same binaries.
+        catalog.definitions.removeAll { builtIn in added.contains { $0.name == builtIn.name } }
+        catalog.definitions = added + catalog.definitions
         return catalog
     }
 

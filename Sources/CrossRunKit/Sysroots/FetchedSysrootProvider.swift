@@ -1,0 +1,23 @@
+import Foundation
+
+/// The sysroot resolver's last resort: the target's Sysroots/ manifest (plus `packages` from the configuration),
+/// from the cache, fetched on first use unless offline.
+public struct FetchedSysrootProvider: SysrootProvider {
+    public var fetcher: SysrootFetcher
+    public var configuration: Configuration
+
+    public init(fetcher: SysrootFetcher, configuration: Configuration) {
+        self.fetcher = fetcher
+        self.configuration = configuration
+    }
+
+    public var label: String { "crossrun's sysroot cache (\(fetcher.cache.base)/sysroots)" }
+
+    public func sysroot(for definition: RunnerDefinition, interpreter: String) throws -> String? {
+        let extra = configuration.settings(for: definition).settings.packages ?? []
+        guard let manifest = try SysrootManifest.forTarget(definition.name, extraPackages: extra) else { return nil }
+        let cached = try fetcher.sysroot(for: manifest)
+        // A binary whose loader the manifest's packages do not hold (musl, say) needs another sysroot.
+        return FileManager.default.fileExists(atPath: cached.path + interpreter) ? cached.path : nil
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The lock record written beside each fetched sysroot: exactly what was installed.
+public struct SysrootLock: Codable, Equatable, Sendable {
+    public static let schemaName = "crossrun-sysroot-lock"
+
+    public var schema = SysrootLock.schemaName
+    public var version = 1
+    public var target: String
+    public var digest: String
+    public var suite: String
+    public var architecture: String
+    /// The folder inside the unpacked packages that qemu gets as `-L` (from the manifest).
+    public var root: String
+    public var mirror: String
+    public var fetchedAt: Date
+    /// `verified with KEYRING`, or why it was not.
+    public var signature: String
+    public var packages: [DebianPackage]
+    public var files: [SysrootFile]
+}
+
+/// A fetched sysroot in the cache.
+public struct CachedSysroot: Equatable, Sendable {
+    /// `<cache>/sysroots/<target>/<digest>`.
+    public var directory: String
+    public var lock: SysrootLock
+    /// The folder qemu gets as `-L`.
+    public var path: String
+}
+
+/// `$XDG_CACHE_HOME/crossrun/sysroots/<target>/<manifest digest>/` (or `~/.cache/...`, or `CROSSRUN_CACHE_DIR`):
+/// `root/` holds the unpacked packages, `lock.json` the lock record. A sysroot is installed by renaming a
+/// finished temporary folder into place while holding the target's file lock, so concurrent crossrun processes
+/// fetch once and none ever sees half a sysroot.
+public struct SysrootCache: Sendable {
+    public var base: String
+
+    public init(base: String) {
+        self.base = base
+    }
+
+    public init(environment: [String: String]) {
+        if let explicit = environment["CROSSRUN_CACHE_DIR"], !explicit.isEmpty {
+            base = explicit
+        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            base = xdg + "/crossrun"
+        } else {
+            base = (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/crossrun"
+        }
+    }
+
+    public func targetDirectory(_ target: String) -> String { base + "/sysroots/" + target }
+
+    public func directory(for manifest: SysrootManifest) -> String {
+        targetDirectory(manifest.name) + "/" + manifest.digest
+    }
+
+    /// The installed sysroot for `manifest`, if one is complete.
+    public func lookup(_ manifest: SysrootManifest) -> CachedSysroot? {
+        load(directory: directory(for: manifest))
+    }
+
+    func load(directory: String) -> CachedSysroot? {
+        guard let data = FileManager.default.contents(atPath: directory + "/lock.json") else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let lock = try? decoder.decode(SysrootLock.self, from: data), lock.schema == SysrootLock.schemaName else { return nil }
+        let path = lock.root.isEmpty ? directory + "/root" : directory + "/root/" + lock.root
+        return CachedSysroot(directory: directory, lock: lock, path: path)
+    }
+
+    /// Every complete sysroot in the cache.
+    public func all() -> [CachedSysroot] {
+        let targets = (try? FileManager.default.contentsOfDirectory(atPath: base + "/sysroots")) ?? []
+        var result: [CachedSysroot] = []
+        for target in targets.sorted() where !target.hasPrefix(".") {
+            let folder = targetDirectory(target)
+            for digest in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where !digest.hasPrefix(".") {
+                if let cached = load(directory: folder + "/" + digest) { result.append(cached) }
+            }
+        }
+        return result
+    }
+
+    /// Runs `body` holding the target's exclusive file lock (`flock`), which other crossrun processes wait for.
+    public func withLock<T>(target: String, _ body: () throws -> T) throws -> T {
+        let folder = targetDirectory(target)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CrossRunError.downloadFailed(url: folder, reason: "the cache folder cannot be created: \(error.localizedDescription)")
+        }
+        let fd = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CrossRunError.downloadFailed(url: folder + "/.lock", reason: "the cache lock cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw CrossRunError.downloadFailed(url: folder + "/.lock", reason: "the cache lock cannot be taken: \(String(cString: strerror(errno)))")
+            }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    /// Removes temporary folders that a killed crossrun left behind. Call while holding the target's lock.
+    func removeLeftovers(target: String) {
+        let folder = targetDirectory(target)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".tmp-") {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+    }
+
+    /// Re-hashes every recorded file and checks every recorded link; returns the differences.
+    public func verify(_ sysroot: CachedSysroot) -> [String] {
+        var problems: [String] = []
+        let root = sysroot.directory + "/root/"
+        for file in sysroot.lock.files {
+            let path = root + file.path
+            if let link = file.link {
+                let actual = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+                if actual != link { problems.append("\(file.path) no longer links to \(link)") }
+            } else if let sha256 = file.sha256 {
+                guard let (hash, size) = Hashing.sha256(file: path) else {
+                    problems.append("\(file.path) is missing")
+                    continue
+                }
+                if hash != sha256 || size != file.size { problems.append("\(file.path) was modified") }
+            } else if !FileManager.default.fileExists(atPath: path) {
+                problems.append("\(file.path) is missing")
+            }
+        }
+        return problems
+    }
+
+    /// Deletes every cached sysroot of `target`; returns how many were removed.
+    @discardableResult
+    public func remove(target: String) throws -> Int {
+        try withLock(target: target) {
+            let folder = targetDirectory(target)
+            let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != ".lock" }
+            for entry in entries { try? FileManager.default.removeItem(atPath: folder + "/" + entry) }
+            return entries.filter { !$0.hasPrefix(".") }.count
+        }
+    }
+}
