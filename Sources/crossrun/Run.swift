@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no summary line.")
     var quiet = false
 
+    @Flag(name: .customLong("no-resume"), help: "After a crash, do not run the unreported tests in fresh processes.")
+    var noResume = false
+
     @OptionGroup(title: "Fetched sysroots")
     var sysrootOptions: SysrootOptions
 
@@ -65,6 +68,7 @@ struct Run: ParsableCommand {
             junitPath: junit, jsonPath: json, reportDirectory: reportDirectory, writeReports: noReport ? false : nil,
             sysroot: sysroot, emulator: emulator, cpu: cpu, quiet: quiet ? true : nil, configFile: config)
         sysrootOptions.apply(to: &options)
+        if noResume { options.resume = false }
         let invocation = Invocation(
             binary: arguments.binary!, arguments: arguments.rest, options: options,
             environment: ProcessInfo.processInfo.environment,

@@ -98,3 +98,28 @@ mod tests {
         assert_eq!(add(2, 2), expected);
     }
 }
+
+/// Opt-in crashes for crossrun's crash-resume: with `CROSSRUN_DEMO_CRASH=1` these kill the whole test process,
+/// the way a segfault or an abort does, before the other tests have reported. Without it they pass.
+#[cfg(test)]
+mod crash {
+    fn enabled() -> bool {
+        std::env::var("CROSSRUN_DEMO_CRASH").map(|v| v == "1").unwrap_or(false)
+    }
+
+    #[test]
+    fn aborts() {
+        if enabled() {
+            println!("about to abort");
+            std::process::abort();
+        }
+    }
+
+    #[test]
+    fn segfaults() {
+        if enabled() {
+            println!("about to write through a null pointer");
+            unsafe { std::ptr::write_volatile(std::ptr::null_mut::<u32>(), 1) };
+        }
+    }
+}

@@ -56,13 +56,15 @@ public struct ConfigFile: Codable, Equatable, Sendable {
     public var keyring: String?
     public var offline: Bool?
     public var verifySignature: Bool?
+    /// `false` turns crash-resume off.
+    public var resume: Bool?
     public var target: [String: TargetSettings]?
 
     /// The file this was read from; relative paths in it are relative to its folder.
     public var path: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case sysroot, junit, json, reports, target, mirror, keyring, offline
+        case sysroot, junit, json, reports, target, mirror, keyring, offline, resume
         case reportDir = "report-dir"
         case verifySignature = "verify-signature"
     }
@@ -88,7 +90,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         } catch {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
-        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature"])
+        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature", "resume"])
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")

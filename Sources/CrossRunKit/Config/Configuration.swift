@@ -24,6 +24,8 @@ public struct RunOptions: Equatable, Sendable {
     public var locked: Bool?
     /// `--ignore-system-sysroots`: skip Debian's /usr/<triple> cross sysroots.
     public var ignoreSystemSysroots: Bool?
+    /// `--no-resume` sets this to false: no fresh processes for tests a crash left unreported.
+    public var resume: Bool?
 
     public init(
         junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,
@@ -86,6 +88,7 @@ public struct Configuration: Sendable {
         public static let locked = "CROSSRUN_LOCKED"
         public static let ignoreSystemSysroots = "CROSSRUN_IGNORE_SYSTEM_SYSROOTS"
         public static let cacheDir = "CROSSRUN_CACHE_DIR"
+        public static let noResume = "CROSSRUN_NO_RESUME"
     }
 
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
@@ -116,7 +119,7 @@ public struct Configuration: Sendable {
     }
 
     private func validateEnvironment() throws {
-        for name in [Variable.noReport, Variable.quiet, Variable.offline, Variable.noVerifySignature, Variable.locked, Variable.ignoreSystemSysroots] {
+        for name in [Variable.noReport, Variable.quiet, Variable.offline, Variable.noVerifySignature, Variable.locked, Variable.ignoreSystemSysroots, Variable.noResume] {
             if let value = environment[name], Self.boolean(value) == nil {
                 throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
@@ -185,6 +188,12 @@ public struct Configuration: Sendable {
             ?? files.lazy.compactMap(\.verifySignature).first ?? true
         fetch.locked = flag(options.locked, Variable.locked, { _ in nil }, fallback: false)
         return fetch
+    }
+
+    /// Crash-resume is on unless `--no-resume`, `CROSSRUN_NO_RESUME=1` or `resume = false` says otherwise.
+    public var resume: Bool {
+        options.resume ?? environment[Variable.noResume].flatMap(Self.boolean).map { !$0 }
+            ?? files.lazy.compactMap(\.resume).first ?? true
     }
 
     public var ignoreSystemSysroots: Bool {

@@ -82,12 +82,14 @@ public struct TestRunner: Sendable {
             return RunReport(exitStatus: outcome.status.shellStatus, result: nil, reports: ReportPaths(), outcome: outcome)
         }
 
-        var collector = TestRunCollector()
-        let outcome = try processRunner.run(
-            plan, onStdout: { collector.consumeStdout($0) }, onStderr: { collector.consumeStderr($0) })
         let fileName = (binaryPath as NSString).lastPathComponent
         let suiteName = RunResult.Binary.suiteName(forFile: fileName)
-        var (tests, libtestCounts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        let first = try execute(plan, suiteName: suiteName)
+        var collector = first.collector
+        var tests = first.tests
+        var libtestCounts = first.counts
+        var duration = first.outcome.duration
+        var restarts = 0
         var unnamed = collector.format == .terse ? collector.unnamedCounts : (0, 0)
         if unnamed.0 + unnamed.1 > 0, libtestCounts != nil,
             let named = nameTerseResults(plan: plan, arguments: invocation.arguments, tests: tests, unnamed: unnamed)
@@ -95,6 +97,23 @@ public struct TestRunner: Sendable {
             tests = named
             unnamed = (0, 0)
         }
+        // Crash-resume: a process that died with tests unreported is followed by fresh ones for the rest.
+        if first.diedEarly, configuration.resume, !invocation.isListing,
+            let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments) + []), !listed.isEmpty
+        {
+            let resume = CrashResume(runner: self, suiteName: suiteName, progress: { TerminalSummary.emit($0) })
+            let (attempts, merged) = try resume.resume(after: first, listed: listed)
+            tests = merged
+            restarts = attempts.count
+            unnamed = (0, 0)
+            for attempt in attempts {
+                duration += attempt.outcome.duration
+                collector.absorbOutput(of: attempt.collector)
+            }
+            // Each process printed its own `test result:` for its part: crossrun's counts stand for the whole.
+            libtestCounts = nil
+        }
+        let outcome = first.outcome
         let result = RunResult(
             binary: RunResult.Binary(
                 path: binaryPath, name: suiteName, fileName: fileName, description: info.summary,
@@ -104,14 +123,15 @@ public struct TestRunner: Sendable {
                 sysroot: plan.sysroot?.path, sysrootOrigin: plan.sysroot?.origin),
             arguments: invocation.arguments,
             startedAt: startedAt,
-            duration: outcome.duration.seconds,
+            duration: duration.seconds,
             exit: RunResult.Exit(outcome),
             format: collector.format,
             counts: RunResult.Counts(tests: tests, unnamed: unnamed, libtest: libtestCounts),
             libtest: libtestCounts,
             tests: tests,
             output: collector.format == .plain ? nil : collector.unattributed.text.nonBlank,
-            stderr: collector.stderr.text.nonBlank)
+            stderr: collector.stderr.text.nonBlank,
+            restarts: restarts > 0 ? restarts : nil)
 
         // A report that cannot be written is said in one line, but the run's summary and the test's own exit
         // status still stand: a failing test keeps its status, a passing one fails with crossrun's own code.
@@ -140,23 +160,33 @@ public struct TestRunner: Sendable {
         return RunReport(exitStatus: status, result: result, reports: written, outcome: outcome)
     }
 
+    /// Runs `plan` once, streaming its output through the libtest collector.
+    func execute(_ plan: LaunchPlan, suiteName: String) throws -> Attempt {
+        var collector = TestRunCollector()
+        let outcome = try processRunner.run(
+            plan, onStdout: { collector.consumeStdout($0) }, onStderr: { collector.consumeStderr($0) })
+        let (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        return Attempt(plan: plan, outcome: outcome, collector: collector, tests: tests, counts: counts)
+    }
+
+    /// The test names `--list` prints for `selection` (output not passed through), or nil when listing fails.
+    func listTests(plan: LaunchPlan, selection: [String]) -> [String]? {
+        var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
+        var quiet = processRunner
+        quiet.passThrough = false
+        guard let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), onStdout: { output.append($0) }, onStderr: { _ in }),
+            result.status.isSuccess, !output.isTruncated
+        else { return nil }
+        return TestListing.names(in: output.text)
+    }
+
     /// Terse output (`cargo test -q`) names only failures. Two `--list` runs of the same binary with the same
     /// test selection name the rest: every listed test that did not fail passed, unless it is ignored.
     /// Returns nil (the counts stay unnamed) when the listing fails or does not add up.
     func nameTerseResults(plan: LaunchPlan, arguments: [String], tests: [TestCase], unnamed: (Int, Int)) -> [TestCase]? {
         let selection = TestListing.selection(from: arguments)
         let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
-        func list(_ extra: [String]) -> [String]? {
-            var listing = plan
-            listing.argv = Array(plan.argv.prefix(plan.argv.count - arguments.count)) + selection + extra + ["--list"]
-            var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
-            var quiet = processRunner
-            quiet.passThrough = false
-            guard let result = try? quiet.run(listing, onStdout: { output.append($0) }, onStderr: { _ in }),
-                result.status.isSuccess, !output.isTruncated
-            else { return nil }
-            return TestListing.names(in: output.text)
-        }
+        func list(_ extra: [String]) -> [String]? { listTests(plan: plan, selection: selection + extra) }
         guard let listed = list([]) else { return nil }
         let ignored: Set<String>
         if runsIgnored || unnamed.1 == 0 {

@@ -21,6 +21,16 @@ public struct LaunchPlan: Equatable, Sendable {
     public var sysroot: ResolvedSysroot?
     /// The test binary.
     public var binary: String
+    /// The arguments given to the binary: the tail of ``argv``.
+    public var arguments: [String]
+
+    /// The same launch with other arguments for the binary (crash-resume and listing runs).
+    public func with(arguments newArguments: [String]) -> LaunchPlan {
+        var plan = self
+        plan.argv = Array(argv.dropLast(arguments.count)) + newArguments
+        plan.arguments = newArguments
+        return plan
+    }
 
     /// The emulator's file name (`qemu-aarch64-static`), or `native`.
     public var emulatorName: String {
@@ -49,7 +59,7 @@ public struct LaunchPlanner: Sendable {
             guard access(info.path, X_OK) == 0 else { throw CrossRunError.notExecutableOnHost(path: info.path) }
             return LaunchPlan(
                 kind: .native, target: "host", executable: info.path, argv: [info.path] + arguments,
-                environment: [:], sysroot: nil, binary: info.path)
+                environment: [:], sysroot: nil, binary: info.path, arguments: arguments)
         }
         guard let definition = catalog.definition(for: info) else {
             throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
@@ -71,7 +81,7 @@ public struct LaunchPlanner: Sendable {
         let environment = (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user }
         return LaunchPlan(
             kind: .qemuUser, target: definition.name, executable: emulator, argv: argv,
-            environment: environment, sysroot: sysroot, binary: info.path)
+            environment: environment, sysroot: sysroot, binary: info.path, arguments: arguments)
     }
 }
 

@@ -3,6 +3,9 @@ import Foundation
 /// Streams a test process's output into test cases: splits bytes into lines, feeds ``LibtestLineParser``,
 /// and keeps each test's output and outcome. Memory stays bounded: every kept text is a ``BoundedText``.
 public struct TestRunCollector: Sendable {
+    /// The name of the case that stands for a process that died before libtest reported.
+    public static let processCaseName = "(process)"
+
     private var parser = LibtestLineParser()
     private var lineBuffer: [UInt8] = []
     /// Longer lines are cut (the bytes still pass through to the terminal untouched). Large enough for a JSON
@@ -174,7 +177,7 @@ public struct TestRunCollector: Sendable {
         }
         started.removeAll()
         if !finished || (status.isSuccess == false && suites.allSatisfy(\.ok)) {
-            var process = TestCase(name: "(process)", outcome: .error)
+            var process = TestCase(name: Self.processCaseName, outcome: .error)
             let reported = tests.count
             if finished {
                 process.message = "libtest reported success but the test process ended with \(status.description)"
@@ -188,8 +191,17 @@ public struct TestRunCollector: Sendable {
     }
 
     /// The sum of the suites' `test result:` lines, if libtest printed one.
-    var combinedCounts: SuiteCounts? {
-        guard var total = suites.first else { return nil }
+    var combinedCounts: SuiteCounts? { suites.isEmpty ? nil : Self.sum(suites) }
+
+    /// Adds another process's unattributed output and stderr to this one's (crash-resume runs).
+    mutating func absorbOutput(of other: TestRunCollector) {
+        if !other.unattributed.isEmpty { unattributed.append(other.unattributed.text.utf8) }
+        if !other.stderr.isEmpty { stderr.append(other.stderr.text.utf8) }
+    }
+
+    /// Several `test result:` lines added up; `ok` only when all were.
+    static func sum(_ suites: [SuiteCounts]) -> SuiteCounts {
+        var total = suites[0]
         for suite in suites.dropFirst() {
             total.passed += suite.passed
             total.failed += suite.failed

@@ -40,6 +40,7 @@ public enum JUnitReporter {
             ("crossrun.format", result.format.rawValue),
         ]
         if let sysroot = result.launch.sysroot { properties.append(("crossrun.sysroot", sysroot)) }
+        if let restarts = result.restarts { properties.append(("crossrun.restarts", String(restarts))) }
         if let unnamed = counts.unnamedPassed {
             properties.append(("crossrun.unnamed-passed", "\(unnamed) (terse output names no passing test)"))
         }

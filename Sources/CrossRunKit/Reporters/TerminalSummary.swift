@@ -16,6 +16,7 @@ public enum TerminalSummary {
             text += "; \(result.exit.description)"
         }
         if let signal = result.exit.interruptedBy { text += " (interrupted by \(signal))" }
+        if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
         let where_ = result.launch.kind == LaunchPlan.Kind.native.rawValue ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
         var line = "crossrun: \(result.binary.name) [\(where_)] "
         let status = result.succeeded ? "ok" : "FAILED"

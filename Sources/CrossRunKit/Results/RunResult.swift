@@ -77,6 +77,8 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var output: String?
     /// The process's stderr (kept to a cap).
     public var stderr: String?
+    /// Fresh processes crash-resume started for tests a crash left unreported; absent when none.
+    public var restarts: Int?
 
     /// Whether every test passed and the process exited 0.
     public var succeeded: Bool { exit.status == 0 && counts.failed == 0 && counts.errors == 0 }

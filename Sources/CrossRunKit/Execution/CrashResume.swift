@@ -1,0 +1,135 @@
+import Foundation
+
+/// One process run of a test binary and what its output said.
+struct Attempt {
+    var plan: LaunchPlan
+    var outcome: ProcessOutcome
+    var collector: TestRunCollector
+    var tests: [TestCase]
+    var counts: SuiteCounts?
+
+    /// libtest output that stopped before libtest's closing line, or a death by signal: tests may be unreported.
+    var diedEarly: Bool {
+        guard collector.format != .plain else { return false }
+        if case .signaled = outcome.status { return true }
+        return counts == nil
+    }
+
+    /// Tests with a real outcome from this process.
+    var reported: [TestCase] { tests.filter { $0.outcome != .error } }
+
+    /// The test that was running when the process died: with one test thread (how crossrun resumes) the one
+    /// whose header or `started` event came without a result.
+    var culprit: TestCase? {
+        tests.first { $0.outcome == .error && $0.name != TestRunCollector.processCaseName }
+    }
+}
+
+/// Crash-resume: when a test process dies with tests unreported (a segfault, an abort, a wasm trap, a panic
+/// under panic=abort), the tests that never reported run again in a fresh process, one test thread, by exact
+/// name, until every test has an outcome. The test that was running when a process died is reported as an
+/// error with its output; a test that crashes every time is reported once.
+struct CrashResume {
+    var runner: TestRunner
+    var suiteName: String
+    var progress: (String) -> Void
+
+    /// Runs the resume loop after `first` died early; returns every attempt made after it and the merged tests.
+    func resume(after first: Attempt, listed: [String]) throws -> (attempts: [Attempt], tests: [TestCase]) {
+        var outcomes: [String: TestCase] = [:]
+        for test in first.reported { outcomes[test.name] = test }
+        var attempts: [Attempt] = []
+        var remaining = listed.filter { outcomes[$0] == nil }
+        var previous = first
+        let base = Self.resumeArguments(from: first.plan.arguments)
+        while !remaining.isEmpty && attempts.count < listed.count {
+            progress("crossrun: the test process ended (\(previous.outcome.status.description)) with \(remaining.count) test\(remaining.count == 1 ? "" : "s") unreported; running \(remaining.count == 1 ? "it" : "them") in a fresh process (restart \(attempts.count + 1))")
+            let attempt = try runner.execute(first.plan.with(arguments: base + ["--exact"] + remaining), suiteName: suiteName)
+            attempts.append(attempt)
+            for test in attempt.reported { outcomes[test.name] = test }
+            if attempt.diedEarly {
+                guard var culprit = attempt.culprit, outcomes[culprit.name] == nil else {
+                    // Dead before any test started (or in one already reported): nothing more can be learnt.
+                    for name in remaining where outcomes[name] == nil {
+                        outcomes[name] = TestCase(
+                            name: name, outcome: .error,
+                            message: "not run: the test process ended (\(attempt.outcome.status.description)) before this test started")
+                    }
+                    break
+                }
+                culprit.message = "the test process was \(Self.verb(attempt.outcome.status)) while this test ran"
+                if culprit.output?.contains("panicked at") != true {
+                    culprit = recoverMessage(for: culprit, plan: first.plan, base: base)
+                }
+                outcomes[culprit.name] = culprit
+            }
+            remaining = remaining.filter { outcomes[$0] == nil }
+            previous = attempt
+            if !attempt.diedEarly { break }
+        }
+        for name in remaining where outcomes[name] == nil {
+            outcomes[name] = TestCase(name: name, outcome: .error, message: "crossrun could not get a result for this test")
+        }
+        let listedSet = Set(listed)
+        var tests = listed.compactMap { outcomes[$0] }
+        tests += first.tests.filter { !listedSet.contains($0.name) && $0.name != TestRunCollector.processCaseName && $0.outcome != .error }
+        return (attempts, tests)
+    }
+
+    /// libtest captures a test's output in memory; a process that dies loses it. The crashed test runs once
+    /// more alone with `--nocapture`, its output kept (not passed through), to recover what it printed.
+    func recoverMessage(for culprit: TestCase, plan: LaunchPlan, base: [String]) -> TestCase {
+        var quiet = runner
+        quiet.processRunner.passThrough = false
+        guard let again = try? quiet.execute(plan.with(arguments: base + ["--exact", culprit.name, "--nocapture"]), suiteName: suiteName)
+        else { return culprit }
+        var recovered = culprit
+        var text = again.collector.allStdout.text
+        if !again.collector.stderr.isEmpty { text += (text.isEmpty ? "" : "\n") + again.collector.stderr.text }
+        if !text.allSatisfy(\.isWhitespace) {
+            recovered.output = [culprit.output, "[crossrun: output of the test run alone with --nocapture]", text]
+                .compactMap { $0 }.joined(separator: "\n")
+            if let panic = PanicMessage.extract(from: text), text.contains("panicked at") {
+                recovered.message = "\(culprit.message ?? "crashed"): \(panic)"
+            }
+        }
+        return recovered
+    }
+
+    static func verb(_ status: TerminationStatus) -> String {
+        switch status {
+        case .signaled: return status.description
+        case .exited(let code): return "ended with exit status \(code)"
+        }
+    }
+
+    /// The user's arguments without test filters and scheduling, with one test thread. libtest's pretty
+    /// format is used unless the user asked for JSON: terse output would not say which test was running.
+    static func resumeArguments(from arguments: [String]) -> [String] {
+        var kept: [String] = []
+        var index = 0
+        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            switch argument {
+            case "--format", "--test-threads", "--skip", "--color", "--logfile", "--shuffle-seed":
+                let value = index < arguments.count ? arguments[index] : ""
+                index += 1
+                if argument == "--color" || argument == "--logfile" || (argument == "--format" && json) { kept += [argument, value] }
+            case "-q", "--quiet", "--exact", "--shuffle":
+                continue
+            case "-Z", "--ignored", "--include-ignored", "--nocapture", "--show-output", "--report-time", "--ensure-time", "--exclude-should-panic":
+                kept.append(argument)
+                if argument == "-Z", index < arguments.count {
+                    kept.append(arguments[index])
+                    index += 1
+                }
+            default:
+                if argument.hasPrefix("--format=") || argument.hasPrefix("--test-threads=") || argument.hasPrefix("--shuffle-seed=") { continue }
+                if argument.hasPrefix("-") { kept.append(argument) }  // other options pass on; bare words are filters
+            }
+        }
+        return kept + ["--test-threads=1"]
+    }
+}
