@@ -49,6 +49,9 @@ struct ProcessResult {
     var shellStatus: Int32 { signal.map { 128 + $0 } ?? status }
 }
 
+/// A sysroot cache for this test process.
+let testCache = FileManager.default.temporaryDirectory.appendingPathComponent("crossrun-e2e-cache-\(getpid())").path
+
 /// The test process's environment with Debian's Rust first and crossrun's build folder on PATH,
 /// no backtraces (they vary between runs), and `changes` applied (nil removes a variable).
 func environment(_ changes: [String: String?] = [:]) -> [String: String] {
@@ -59,6 +62,8 @@ func environment(_ changes: [String: String?] = [:]) -> [String: String] {
     for key in environment.keys where key.hasPrefix("CROSSRUN_") && key != "CROSSRUN_E2E_REQUIRED" {
         environment[key] = nil
     }
+    // Fetched sysroots go to a cache of this test process, never the user's.
+    environment["CROSSRUN_CACHE_DIR"] = testCache
     for (key, value) in changes { environment[key] = value }
     return environment
 }

@@ -11,12 +11,19 @@ public struct FetchedSysrootProvider: SysrootProvider {
         self.configuration = configuration
     }
 
-    public var label: String { "crossrun's sysroot cache (\(fetcher.cache.base)/sysroots)" }
+    public var label: String {
+        "crossrun's sysroot cache (\(fetcher.cache.base)/sysroots\(fetcher.options.offline ? ", offline: nothing fetched" : ""))"
+    }
 
     public func sysroot(for definition: RunnerDefinition, interpreter: String) throws -> String? {
         let extra = configuration.settings(for: definition).settings.packages ?? []
         guard let manifest = try SysrootManifest.forTarget(definition.name, extraPackages: extra) else { return nil }
-        let cached = try fetcher.sysroot(for: manifest)
+        let cached: CachedSysroot
+        do {
+            cached = try fetcher.sysroot(for: manifest)
+        } catch CrossRunError.sysrootNotCached {
+            return nil  // offline: the loader error lists the cache among the places searched
+        }
         // A binary whose loader the manifest's packages do not hold (musl, say) needs another sysroot.
         return FileManager.default.fileExists(atPath: cached.path + interpreter) ? cached.path : nil
     }
