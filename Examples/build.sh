@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 demo="$here/rust-demo"
 cbuild="$here/c/build"
 
-rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf)
+rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi)
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
 rust_test_binaries() {

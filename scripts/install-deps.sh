@@ -29,6 +29,8 @@ packages=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  # wasm32-wasi: the std, and lld (rustc links wasm with rust-lld, a link to lld-14)
+  libstd-rust-dev-wasm32 lld-14
 )
 
 missing=()

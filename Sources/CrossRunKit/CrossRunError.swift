@@ -12,7 +12,6 @@ public enum CrossRunError: Error, Equatable, Sendable {
     case binaryTruncated(path: String, detail: String)
     case binaryMalformed(path: String, detail: String)
     case notAnExecutable(path: String, magic: String)
-    case wasmNotSupportedYet(path: String)
     case unsupportedMachine(path: String, found: String, supported: [String])
     case notExecutableOnHost(path: String)
 
@@ -37,6 +36,7 @@ public enum CrossRunError: Error, Equatable, Sendable {
     case sysrootNotCached(target: String, reason: String)
     case sysrootLocked(target: String, reason: String)
     case sysrootModified(target: String, problems: [String])
+    case cacheNotWritable(path: String, reason: String)
 
     // Configuration and data
     case invalidConfiguration(file: String, reason: String)
@@ -55,7 +55,8 @@ public enum CrossRunError: Error, Equatable, Sendable {
         case .emulatorNotFound: return ExitStatus.emulatorMissing
         case .loaderMissing, .sysrootNotADirectory, .notExecutableOnHost, .spawnFailed: return ExitStatus.cannotExecute
         case .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
-            .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked, .sysrootModified:
+            .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked, .sysrootModified,
+            .cacheNotWritable:
             return ExitStatus.cannotExecute
         default: return ExitStatus.crossrunError
         }
@@ -79,8 +80,6 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
             return "\(path) is a damaged ELF file (\(detail)); rebuild it."
         case .notAnExecutable(let path, let magic):
             return "\(path) is neither an ELF executable nor a wasm module (it starts with \(magic)); pass a compiled test binary."
-        case .wasmNotSupportedYet(let path):
-            return "\(path) is a wasm module; crossrun recognises wasm32-wasi but cannot run it yet, so use wasmtime as the runner for now."
         case .unsupportedMachine(let path, let found, let supported):
             return "\(path) is built for \(found), which crossrun has no runner for; supported: \(supported.joined(separator: ", ")) (see crossrun targets)."
         case .notExecutableOnHost(let path):
@@ -99,7 +98,7 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
         case .noSysrootManifest(let target):
             return "crossrun has no sysroot manifest for \(target); pass --sysroot DIR or install the target's Debian cross packages."
         case .noMirror(let searched):
-            return "no Debian mirror is configured and none was found in \(searched.joined(separator: ", ")); pass --mirror URL or set CROSSRUN_DEBIAN_MIRROR (for example http://deb.debian.org/debian)."
+            return "no Debian mirror is configured and none was found in \(searched.joined(separator: ", ")); pass --mirror URL, set CROSSRUN_DEBIAN_MIRROR or mirror in crossrun.toml (for example http://deb.debian.org/debian)."
         case .downloadFailed(let url, let reason):
             return "downloading \(url) failed (\(reason)); check the mirror (--mirror, CROSSRUN_DEBIAN_MIRROR) and the network, then try again."
         case .checksumMismatch(let what, let expected, let actual):
@@ -123,6 +122,8 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
         case .sysrootModified(let target, let problems):
             let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
             return "the cached \(target) sysroot differs from its lock record (\(shown)); run `crossrun sysroot remove \(target)` and fetch it again."
+        case .cacheNotWritable(let path, let reason):
+            return "crossrun's sysroot cache cannot be written at \(path) (\(reason)); make it writable, free some space, or set CROSSRUN_CACHE_DIR to another folder."
         case .invalidConfiguration(let file, let reason):
             return "\(file): \(reason); fix it (see docs/configuration.md)."
         case .invalidRunnerDefinition(let name, let reason):

@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no summary line.")
     var quiet = false
 
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Let a wasm module see this host folder too (repeatable; HOST or HOST::GUEST).", valueName: "dir"))
+    var directories: [String] = []
+
     @Flag(name: .customLong("no-resume"), help: "After a crash, do not run the unreported tests in fresh processes.")
     var noResume = false
 
@@ -69,6 +72,7 @@ struct Run: ParsableCommand {
             sysroot: sysroot, emulator: emulator, cpu: cpu, quiet: quiet ? true : nil, configFile: config)
         sysrootOptions.apply(to: &options)
         if noResume { options.resume = false }
+        options.wasmDirectories = directories
         let invocation = Invocation(
             binary: arguments.binary!, arguments: arguments.rest, options: options,
             environment: ProcessInfo.processInfo.environment,

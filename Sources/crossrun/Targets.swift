@@ -11,7 +11,9 @@ struct Targets: ParsableCommand {
         let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
         let path = environment["PATH"] ?? "/usr/bin:/bin"
         for definition in catalog.definitions {
-            let emulator = definition.emulator.candidates.lazy.compactMap { Executables.find($0, searchPath: path) }.first
+            let emulator = definition.emulator.candidates.lazy.compactMap {
+                $0 == "embedded" ? "embedded WasmKit runtime (built in)" : Executables.find($0, searchPath: path)
+            }.first
             let sysroot = definition.sysroot.debian.first { FileManager.default.fileExists(atPath: $0) }
             print("\(definition.name): \(definition.description)")
             print("  rust targets: \(definition.rustTargets.joined(separator: ", "))")

@@ -315,10 +315,15 @@ struct RunnerDefinitionTests {
         #expect(error?.exitStatus == 125)
     }
 
-    @Test("every built-in definition names a machine crossrun knows and has candidates")
+    @Test("every built-in definition names a machine crossrun knows (or is the wasm one) and has candidates")
     func builtInsAreSound() throws {
         for definition in try TargetCatalog.builtIn().definitions {
-            #expect(ELFMachine.number(named: definition.match.machine) != nil, "\(definition.name)")
+            if definition.match.isWasm {
+                #expect(definition.emulator.kind == "wasm")
+                #expect(definition.emulator.candidates.contains("embedded"))
+            } else {
+                #expect(ELFMachine.number(named: definition.match.machine ?? "") != nil, "\(definition.name)")
+            }
             #expect(!definition.emulator.candidates.isEmpty)
             #expect(!definition.sysroot.installHint.isEmpty)
         }
@@ -577,14 +582,28 @@ struct LaunchPlannerTests {
         #expect(error?.exitStatus == 126)
     }
 
-    @Test("binaries with no runner, and wasm", arguments: ["s390x-static.elf-head", "i386-dynamic.elf-head", "wasm32-wasi.wasm-head"])
+    @Test("binaries with no runner", arguments: ["s390x-static.elf-head", "i386-dynamic.elf-head"])
     func unsupported(file: String) throws {
         let world = try World()
         let path = try world.folder.file("bin/" + file, Data(try Fixtures.elf(file)), mode: 0o755)
         let error = #expect(throws: CrossRunError.self) { try world.planner().plan(binary: try world.info(path), arguments: []) }
-        #expect(error?.caseName == (file.hasPrefix("wasm") ? "wasmNotSupportedYet" : "unsupportedMachine"), "\(String(describing: error))")
+        #expect(error?.caseName == "unsupportedMachine", "\(String(describing: error))")
         #expect(error?.exitStatus == 125)
         #expect(error.map { !$0.description.contains("\n") } == true)
+    }
+
+    @Test("a wasm module runs with the embedded runtime when no wasmtime is on the search path")
+    func wasmModule() throws {
+        let world = try World()
+        let path = try world.folder.file("bin/module.wasm", Data(try Fixtures.elf("wasm32-wasi.wasm-head")), mode: 0o644)
+        var planner = try world.planner()
+        planner.selfExecutable = "/opt/crossrun/bin/crossrun"
+        planner.workingDirectory = "/work/project"
+        let plan = try planner.plan(binary: try world.info(path), arguments: ["--list"])
+        #expect(plan.kind == .embeddedWasm)
+        #expect(plan.argv == ["/opt/crossrun/bin/crossrun", "wasm-run", "--dir", "/work/project", "--", path, "--list"])
+        #expect(plan.emulatorName == "embedded WasmKit")
+        #expect(plan.with(arguments: ["a", "b"]).argv.suffix(3) == [path, "a", "b"])
     }
 
     @Test("a host binary runs natively; without +x it cannot", .enabled(if: HostMachine.machine == ELFMachine.x86_64))

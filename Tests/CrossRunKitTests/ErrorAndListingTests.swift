@@ -14,7 +14,6 @@ struct CrossRunErrorTests {
         (.binaryTruncated(path: "x", detail: "2 bytes"), 125),
         (.binaryMalformed(path: "x", detail: "unknown ELF class 0"), 125),
         (.notAnExecutable(path: "run.sh", magic: "\"#!/b\""), 125),
-        (.wasmNotSupportedYet(path: "hello.wasm"), 125),
         (.unsupportedMachine(path: "x", found: "ELF 64-bit big-endian s390", supported: ["aarch64 (AArch64 Linux)", "armv7 (ARMv7)"]), 125),
         (.notExecutableOnHost(path: "x"), 126),
         (.emulatorNotFound(target: "aarch64", candidates: ["qemu-aarch64-static", "qemu-aarch64"], installHint: "apt-get install qemu-user-static"), 127),
@@ -29,6 +28,21 @@ struct CrossRunErrorTests {
         (.reportNotWritable(path: "/ro/x.xml", reason: "Read-only file system"), 125),
         (.reportNotReadable(path: "x.xml", reason: "it is not well-formed XML"), 125),
         (.noReportsToMerge(paths: ["target/crossrun"]), 125),
+        (.invalidSysrootManifest(name: "Sysroots/x.toml", reason: "packages is empty"), 125),
+        (.noSysrootManifest(target: "wasm32-wasi"), 125),
+        (.noMirror(searched: ["/etc/apt/sources.list"]), 126),
+        (.downloadFailed(url: "http://127.0.0.1/x", reason: "HTTP 404"), 126),
+        (.checksumMismatch(what: "libc6.deb", expected: "aa", actual: "bb"), 126),
+        (.sizeMismatch(what: "libc6.deb", expected: 2, actual: 1), 126),
+        (.signatureInvalid(file: "InRelease", reason: "BAD signature"), 126),
+        (.packageMissing(package: "libgcc-s1", index: "Packages.xz"), 126),
+        (.unsafeArchiveEntry(package: "libc6.deb", entry: "../escape", reason: "a path with a .. component"), 126),
+        (.archiveUnreadable(package: "libc6.deb", reason: "truncated"), 126),
+        (.sysrootIncomplete(target: "aarch64", loader: "/lib/ld-linux-aarch64.so.1"), 126),
+        (.sysrootNotCached(target: "aarch64", reason: "--offline forbids downloading one"), 126),
+        (.sysrootLocked(target: "aarch64", reason: "no lock record"), 126),
+        (.sysrootModified(target: "aarch64", problems: ["a", "b", "c", "d"]), 126),
+        (.cacheNotWritable(path: "/ro/cache", reason: "Read-only file system"), 126),
     ]
 
     @Test("one line, a full stop, the documented exit status", arguments: all)
@@ -41,7 +55,8 @@ struct CrossRunErrorTests {
 
     @Test("every case is in the table")
     func tableIsComplete() {
-        #expect(Set(Self.all.map(\.0.caseName)).count == 21)
+        // As many distinct cases as CrossRunError declares (count them in CrossRunError.swift when adding one).
+        #expect(Set(Self.all.map(\.0.caseName)).count == 35)
     }
 
     @Test("signals map to 128 + N and are named")

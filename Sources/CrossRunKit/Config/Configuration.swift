@@ -26,6 +26,8 @@ public struct RunOptions: Equatable, Sendable {
     public var ignoreSystemSysroots: Bool?
     /// `--no-resume` sets this to false: no fresh processes for tests a crash left unreported.
     public var resume: Bool?
+    /// Extra host folders a wasm module may see (`--dir HOST[::GUEST]`); the working directory always is.
+    public var wasmDirectories: [String] = []
 
     public init(
         junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,

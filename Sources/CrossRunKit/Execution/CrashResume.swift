@@ -46,6 +46,7 @@ struct CrashResume {
             progress("crossrun: the test process ended (\(previous.outcome.status.description)) with \(remaining.count) test\(remaining.count == 1 ? "" : "s") unreported; running \(remaining.count == 1 ? "it" : "them") in a fresh process (restart \(attempts.count + 1))")
             let attempt = try runner.execute(first.plan.with(arguments: base + ["--exact"] + remaining), suiteName: suiteName)
             attempts.append(attempt)
+            if attempt.outcome.forwardedSignal != nil { break }  // interrupted: stop resuming, report what there is
             for test in attempt.reported { outcomes[test.name] = test }
             if attempt.diedEarly {
                 guard var culprit = attempt.culprit, outcomes[culprit.name] == nil else {
@@ -57,7 +58,7 @@ struct CrashResume {
                     }
                     break
                 }
-                culprit.message = "the test process was \(Self.verb(attempt.outcome.status)) while this test ran"
+                culprit.message = "the test process was \(Self.verb(attempt.outcome.status, plan: attempt.plan)) while this test ran"
                 if culprit.output?.contains("panicked at") != true {
                     culprit = recoverMessage(for: culprit, plan: first.plan, base: base)
                 }
@@ -81,7 +82,8 @@ struct CrashResume {
     func recoverMessage(for culprit: TestCase, plan: LaunchPlan, base: [String]) -> TestCase {
         var quiet = runner
         quiet.processRunner.passThrough = false
-        guard let again = try? quiet.execute(plan.with(arguments: base + ["--exact", culprit.name, "--nocapture"]), suiteName: suiteName)
+        let capture = base.contains("--nocapture") ? [] : ["--nocapture"]
+        guard let again = try? quiet.execute(plan.with(arguments: base + ["--exact", culprit.name] + capture), suiteName: suiteName)
         else { return culprit }
         var recovered = culprit
         var text = again.collector.allStdout.text
@@ -96,10 +98,12 @@ struct CrashResume {
         return recovered
     }
 
-    static func verb(_ status: TerminationStatus) -> String {
+    static func verb(_ status: TerminationStatus, plan: LaunchPlan) -> String {
+        let wasm = plan.kind == .embeddedWasm || plan.kind == .wasmtime
         switch status {
         case .signaled: return status.description
-        case .exited(let code): return "ended with exit status \(code)"
+        case .exited(EmbeddedWasmRuntime.trapStatus) where wasm: return "stopped by a wasm trap (exit status 134)"
+        case .exited(let code): return "ended (exit status \(code))"
         }
     }
 
@@ -126,7 +130,11 @@ struct CrashResume {
                     index += 1
                 }
             default:
-                if argument.hasPrefix("--format=") || argument.hasPrefix("--test-threads=") || argument.hasPrefix("--shuffle-seed=") { continue }
+                if argument.hasPrefix("--format=") {
+                    if json { kept.append(argument) }
+                    continue
+                }
+                if argument.hasPrefix("--test-threads=") || argument.hasPrefix("--shuffle-seed=") { continue }
                 if argument.hasPrefix("-") { kept.append(argument) }  // other options pass on; bare words are filters
             }
         }

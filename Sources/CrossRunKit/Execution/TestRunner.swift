@@ -34,6 +34,8 @@ public struct RunReport: Sendable {
 /// results → reports → summary line.
 public struct TestRunner: Sendable {
     public var processRunner = ProcessRunner()
+    /// The crossrun executable for the embedded wasm runtime; nil for this process's own.
+    public var selfExecutable: String?
     /// Extra sysroot providers after the Debian ones and before the fetched sysroots.
     public var sysrootProviders: [any SysrootProvider] = []
 
@@ -61,9 +63,16 @@ public struct TestRunner: Sendable {
             configuration: configuration)
         let resolver = SysrootResolver(
             providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
-        let planner = LaunchPlanner(
+        var planner = LaunchPlanner(
             catalog: catalog, configuration: configuration, sysroots: resolver,
             searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        planner.environment = invocation.environment
+        planner.workingDirectory = invocation.workingDirectory
+        planner.wasmDirectories = invocation.options.wasmDirectories.map { directory in
+            guard let separator = directory.range(of: "::") else { return Paths.absolute(directory, relativeTo: invocation.workingDirectory) }
+            return Paths.absolute(String(directory[..<separator.lowerBound]), relativeTo: invocation.workingDirectory) + directory[separator.lowerBound...]
+        }
+        if let executable = selfExecutable { planner.selfExecutable = executable }
         // cargo passes the binary path as given; the guest sees the path the user gave as argv[0]'s file.
         let plan = try planner.plan(binary: info, arguments: invocation.arguments)
 
@@ -98,8 +107,13 @@ public struct TestRunner: Sendable {
             unnamed = (0, 0)
         }
         // Crash-resume: a process that died with tests unreported is followed by fresh ones for the rest.
-        if first.diedEarly, configuration.resume, !invocation.isListing,
-            let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments) + []), !listed.isEmpty
+        // Not after an interruption crossrun forwarded or a terminal Ctrl-C: the user asked it to stop.
+        let interrupted = first.outcome.forwardedSignal != nil
+            || (first.outcome.hadTerminal && [SIGINT, SIGQUIT].map(TerminationStatus.signaled).contains(first.outcome.status))
+        let reportedNames = Set(first.reported.map(\.name))
+        if first.diedEarly, configuration.resume, !interrupted, !invocation.isListing,
+            let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)),
+            listed.contains(where: { !reportedNames.contains($0) })
         {
             let resume = CrashResume(runner: self, suiteName: suiteName, progress: { TerminalSummary.emit($0) })
             let (attempts, merged) = try resume.resume(after: first, listed: listed)

@@ -7,6 +7,10 @@ public struct LaunchPlan: Equatable, Sendable {
         case native
         /// Linux user-mode emulation: `qemu-<arch> [-cpu C] [-L SYSROOT] BINARY ARGS...`.
         case qemuUser = "qemu-user"
+        /// An external WASI runtime: `wasmtime run --dir CWD [--env NAME=VALUE]... MODULE ARGS...`.
+        case wasmtime
+        /// crossrun's own WasmKit runtime, run as a child: `crossrun wasm-run --dir CWD -- MODULE ARGS...`.
+        case embeddedWasm = "embedded-wasm"
     }
 
     public var kind: Kind
@@ -32,9 +36,13 @@ public struct LaunchPlan: Equatable, Sendable {
         return plan
     }
 
-    /// The emulator's file name (`qemu-aarch64-static`), or `native`.
+    /// The emulator's file name (`qemu-aarch64-static`, `wasmtime`), `embedded WasmKit`, or `native`.
     public var emulatorName: String {
-        kind == .native ? "native" : (executable as NSString).lastPathComponent
+        switch kind {
+        case .native: return "native"
+        case .embeddedWasm: return "embedded WasmKit"
+        default: return (executable as NSString).lastPathComponent
+        }
     }
 }
 
@@ -45,6 +53,19 @@ public struct LaunchPlanner: Sendable {
     public var sysroots: SysrootResolver
     /// The `PATH` used to find emulators.
     public var searchPath: String
+    /// The crossrun executable that runs wasm modules with the embedded runtime (`crossrun wasm-run`).
+    public var selfExecutable: String = Self.currentExecutable
+    /// The guest's environment for an external wasm runtime, which does not pass its own through.
+    public var environment: [String: String] = [:]
+    /// The working directory, preopened for wasm modules.
+    public var workingDirectory: String = FileManager.default.currentDirectoryPath
+    /// Extra host folders preopened for wasm modules (`--dir`), as `HOST` or `HOST::GUEST`.
+    public var wasmDirectories: [String] = []
+
+    /// This process's executable (Linux: `/proc/self/exe`).
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
 
     public init(catalog: TargetCatalog, configuration: Configuration, sysroots: SysrootResolver = SysrootResolver(), searchPath: String) {
         self.catalog = catalog
@@ -54,7 +75,6 @@ public struct LaunchPlanner: Sendable {
     }
 
     public func plan(binary info: BinaryInfo, arguments: [String]) throws -> LaunchPlan {
-        if case .wasm = info.format { throw CrossRunError.wasmNotSupportedYet(path: info.path) }
         if HostMachine.canRunNatively(info) {
             guard access(info.path, X_OK) == 0 else { throw CrossRunError.notExecutableOnHost(path: info.path) }
             return LaunchPlan(
@@ -65,6 +85,7 @@ public struct LaunchPlanner: Sendable {
             throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
         }
         let (settings, sysrootOrigin) = configuration.settings(for: definition)
+        if definition.emulator.kind == "wasm" { return try wasmPlan(info, definition: definition, settings: settings, arguments: arguments) }
         let candidates = settings.emulator.map { [$0] } ?? definition.emulator.candidates
         guard let emulator = candidates.lazy.compactMap({ Executables.find($0, searchPath: self.searchPath) }).first else {
             throw CrossRunError.emulatorNotFound(
@@ -82,6 +103,37 @@ public struct LaunchPlanner: Sendable {
         return LaunchPlan(
             kind: .qemuUser, target: definition.name, executable: emulator, argv: argv,
             environment: environment, sysroot: sysroot, binary: info.path, arguments: arguments)
+    }
+}
+
+extension LaunchPlanner {
+    /// wasmtime when it is a candidate found on PATH (or the configured emulator), else the embedded runtime.
+    func wasmPlan(_ info: BinaryInfo, definition: RunnerDefinition, settings: TargetSettings, arguments: [String]) throws -> LaunchPlan {
+        let candidates = settings.emulator.map { [$0] } ?? definition.emulator.candidates
+        let directories = [workingDirectory] + wasmDirectories
+        for candidate in candidates {
+            if candidate == "embedded" {
+                let argv = [selfExecutable, "wasm-run"] + directories.flatMap { ["--dir", $0] } + ["--"] + [info.path] + arguments
+                return LaunchPlan(
+                    kind: .embeddedWasm, target: definition.name, executable: selfExecutable, argv: argv,
+                    environment: (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user },
+                    sysroot: nil, binary: info.path, arguments: arguments)
+            }
+            guard let runtime = Executables.find(candidate, searchPath: searchPath) else { continue }
+            // wasmtime gives the guest only what it is told: each variable by name (`--env NAME` takes the value
+            // from wasmtime's own environment), so no value, secrets included, lands in argv or the report.
+            let added = (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user }
+            let names = Set(environment.keys).union(added.keys)
+            var argv = [runtime, "run"] + directories.flatMap { ["--dir", $0] }
+            argv += names.sorted().flatMap { ["--env", $0] }
+            argv += definition.emulator.args ?? []
+            argv += settings.args ?? []
+            argv += [info.path] + arguments
+            return LaunchPlan(
+                kind: .wasmtime, target: definition.name, executable: runtime, argv: argv, environment: added,
+                sysroot: nil, binary: info.path, arguments: arguments)
+        }
+        throw CrossRunError.emulatorNotFound(target: definition.name, candidates: candidates, installHint: definition.emulator.installHint)
     }
 }
 

@@ -10,12 +10,13 @@ public enum TestListing {
     }
 
     /// The libtest options that select tests, kept from the user's arguments for a `--list` run: filters,
-    /// `--exact`, `--skip NAME`, `--ignored`, `--include-ignored`. Output and scheduling options are dropped.
+    /// `--exact`, `--skip NAME`, `--ignored`, `--include-ignored`, `--exclude-should-panic`. Output and scheduling
+    /// options are dropped.
     public static func selection(from arguments: [String]) -> [String] {
         let dropWithValue: Set<String> = ["--format", "--test-threads", "--color", "--logfile", "-Z", "--shuffle-seed"]
         let dropAlone: Set<String> = [
             "-q", "--quiet", "--nocapture", "--show-output", "--list", "--bench", "--test", "--shuffle",
-            "--ensure-time", "--report-time", "--force-run-in-process", "--exclude-should-panic",
+            "--ensure-time", "--report-time", "--force-run-in-process",
         ]
         var kept: [String] = []
         var index = 0

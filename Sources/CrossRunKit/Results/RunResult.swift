@@ -20,7 +20,7 @@ public struct RunResult: Codable, Equatable, Sendable {
     }
 
     public struct Launch: Codable, Equatable, Sendable {
-        /// `native` or `qemu-user`.
+        /// `native`, `qemu-user`, `wasmtime` or `embedded-wasm`.
         public var kind: String
         /// The runner name (`aarch64`, ...) or `host`.
         public var target: String
@@ -87,6 +87,7 @@ public struct RunResult: Codable, Equatable, Sendable {
 extension RunResult.Binary {
     /// The suite name for a binary file: cargo's `name-0123456789abcdef` becomes `name`.
     public static func suiteName(forFile fileName: String) -> String {
+        let fileName = fileName.hasSuffix(".wasm") ? String(fileName.dropLast(5)) : fileName
         guard let dash = fileName.lastIndex(of: "-") else { return fileName }
         let suffix = fileName[fileName.index(after: dash)...]
         guard suffix.count == 16, suffix.allSatisfy(\.isHexDigit) else { return fileName }

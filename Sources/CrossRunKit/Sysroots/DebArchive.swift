@@ -100,6 +100,8 @@ public enum DebArchive {
                 if let hardlink = archive_entry_hardlink(entry).map({ String(cString: $0) }) {
                     guard let target = try safePath(hardlink, refuse: refuse), !target.isEmpty else { throw refuse("a hard link to the root") }
                     try makeParents(of: path, in: root, refuse: refuse)
+                    // The target's folders must be real folders too: a link among them could lead to a host file.
+                    try makeParents(of: target, in: root, refuse: refuse)
                     var status = stat()
                     guard lstat(root + "/" + target, &status) == 0, (UInt32(status.st_mode) & typeMask) == regular else {
                         throw refuse("a hard link to \(hardlink), which is not a file unpacked before it")
@@ -124,6 +126,9 @@ public enum DebArchive {
                 case symbolicLink:
                     let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
                     let relative = try linkTarget(target, at: path, refuse: refuse)
+                    // The text stays inside; the links already unpacked must not lead it out either
+                    // (`a/up -> ..` then `x -> a/up/../..`).
+                    try resolveInside(root: root, path: path, target: relative, refuse: refuse)
                     try makeParents(of: path, in: root, refuse: refuse)
                     try removeExisting(full, refuse: refuse)
                     guard symlink(relative, full) == 0 else { throw refuse("cannot link: \(String(cString: strerror(errno)))") }
@@ -132,7 +137,19 @@ public enum DebArchive {
                     throw refuse("a device node or other special file")
                 }
             }
+            try checkLinks(written, in: root, package: package)
             return written
+        }
+    }
+
+    /// Every link unpacked so far, checked again against the finished tree: a later link can change where an
+    /// earlier one leads (`lib/parent -> ../self/..`, then `self -> .`).
+    public static func checkLinks(_ files: [SysrootFile], in root: String, package: String) throws {
+        for file in files {
+            guard let link = file.link else { continue }
+            try resolveInside(root: root, path: file.path, target: link) {
+                .unsafeArchiveEntry(package: package, entry: file.path, reason: $0)
+            }
         }
     }
 
@@ -165,6 +182,30 @@ public enum DebArchive {
         let up = Array(repeating: "..", count: directory.count)
         let relative = (up + resolved.map(String.init)).joined(separator: "/")
         return relative.isEmpty ? "." : relative
+    }
+
+    /// Follows `target` (relative to `path`'s folder) the way the kernel would, through the links already
+    /// unpacked, and refuses it if it ever steps above `root`. Missing components are fine (dangling links).
+    static func resolveInside(root: String, path: String, target: String, refuse: (String) -> CrossRunError) throws {
+        var stack = path.split(separator: "/").dropLast().map(String.init)
+        var pending = target.split(separator: "/").map(String.init).reversed() as [String]
+        var hops = 0
+        while let part = pending.popLast() {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." {
+                guard !stack.isEmpty else { throw refuse("a link to \(target), which leads outside the sysroot through other links") }
+                stack.removeLast()
+                continue
+            }
+            stack.append(part)
+            let current = root + "/" + stack.joined(separator: "/")
+            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { continue }
+            hops += 1
+            guard hops <= 40 else { throw refuse("a loop of links") }
+            stack.removeLast()
+            if next.hasPrefix("/") { stack = [] }
+            pending += next.split(separator: "/").map(String.init).reversed()
+        }
     }
 
     /// Creates the folders above `path`, refusing to go through anything that is not a real folder.

@@ -57,10 +57,15 @@ public enum DebianMirror {
     /// deb822 stanzas: `Types: deb`, `URIs: ...`, `Suites: ...`, `Enabled: no` skips a stanza.
     static func deb822(_ text: String) -> [(uri: String, suites: [String])] {
         var result: [(String, [String])] = []
-        for stanza in text.components(separatedBy: "\n\n") {
+        // Stanzas end at lines that are empty or only white space (CRLF files included).
+        var stanzas: [[Substring]] = [[]]
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            if line.allSatisfy(\.isWhitespace) { stanzas.append([]) } else { stanzas[stanzas.count - 1].append(line) }
+        }
+        for stanza in stanzas where !stanza.isEmpty {
             var fields: [String: String] = [:]
             var last: String?
-            for line in stanza.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            for line in stanza where !line.hasPrefix("#") {
                 if line.first == " " || line.first == "\t", let key = last {
                     fields[key, default: ""] += " " + line.trimmingCharacters(in: .whitespaces)
                 } else if let colon = line.firstIndex(of: ":") {
@@ -69,11 +74,10 @@ public enum DebianMirror {
                     last = key
                 }
             }
-            guard fields["types"]?.split(separator: " ").contains("deb") == true,
-                fields["enabled"]?.lowercased() != "no"
-            else { continue }
-            let suites = (fields["suites"] ?? "").split(separator: " ").map(String.init)
-            for uri in (fields["uris"] ?? "").split(separator: " ") { result.append((String(uri), suites)) }
+            let disabled = ["no", "false", "off", "0"].contains(fields["enabled"]?.lowercased() ?? "yes")
+            guard fields["types"]?.split(whereSeparator: \.isWhitespace).contains("deb") == true, !disabled else { continue }
+            let suites = (fields["suites"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+            for uri in (fields["uris"] ?? "").split(whereSeparator: \.isWhitespace) { result.append((String(uri), suites)) }
         }
         return result
     }

@@ -78,7 +78,7 @@ public enum DebianControl {
             while lineStart < count {
                 var lineEnd = lineStart
                 while lineEnd < count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-                if lineEnd == lineStart {  // blank line: a stanza ends
+                if bytes[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {  // blank: a stanza ends
                     if let start = stanzaStart { take(start, lineStart) }
                     stanzaStart = nil
                 } else if lineEnd - lineStart > prefix.count, bytes[lineStart] == prefix[0],

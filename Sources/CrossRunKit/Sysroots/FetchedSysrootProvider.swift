@@ -11,7 +11,9 @@ public struct FetchedSysrootProvider: SysrootProvider {
         self.configuration = configuration
     }
 
-    public var label: String {
+    public var label: String { "crossrun's sysroot cache (\(fetcher.cache.base)/sysroots)" }
+
+    public var searchLabel: String {
         "crossrun's sysroot cache (\(fetcher.cache.base)/sysroots\(fetcher.options.offline ? ", offline: nothing fetched" : ""))"
     }
 

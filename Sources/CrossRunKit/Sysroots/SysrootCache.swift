@@ -89,16 +89,16 @@ public struct SysrootCache: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw CrossRunError.downloadFailed(url: folder, reason: "the cache folder cannot be created: \(error.localizedDescription)")
+            throw CrossRunError.cacheNotWritable(path: folder, reason: error.localizedDescription)
         }
         let fd = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw CrossRunError.downloadFailed(url: folder + "/.lock", reason: "the cache lock cannot be opened: \(String(cString: strerror(errno)))")
+            throw CrossRunError.cacheNotWritable(path: folder + "/.lock", reason: "the lock cannot be opened: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw CrossRunError.downloadFailed(url: folder + "/.lock", reason: "the cache lock cannot be taken: \(String(cString: strerror(errno)))")
+                throw CrossRunError.cacheNotWritable(path: folder + "/.lock", reason: "the lock cannot be taken: \(String(cString: strerror(errno)))")
             }
         }
         defer { flock(fd, LOCK_UN) }

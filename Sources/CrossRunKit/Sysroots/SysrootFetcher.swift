@@ -84,6 +84,8 @@ public struct SysrootFetcher: Sendable {
                 packages.append(package)
                 downloaded += deb.count
             }
+            // Links of one package may be redirected by another's: check them all against the whole tree.
+            try DebArchive.checkLinks(files, in: temporary + "/root", package: manifest.packages.joined(separator: ", "))
             let loaderPath = temporary + "/root/" + (manifest.root.isEmpty ? "" : manifest.root) + manifest.loader
             guard Self.resolvesInside(loaderPath, root: temporary + "/root") else {
                 throw CrossRunError.sysrootIncomplete(target: manifest.name, loader: manifest.loader)
@@ -96,11 +98,11 @@ public struct SysrootFetcher: Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
             guard FileManager.default.createFile(atPath: temporary + "/lock.json", contents: try encoder.encode(lock)) else {
-                throw CrossRunError.downloadFailed(url: temporary, reason: "the lock record cannot be written")
+                throw CrossRunError.cacheNotWritable(path: temporary + "/lock.json", reason: "the lock record cannot be written")
             }
             try? FileManager.default.removeItem(atPath: final)
             guard rename(temporary, final) == 0 else {
-                throw CrossRunError.downloadFailed(url: final, reason: "cannot move the sysroot into place: \(String(cString: strerror(errno)))")
+                throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move the sysroot into place: \(String(cString: strerror(errno)))")
             }
             options.progress("crossrun: fetched the \(manifest.name) sysroot (\(downloaded / 1024) KiB, \(signature)) into \(final)")
         } catch {
@@ -148,7 +150,9 @@ public struct SysrootFetcher: Sendable {
                 let detached = try downloader.fetch(base + "/Release.gpg")
                 _ = try GPGV.verify(signed: release, detachedSignature: detached, keyring: options.keyring, gpgv: gpgv!, name: base + "/Release")
             }
-            return (DebianRelease.parse(String(decoding: release, as: UTF8.self)), signature)
+            let parsed = DebianRelease.parse(String(decoding: release, as: UTF8.self))
+            try Self.checkFreshness(parsed, suite: suite, file: base + "/Release", verified: verify)
+            return (parsed, signature)
         }
         let text: String
         if verify {
@@ -156,7 +160,25 @@ public struct SysrootFetcher: Sendable {
         } else {
             text = DebianControl.clearsignedText(String(decoding: inRelease, as: UTF8.self))
         }
-        return (DebianRelease.parse(text), signature)
+        let release = DebianRelease.parse(text)
+        try Self.checkFreshness(release, suite: suite, file: base + "/InRelease", verified: verify)
+        return (release, signature)
+    }
+
+    /// A signed Release for another suite, or one past its `Valid-Until`, could be an old file replayed by a
+    /// mirror (or someone between): refused like a bad signature.
+    static func checkFreshness(_ release: DebianRelease, suite: String, file: String, verified: Bool, now: Date = Date()) throws {
+        let names = [release.fields["Suite"], release.fields["Codename"]].compactMap { $0 }
+        if !names.isEmpty && !names.contains(suite) {
+            throw CrossRunError.signatureInvalid(file: file, reason: "it is the Release of \(names.joined(separator: "/")), not of \(suite)")
+        }
+        guard verified, let text = release.fields["Valid-Until"] else { return }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        if let validUntil = formatter.date(from: text), validUntil < now {
+            throw CrossRunError.signatureInvalid(file: file, reason: "it expired on \(text) (Valid-Until)")
+        }
     }
 
     struct PackageIndex {

@@ -5,8 +5,14 @@ import Foundation
 public protocol SysrootProvider: Sendable {
     /// A folder that holds `interpreter` for this target, or nil when this provider has none.
     func sysroot(for definition: RunnerDefinition, interpreter: String) throws -> String?
-    /// Shown in the list of places searched when no provider has one.
+    /// Where a sysroot from this provider came from, for the report (`sysrootOrigin`).
     var label: String { get }
+    /// Shown in the list of places searched when no provider has one.
+    var searchLabel: String { get }
+}
+
+extension SysrootProvider {
+    public var searchLabel: String { label }
 }
 
 /// The sysroot chosen for a run, and why.
@@ -68,6 +74,6 @@ public struct SysrootResolver: Sendable {
         }
         throw CrossRunError.loaderMissing(
             target: definition.name, interpreter: interpreter,
-            searched: debian + providers.map(\.label), installHint: definition.sysroot.installHint)
+            searched: debian + providers.map(\.searchLabel), installHint: definition.sysroot.installHint)
     }
 }

@@ -5,23 +5,28 @@ import TOMLKit
 public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Which binaries this definition is for, compared with ``BinaryInfo``.
     public struct Match: Codable, Equatable, Sendable {
-        /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ...
-        public var machine: String
-        public var `class`: Int
-        public var endian: ELFHeader.Endianness
+        /// `elf` (the default) or `wasm`.
+        public var format: String?
+        /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ... (ELF only).
+        public var machine: String?
+        public var `class`: Int?
+        public var endian: ELFHeader.Endianness?
         /// `hard` or `soft` for ARM; nil matches any.
         public var floatABI: FloatABI?
 
         enum CodingKeys: String, CodingKey {
-            case machine, `class`, endian
+            case format, machine, `class`, endian
             case floatABI = "float-abi"
         }
+
+        public var isWasm: Bool { format == "wasm" }
     }
 
     public struct Emulator: Codable, Equatable, Sendable {
-        /// `qemu-user` for now; `qemu-system` and `wasm` come with later runners.
+        /// `qemu-user`, or `wasm` (a WASI runtime).
         public var kind: String
-        /// Executable names (looked up on PATH) or absolute paths, tried in order.
+        /// Executable names (looked up on PATH) or absolute paths, tried in order. For `wasm`, `embedded` names
+        /// crossrun's own WasmKit runtime.
         public var candidates: [String]
         /// The command that installs one of the candidates, shown when none is found.
         public var installHint: String
@@ -66,13 +71,13 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "rust-targets", "match", "emulator", "sysroot"],
-        "match": ["machine", "class", "endian", "float-abi"],
+        "match": ["format", "machine", "class", "endian", "float-abi"],
         "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env"],
         "sysroot": ["debian", "install-hint"],
     ]
 
     /// The emulator kinds crossrun can launch.
-    public static let supportedKinds = ["qemu-user"]
+    public static let supportedKinds = ["qemu-user", "wasm"]
 
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
         let definition: RunnerDefinition
@@ -96,9 +101,22 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             throw CrossRunError.invalidRunnerDefinition(
                 name: source, reason: "emulator.kind \"\(definition.emulator.kind)\" is not one crossrun can launch (\(supportedKinds.joined(separator: ", ")))")
         }
-        guard ELFMachine.number(named: definition.match.machine) != nil else {
-            throw CrossRunError.invalidRunnerDefinition(
-                name: source, reason: "match.machine \"\(definition.match.machine)\" is not an ELF machine name crossrun knows")
+        switch definition.match.format ?? "elf" {
+        case "wasm":
+            break
+        case "elf":
+            guard let machine = definition.match.machine, definition.match.class != nil, definition.match.endian != nil else {
+                throw CrossRunError.invalidRunnerDefinition(name: source, reason: "an ELF match needs machine, class and endian")
+            }
+            guard ELFMachine.number(named: machine) != nil else {
+                throw CrossRunError.invalidRunnerDefinition(
+                    name: source, reason: "match.machine \"\(machine)\" is not an ELF machine name crossrun knows")
+            }
+        case let other:
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
+        }
+        guard (definition.emulator.kind == "wasm") == definition.match.isWasm else {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
         }
         guard !definition.emulator.candidates.isEmpty else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.candidates is empty")
@@ -108,7 +126,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
 
     /// Whether a binary with this header belongs to this definition.
     public func matches(_ info: BinaryInfo) -> Bool {
-        guard let header = info.elf else { return false }
+        if case .wasm = info.format { return match.isWasm }
+        guard let header = info.elf, !match.isWasm else { return false }
         guard ELFMachine.name(header.machine) == match.machine,
             header.fileClass.rawValue == match.class,
             header.endianness == match.endian
