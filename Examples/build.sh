@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7) and the C programs
+# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi) and the C programs
 # (riscv64 dynamic and static, armel dynamic, aarch64 static). Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: crossrun on the Examples. Installs what is missing, builds crossrun (release), runs the Rust
-# example's tests for aarch64 and armv7 through `cargo test` with crossrun as the runner, runs the riscv64 and
+# example's tests for aarch64, armv7 (qemu-user) and wasm32-wasi (embedded WasmKit, or wasmtime when on PATH)
+# through `cargo test` with crossrun as the runner, runs the riscv64 and
 # arm soft-float C examples through crossrun, merges every report into one JUnit file and says where it is.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,7 +19,7 @@ reports="$root/Examples/rust-demo/target/crossrun"
 rm -rf "$reports"
 status=0
 cd "$root/Examples/rust-demo"
-for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi; do
   echo "==> cargo test --target $target   (runner = \"crossrun\" in Examples/rust-demo/.cargo/config.toml)" >&2
   cargo test --offline --target "$target" || status=$?
 done

@@ -38,6 +38,15 @@ struct Sysroot: ParsableCommand {
             }
             return manifest
         }
+
+        /// The cached sysroot of a target, or an error that says why there is none (`because`).
+        func cached(_ name: String, because reason: String) throws -> (SysrootManifest, CachedSysroot) {
+            let manifest = try manifest(name)
+            guard let sysroot = cache.lookup(manifest) else {
+                throw CrossRunError.sysrootNotCached(target: manifest.name, reason: reason)
+            }
+            return (manifest, sysroot)
+        }
     }
 
     struct Fetch: ParsableCommand {
@@ -79,11 +88,7 @@ struct Sysroot: ParsableCommand {
         var target: String
 
         func run() throws {
-            let context = try Context()
-            let manifest = try context.manifest(target)
-            guard let sysroot = context.cache.lookup(manifest) else {
-                throw CrossRunError.sysrootNotCached(target: manifest.name, reason: "`sysroot path` does not download")
-            }
+            let (_, sysroot) = try Context().cached(target, because: "`sysroot path` does not download")
             print(sysroot.path)
         }
     }
@@ -96,10 +101,7 @@ struct Sysroot: ParsableCommand {
 
         func run() throws {
             let context = try Context()
-            let manifest = try context.manifest(target)
-            guard let sysroot = context.cache.lookup(manifest) else {
-                throw CrossRunError.sysrootNotCached(target: manifest.name, reason: "there is nothing to verify")
-            }
+            let (manifest, sysroot) = try context.cached(target, because: "there is nothing to verify")
             let problems = context.cache.verify(sysroot)
             guard problems.isEmpty else { throw CrossRunError.sysrootModified(target: manifest.name, problems: problems) }
             TerminalSummary.emit("crossrun: the \(manifest.name) sysroot matches its lock record (\(sysroot.lock.files.count) files)")

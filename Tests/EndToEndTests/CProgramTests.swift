@@ -96,14 +96,9 @@ struct FetchedSysrootEndToEndTests {
     func examplesWithFetchedSysroots() throws {
         let cache = try temporaryDirectory("fetched-cache")
         defer { try? FileManager.default.removeItem(at: cache) }
-        try Examples.build()
-        let rust = { (triple: String) throws -> String in
-            let listed = try run("/bin/bash", [Examples.root.appendingPathComponent("build.sh").path, "--print-rust-binaries", triple])
-            return try #require(listed.stdoutText.split(separator: "\n").map(String.init).first { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") })
-        }
         let programs: [(path: String, runner: String)] = [
-            (try rust("aarch64-unknown-linux-gnu"), "aarch64"),
-            (try rust("armv7-unknown-linux-gnueabihf"), "armv7"),
+            (try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu"), "aarch64"),
+            (try Examples.rustDemoLibrary("armv7-unknown-linux-gnueabihf"), "armv7"),
             (try Examples.c("libtest_style-armel"), "armel"),
             (try Examples.c("libtest_style-riscv64"), "riscv64"),
         ]
@@ -112,8 +107,7 @@ struct FetchedSysrootEndToEndTests {
             let json = cache.appendingPathComponent("\(program.runner).json").path
             let result = try crossrun(["--json", json, "--junit", cache.appendingPathComponent("\(program.runner).xml").path, program.path], environment: env)
             #expect(result.status == 0, "\(program.runner): \(result.stderrText)")
-            let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
-            let launch = results?["launch"] as? [String: Any]
+            let launch = try readResults(json)["launch"] as? [String: Any]
             #expect(launch?["target"] as? String == program.runner)
             #expect((launch?["sysroot"] as? String)?.hasPrefix(cache.path) == true, "\(String(describing: launch))")
             #expect((launch?["sysrootOrigin"] as? String)?.contains("sysroot cache") == true)

@@ -5,15 +5,9 @@ import Testing
 /// leave every test reported, with the same set of tests as a run without crashes.
 @Suite(.serialized, .enabled(if: Tool.available("qemu-aarch64-static", "xmllint")))
 struct CrashResumeTests {
-    func demoBinary() throws -> String {
-        try Examples.build()
-        let listed = try run("/bin/bash", [Examples.root.appendingPathComponent("build.sh").path, "--print-rust-binaries", "aarch64-unknown-linux-gnu"])
-        return try #require(listed.stdoutText.split(separator: "\n").map(String.init).first { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") })
-    }
+    func demoBinary() throws -> String { try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu") }
 
-    func results(_ path: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-    }
+    func results(_ path: String) throws -> [String: Any] { try readResults(path) }
 
     func outcomes(_ results: [String: Any]) -> [String: String] {
         let tests = results["tests"] as? [[String: Any]] ?? []

@@ -32,9 +32,7 @@ struct PassThroughTests {
 
     @Test("working directory and environment reach the guest under qemu")
     func environmentAndDirectory() throws {
-        try Examples.build()
-        let binaries = try run("/bin/bash", [Examples.root.appendingPathComponent("build.sh").path, "--print-rust-binaries", "aarch64-unknown-linux-gnu"])
-        let library = try #require(binaries.stdoutText.split(separator: "\n").map(String.init).first { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") })
+        let library = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
         // The opt-in failure is switched on through the environment: it must reach the guest.
         let directory = try temporaryDirectory("cwd")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -136,6 +136,17 @@ enum Examples {
         built = true
     }
 
+    /// The rust-demo library's unit-test binary for a target triple (`crossrun_demo-<hash>[.wasm]`).
+    static func rustDemoLibrary(_ triple: String) throws -> String {
+        try build()
+        let listed = try run("/bin/bash", [root.appendingPathComponent("build.sh").path, "--print-rust-binaries", triple])
+        let binaries = listed.stdoutText.split(separator: "\n").map(String.init)
+        guard let library = binaries.first(where: { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") }) else {
+            throw BuildFailure(message: "no crossrun_demo test binary for \(triple) in: \(binaries)")
+        }
+        return library
+    }
+
     static func c(_ name: String) throws -> String {
         try build()
         return root.appendingPathComponent("c/build/\(name)").path
@@ -171,4 +182,11 @@ struct LibtestCounts: Equatable {
 /// Replaces libtest's `finished in 0.05s` timings, the only part of its output that differs run to run.
 func normalisedTimings(_ text: String) -> String {
     text.replacingOccurrences(of: #"finished in [0-9.]+s"#, with: "finished in Xs", options: .regularExpression)
+}
+
+/// A results JSON file as a dictionary.
+func readResults(_ path: String) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+    guard let results = object as? [String: Any] else { throw Examples.BuildFailure(message: "\(path) is not a JSON object") }
+    return results
 }

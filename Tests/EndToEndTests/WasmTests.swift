@@ -5,15 +5,9 @@ import Testing
 /// (panic=abort), and the external-runtime path through a recording stand-in for wasmtime.
 @Suite(.serialized, .enabled(if: Tool.available("xmllint")))
 struct WasmTests {
-    func module() throws -> String {
-        try Examples.build()
-        let listed = try run("/bin/bash", [Examples.root.appendingPathComponent("build.sh").path, "--print-rust-binaries", "wasm32-wasi"])
-        return try #require(listed.stdoutText.split(separator: "\n").map(String.init).first { ($0 as NSString).lastPathComponent.hasPrefix("crossrun_demo-") })
-    }
+    func module() throws -> String { try Examples.rustDemoLibrary("wasm32-wasi") }
 
-    func results(_ path: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-    }
+    func results(_ path: String) throws -> [String: Any] { try readResults(path) }
 
     func tests(_ results: [String: Any]) -> [String: [String: Any]] {
         Dictionary((results["tests"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
