@@ -18,7 +18,15 @@ struct Targets: ParsableCommand {
             print("\(definition.name): \(definition.description)")
             print("  rust targets: \(definition.rustTargets.joined(separator: ", "))")
             print("  emulator:     \(emulator ?? "missing (\(definition.emulator.installHint))")")
-            print("  sysroot:      \(sysroot ?? "missing (\(definition.sysroot.installHint)); static binaries need none")")
+            let sysrootLine: String
+            if definition.match.isWasm {
+                sysrootLine = "none needed"
+            } else if let sysroot {
+                sysrootLine = sysroot
+            } else {
+                sysrootLine = "not installed; fetched from Debian on first use (or \(definition.sysroot.installHint)); static binaries need none"
+            }
+            print("  sysroot:      \(sysrootLine)")
         }
     }
 }
