@@ -124,4 +124,24 @@ struct CargoRunnerTests {
         #expect(try document.nodes(forXPath: "/testsuites/testsuite").count == 2)
         #expect(try document.nodes(forXPath: "//testcase").count == expected)
     }
+
+    @Test("merging one crate's reports for two targets keeps every test distinct (GitLab drops duplicate pairs)")
+    func mergeAcrossTargets() throws {
+        let reports = try temporaryDirectory("merge-targets")
+        defer { try? FileManager.default.removeItem(at: reports) }
+        for target in Self.targets {
+            #expect(try cargoTest(target, runner: crossrunExecutable, failing: false, reportDir: reports).status == 0)
+        }
+        let merged = reports.appendingPathComponent("merged/junit.xml").path
+        #expect(try crossrun(["report", "merge", reports.path, "-o", merged]).status == 0)
+        #expect(try schemaProblems(merged) == nil)
+        let document = try XMLDocument(contentsOf: URL(fileURLWithPath: merged))
+        let cases = try document.nodes(forXPath: "//testcase").compactMap { $0 as? XMLElement }
+        let pairs = cases.map { "\($0.attribute(forName: "classname")?.stringValue ?? "")|\($0.attribute(forName: "name")?.stringValue ?? "")" }
+        #expect(Set(pairs).count == pairs.count, "duplicate classname+name pairs")
+        let suites = try document.nodes(forXPath: "/testsuites/testsuite/@name").compactMap(\.stringValue)
+        #expect(suites.contains("crossrun_demo (aarch64)"))
+        #expect(suites.contains("crossrun_demo (armv7)"))
+        #expect(pairs.contains("crossrun_demo::tests (armv7)|add_small_numbers"))
+    }
 }

@@ -45,6 +45,7 @@ public enum ReportMerger {
         xmlDocSetRootElement(document, root)
         var totals = (tests: 0, failures: 0, errors: 0, skipped: 0, time: 0.0)
         var suites = 0
+        var copies: [xmlNodePtr] = []
 
         for file in files {
             guard let input = xmlReadFile(file, nil, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_HUGE.rawValue)) else {
@@ -77,9 +78,11 @@ public enum ReportMerger {
                     throw CrossRunError.reportNotWritable(path: output, reason: "libxml2 could not copy a test suite")
                 }
                 xmlAddChild(root, copy)
+                copies.append(copy)
                 suites += 1
             }
         }
+        distinguishTargets(copies)
         setAttribute(root, "name", "crossrun")
         setAttribute(root, "tests", String(totals.tests))
         setAttribute(root, "failures", String(totals.failures))
@@ -92,6 +95,41 @@ public enum ReportMerger {
             }
         }
         return Summary(suites: suites, tests: totals.tests, failures: totals.failures, errors: totals.errors, skipped: totals.skipped)
+    }
+
+    /// The same crate tested for several targets gives suites with the same name and test cases with the same
+    /// classname and name, and GitLab keeps only the first of such pairs. Those suites and their classnames get
+    /// their target added: `crossrun_demo (aarch64)`, `crossrun_demo::tests (aarch64)`.
+    static func distinguishTargets(_ suites: [xmlNodePtr]) {
+        let named = suites.map { (node: $0, name: attribute($0, "name") ?? "", target: target(of: $0)) }
+        let clashing = Dictionary(grouping: named, by: \.name).filter { Set($0.value.map(\.target)).count > 1 }
+        for suite in clashing.values.joined() {
+            guard let target = suite.target else { continue }
+            setAttribute(suite.node, "name", "\(suite.name) (\(target))")
+            for testcase in children(of: suite.node, named: "testcase") {
+                setAttribute(testcase, "classname", "\(attribute(testcase, "classname") ?? suite.name) (\(target))")
+            }
+        }
+    }
+
+    /// The `crossrun.target` property crossrun writes into each suite.
+    static func target(of suite: xmlNodePtr) -> String? {
+        for properties in children(of: suite, named: "properties") {
+            for property in children(of: properties, named: "property") where attribute(property, "name") == "crossrun.target" {
+                return attribute(property, "value")
+            }
+        }
+        return nil
+    }
+
+    static func children(of node: xmlNodePtr, named wanted: String) -> [xmlNodePtr] {
+        var result: [xmlNodePtr] = []
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE, name(of: current) == wanted { result.append(current) }
+            child = current.pointee.next
+        }
+        return result
     }
 
     private static func name(of node: xmlNodePtr) -> String {
