@@ -3,6 +3,9 @@ import Testing
 
 @testable import CrossRunKit
 
+/// The repository folder `atexit` removes.
+nonisolated(unsafe) private var repositoryToRemove: String?
+
 let supportFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support")
 
 /// A real signed Debian-layout repository (Support/make-repo.py, built from real .debs with dpkg-deb) and
@@ -27,6 +30,11 @@ final class RepositoryServer: @unchecked Sendable {
         make.waitUntilExit()
         guard make.terminationStatus == 0 else { throw Failure(message: "make-repo.py exited with \(make.terminationStatus)") }
         keyring = folder.appendingPathComponent("keyring.gpg").path
+        // A static's deinit never runs: remove the repository when the test process exits.
+        repositoryToRemove = folder.path
+        atexit {
+            if let path = repositoryToRemove { try? FileManager.default.removeItem(atPath: path) }
+        }
 
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
