@@ -251,7 +251,7 @@ public enum DebArchive {
             guard ProcessRunner.writeAll(fd, chunk) else { throw refuse("cannot write it: \(String(cString: strerror(errno)))") }
             total += got
         }
-        return (hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined(), total)
+        return (Hashing.hex(hasher.finalize()), total)
     }
 
     static func readAll(_ archive: OpaquePointer?, name: String, limit: Int) throws -> Data {

@@ -58,14 +58,19 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     public var digest: String {
         let canonical = [name, suite, component, architecture, root, loader, packages.sorted().joined(separator: ",")]
             .joined(separator: "\n")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined().prefix(16).description
+        return String(Hashing.hex(SHA256.hash(data: Data(canonical.utf8))).prefix(16))
     }
 }
 
 /// Hex SHA-256 of bytes.
 enum Hashing {
+    /// A digest as lower-case hex.
+    static func hex<Bytes: Sequence>(_ digest: Bytes) -> String where Bytes.Element == UInt8 {
+        digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        hex(SHA256.hash(data: data))
     }
 
     /// Streams a file through SHA-256; nil when it cannot be read.
@@ -78,6 +83,6 @@ enum Hashing {
             hasher.update(data: chunk)
             size += chunk.count
         }
-        return (hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined(), size)
+        return (hex(hasher.finalize()), size)
     }
 }
