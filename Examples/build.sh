@@ -67,3 +67,5 @@ cc_build libtest_style riscv64-static riscv64-linux-gnu-gcc -static
 cc_build libtest_style armel          arm-linux-gnueabi-gcc
 cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
+cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
+cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
