@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi) and the C programs
-# (riscv64 dynamic and static, armel dynamic, aarch64 static). Idempotent and offline.
+# (riscv64 dynamic and static, armel dynamic, aarch64 static), and the bare-metal images of embedded/build.sh.
+# Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
 #   Examples/build.sh --print-rust-binaries TRIPLE    build rust-demo's tests for TRIPLE (if needed) and print
@@ -69,3 +70,6 @@ cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
 cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
+
+# Bare-metal images (Cortex-M and RISC-V under qemu-system with semihosting)
+"$here/embedded/build.sh"
