@@ -31,6 +31,12 @@ packages=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   # wasm32-wasi: the std, and lld (rustc links wasm with rust-lld, a link to lld-14)
   libstd-rust-dev-wasm32 lld-14
+  # bare-metal images (Examples/embedded): qemu-system for Cortex-M and RISC-V, newlib (rdimon) and picolibc
+  # semihosting C libraries, and rust-src to compile core for thumbv7m-none-eabi
+  qemu-system-arm qemu-system-misc
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  rust-src
 )
 
 missing=()
