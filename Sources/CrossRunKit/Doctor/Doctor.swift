@@ -1,0 +1,204 @@
+import Foundation
+
+/// Looks at this machine the way ``TestRunner`` would for each target of the catalogue: which emulator it would
+/// start, which sysroot it would give it, and what is missing, with the command that installs it.
+public struct Doctor: Sendable {
+    public var catalog: TargetCatalog
+    public var configuration: Configuration
+    public var environment: [String: String]
+    /// Where binfmt_misc is mounted when it is.
+    public var binfmtPath = "/proc/sys/fs/binfmt_misc"
+    /// The qemu-system emulators bare-metal targets run under.
+    public var qemuSystemPrograms = ["qemu-system-arm", "qemu-system-aarch64", "qemu-system-riscv32", "qemu-system-riscv64"]
+
+    public init(catalog: TargetCatalog, configuration: Configuration, environment: [String: String]) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.environment = environment
+    }
+
+    /// The catalogue from `CROSSRUN_RUNNERS_DIR` and the configuration for `workingDirectory`; a configuration
+    /// that does not load becomes a general problem instead of stopping the diagnosis.
+    public static func forEnvironment(_ environment: [String: String], workingDirectory: String) throws -> (Doctor, [DoctorReport.Problem]) {
+        let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
+        var problems: [DoctorReport.Problem] = []
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(options: RunOptions(), environment: environment, workingDirectory: workingDirectory)
+            try configuration.validateTargets(in: catalog)
+        } catch let error as CrossRunError {
+            problems.append(.init(message: error.description, fix: nil))
+            var clean = environment
+            for key in clean.keys where key.hasPrefix("CROSSRUN_") && key != Configuration.Variable.cacheDir { clean[key] = nil }
+            return (Doctor(catalog: catalog, configuration: Configuration(options: RunOptions(), environment: clean, files: []), environment: environment), problems)
+        }
+        return (Doctor(catalog: catalog, configuration: configuration, environment: environment), problems)
+    }
+
+    var searchPath: String { environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
+
+    /// Checks every target of the catalogue and the machine-wide facts.
+    public func diagnose(general: [DoctorReport.Problem] = []) -> DoctorReport {
+        var versions = VersionProbe()
+        let wasmtime = tool("wasmtime", installHint: nil, versions: &versions)
+        let targets = catalog.definitions.map { status(of: $0, wasmtime: wasmtime, versions: &versions) }
+        let qemuSystem = qemuSystemPrograms.map {
+            tool($0, installHint: $0 == "qemu-system-arm" || $0 == "qemu-system-aarch64"
+                ? "apt-get install qemu-system-arm" : "apt-get install qemu-system-misc", versions: &versions)
+        }
+        return DoctorReport(
+            targets: targets, binfmt: binfmt(),
+            wasmRuntime: .init(wasmtime: wasmtime, selected: wasmtime.found ? "wasmtime" : "embedded"),
+            qemuSystem: qemuSystem, general: general)
+    }
+
+    func tool(_ name: String, installHint: String?, versions: inout VersionProbe) -> DoctorReport.ToolStatus {
+        let path = Executables.find(name, searchPath: searchPath)
+        return .init(name: name, path: path, version: path.flatMap { versions.firstLine(of: $0) }, installHint: installHint)
+    }
+
+    func status(of definition: RunnerDefinition, wasmtime: DoctorReport.ToolStatus, versions: inout VersionProbe) -> DoctorReport.TargetStatus {
+        let (settings, sysrootOrigin) = configuration.settings(for: definition)
+        var problems: [DoctorReport.Problem] = []
+
+        // The emulator: the configured one, else the first candidate found (wasm: wasmtime, else embedded).
+        var emulator = DoctorReport.EmulatorStatus(
+            kind: definition.emulator.kind, candidates: definition.emulator.candidates, configuredBy: nil, path: nil,
+            version: nil, installHint: definition.emulator.installHint)
+        if let configured = settings.emulator {
+            emulator.candidates = [configured]
+            emulator.configuredBy = configuredOrigin(for: definition)
+            if configured == "embedded" && definition.match.isWasm {
+                emulator.path = "embedded"
+            } else {
+                emulator.path = Executables.find(configured, searchPath: searchPath)
+            }
+        } else {
+            for candidate in definition.emulator.candidates {
+                if candidate == "embedded" {
+                    emulator.path = "embedded"
+                    break
+                }
+                if let found = Executables.find(candidate, searchPath: searchPath) {
+                    emulator.path = found
+                    break
+                }
+            }
+        }
+        if emulator.path == "embedded" {
+            emulator.version = "WasmKit runtime built into crossrun \(CrossRunVersion.current)"
+        } else if let path = emulator.path {
+            emulator.version = versions.firstLine(of: path)
+        } else {
+            let looked = emulator.candidates.joined(separator: ", ")
+            let origin = emulator.configuredBy.map { " (set by \($0))" } ?? ""
+            problems.append(.init(
+                message: "no emulator: none of \(looked)\(origin) is on PATH",
+                fix: emulator.configuredBy == nil ? definition.emulator.installHint : "\(definition.emulator.installHint), or change the emulator setting"))
+        }
+
+        // The sysroot, in the order SysrootResolver tries them.
+        var sysroot = DoctorReport.SysrootStatus(state: .missing, path: nil, installHint: definition.sysroot.installHint)
+        if definition.match.isWasm || definition.emulator.kind != "qemu-user" {
+            sysroot.state = .notNeeded
+        } else if let configured = settings.sysroot {
+            sysroot.state = .configured
+            sysroot.path = configured
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: configured, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                sysroot.state = .missing
+                problems.append(.init(
+                    message: "the sysroot \(configured) (from \(sysrootOrigin.map(String.init(describing:)) ?? "configuration")) is not a directory",
+                    fix: "point it at a folder that holds the target's lib/, or \(definition.sysroot.installHint)"))
+            }
+        } else if !configuration.ignoreSystemSysroots,
+            let installed = definition.sysroot.debian.first(where: { FileManager.default.fileExists(atPath: $0 + "/lib") })
+        {
+            sysroot.state = .installed
+            sysroot.path = installed
+        } else {
+            let settingsPackages = settings.packages ?? []
+            let manifest = try? SysrootManifest.forTarget(definition.name, extraPackages: settingsPackages)
+            let cache = SysrootCache(environment: environment)
+            if let manifest, let cached = cache.lookup(manifest) {
+                sysroot.state = .cached
+                sysroot.path = cached.path
+            } else if manifest != nil && !configuration.fetchOptions().offline {
+                sysroot.state = .fetchable
+            } else {
+                sysroot.state = .missing
+                let why = manifest == nil ? "crossrun has no sysroot manifest for it" : "offline mode forbids fetching one"
+                problems.append(.init(
+                    message: "no sysroot: none installed (\(definition.sysroot.debian.joined(separator: ", "))) and \(why); only static binaries run",
+                    fix: definition.sysroot.installHint))
+            }
+        }
+        return .init(
+            name: definition.name, description: definition.description, rustTargets: definition.rustTargets,
+            emulator: emulator, sysroot: sysroot, canRun: emulator.path != nil && sysroot.state != .missing, problems: problems)
+    }
+
+    /// Which layer set the emulator for this target (for messages).
+    func configuredOrigin(for definition: RunnerDefinition) -> String {
+        if configuration.options.emulator != nil { return "--emulator" }
+        if let value = environment[Configuration.Variable.emulator], !value.isEmpty { return "$" + Configuration.Variable.emulator }
+        return configuration.files.first { $0.settings(for: definition).emulator != nil }?.path ?? "configuration"
+    }
+
+    /// binfmt_misc: mounted or not, and the qemu entries registered there.
+    func binfmt() -> DoctorReport.BinfmtStatus {
+        let mounted = FileManager.default.fileExists(atPath: binfmtPath + "/status")
+        var entries: [DoctorReport.BinfmtStatus.Entry] = []
+        if mounted {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: binfmtPath)) ?? []
+            for name in names.sorted() where name.hasPrefix("qemu-") {
+                let text = (try? String(contentsOfFile: binfmtPath + "/" + name, encoding: .utf8)) ?? ""
+                let lines = text.split(separator: "\n")
+                let interpreter = lines.first { $0.hasPrefix("interpreter ") }.map { String($0.dropFirst("interpreter ".count)) }
+                entries.append(.init(name: name, enabled: lines.first == "enabled", interpreter: interpreter))
+            }
+        }
+        return .init(path: binfmtPath, mounted: mounted, qemuEntries: entries)
+    }
+}
+
+/// Runs `PROGRAM --version` (at most a few seconds) and keeps the first line; one run per program.
+struct VersionProbe {
+    private var seen: [String: String?] = [:]
+
+    mutating func firstLine(of program: String) -> String? {
+        if let known = seen[program] { return known }
+        let line = Self.run(program)
+        seen[program] = line
+        return line
+    }
+
+    static func run(_ program: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = ["--version"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let deadline = DispatchTime.now() + .seconds(5)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var data = Data()
+        DispatchQueue.global().async {
+            data = output.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
+        if done.wait(timeout: deadline) == .timedOut {
+            process.terminate()
+            return nil
+        }
+        process.waitUntilExit()
+        let first = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
+        return first?.trimmingCharacters(in: .whitespaces).nonEmpty
+    }
+}
+
+extension String {
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+extension DoctorReport {
+    /// The human-readable report `crossrun doctor` prints: a table of targets, the machine-wide facts, then each
+    /// problem with the command that fixes it.
+    public func text() -> String {
+        var out = "crossrun \(crossrunVersion) doctor\n\n"
+        let header = ["target", "rust targets", "emulator", "sysroot", "status"]
+        let rows: [[String]] = targets.map { target in
+            let emulator: String
+            if target.emulator.path == "embedded" {
+                emulator = "embedded WasmKit runtime"
+            } else if let path = target.emulator.path {
+                emulator = path + (target.emulator.version.map { " " + Self.shortVersion($0) } ?? "")
+            } else {
+                emulator = "missing (\(target.emulator.candidates.joined(separator: ", ")))"
+            }
+            let sysroot: String
+            switch target.sysroot.state {
+            case .notNeeded: sysroot = "not needed"
+            case .configured: sysroot = "configured: \(target.sysroot.path ?? "")"
+            case .installed: sysroot = "installed: \(target.sysroot.path ?? "")"
+            case .cached: sysroot = "cached: \(target.sysroot.path ?? "")"
+            case .fetchable: sysroot = "fetched on first use"
+            case .missing: sysroot = "missing" + (target.sysroot.path.map { ": \($0)" } ?? "")
+            }
+            return [target.name, target.rustTargets.first ?? "", emulator, sysroot, target.canRun ? "ok" : "CANNOT RUN"]
+        }
+        out += Self.table([header] + rows)
+        out += "\n"
+
+        if binfmt.mounted {
+            let entries = binfmt.qemuEntries.map { "\($0.name)\($0.enabled ? "" : " (disabled)")" }
+            out += "binfmt_misc:  mounted at \(binfmt.path); qemu entries: \(entries.isEmpty ? "none" : entries.joined(separator: ", "))\n"
+        } else {
+            out += "binfmt_misc:  not mounted at \(binfmt.path) (fine: crossrun starts qemu itself; only running foreign binaries directly needs it)\n"
+        }
+        if let path = wasmRuntime.wasmtime.path {
+            out += "wasm runtime: wasmtime \(path)\(wasmRuntime.wasmtime.version.map { " (\($0))" } ?? "")\n"
+        } else {
+            out += "wasm runtime: embedded WasmKit runtime (wasmtime is not on PATH; nothing to install)\n"
+        }
+        out += "bare metal:   qemu-system emulators for bare-metal targets:\n"
+        for tool in qemuSystem {
+            let found = tool.path.map { "\($0)\(tool.version.map { " " + Self.shortVersion($0) } ?? "")" } ?? "missing"
+            out += "                \(tool.name.padding(toLength: 21, withPad: " ", startingAt: 0)) \(found)\n"
+        }
+
+        let problems = allProblems
+        if problems.isEmpty {
+            out += "\nNo problems found.\n"
+        } else {
+            out += "\nProblems:\n"
+            for (target, problem) in problems {
+                out += "  \(target.map { "\($0): " } ?? "")\(problem.message)\n"
+                if let fix = problem.fix { out += "    fix: \(fix)\n" }
+            }
+        }
+        let missingSystems = qemuSystem.filter { !$0.found }
+        if !missingSystems.isEmpty {
+            let hints = Array(Set(missingSystems.compactMap(\.installHint))).sorted()
+            out += "\nFor bare-metal targets, install the missing qemu-system emulators: \(hints.joined(separator: "; "))\n"
+        }
+        return out
+    }
+
+    /// `7.2.22` from `qemu-aarch64 version 7.2.22 (Debian 1:7.2+dfsg-7)`; the whole line when it has no
+    /// `version N` in it.
+    static func shortVersion(_ line: String) -> String {
+        let words = line.split(separator: " ")
+        if let index = words.firstIndex(where: { $0.lowercased() == "version" }), index + 1 < words.count {
+            return words[index + 1].trimmingCharacters(in: CharacterSet(charactersIn: "(),"))
+        }
+        return line
+    }
+
+    /// Left-aligned columns separated by two spaces; the last column is not padded.
+    static func table(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = Array(repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// The report as pretty-printed JSON with sorted keys.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// `crossrun setup`: which `[target.<triple>]` tables a project's `.cargo/config.toml` gets, and the edit itself.
+public struct CargoSetup: Sendable {
+    public var catalog: TargetCatalog
+    /// PATH, for finding cross linkers.
+    public var searchPath: String
+
+    public init(catalog: TargetCatalog, searchPath: String) {
+        self.catalog = catalog
+        self.searchPath = searchPath
+    }
+
+    /// The planned edit of one project's cargo config.
+    public struct Plan: Sendable {
+        /// The config file edited (created when missing).
+        public var path: String
+        public var exists: Bool
+        public var original: String
+        public var updated: String
+        public var changes: [CargoConfigEditor.Change]
+
+        public var isUnchanged: Bool { changes.isEmpty }
+    }
+
+    /// The Rust triples `names` stand for: a runner name means its first (main) Rust target, a triple itself.
+    /// No names: the main triple of every runner crossrun runs with qemu-user or a wasm runtime (the Linux and
+    /// WASI targets).
+    public func triples(for names: [String]) throws -> [String] {
+        var triples: [String] = []
+        if names.isEmpty {
+            for definition in catalog.definitions where ["qemu-user", "wasm"].contains(definition.emulator.kind) {
+                if let main = definition.rustTargets.first { triples.append(main) }
+            }
+        } else {
+            for name in names {
+                let definition = try catalog.definition(named: name)
+                let triple = definition.rustTargets.contains(name) ? name : definition.rustTargets.first
+                guard let triple else {
+                    throw CrossRunError.unknownTarget(name: "\(name) (its runner definition lists no Rust target; pass the Rust triple)", known: catalog.names)
+                }
+                triples.append(triple)
+            }
+        }
+        var seen = Set<String>()
+        return triples.filter { seen.insert($0).inserted }
+    }
+
+    /// The GNU cross compiler name cargo can link `triple` with (`aarch64-linux-gnu-gcc`), or nil for targets that
+    /// do not link with a GNU cross gcc (wasm, musl, bare metal).
+    public static func gnuLinker(for triple: String) -> String? {
+        let parts = triple.split(separator: "-").map(String.init)
+        guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix("gnu") else { return nil }
+        let arch: String
+        switch parts[0] {
+        case "aarch64", "aarch64_be", "x86_64", "i686", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el":
+            arch = parts[0]
+        case let cpu where cpu.hasPrefix("arm") || cpu.hasPrefix("thumb"):
+            arch = "arm"
+        case let cpu where cpu.hasPrefix("riscv64"):
+            arch = "riscv64"
+        case let cpu where cpu.hasPrefix("riscv32"):
+            arch = "riscv32"
+        default:
+            return nil
+        }
+        return "\(arch)-linux-\(parts[3])-gcc"
+    }
+
+    /// The config file cargo reads in `directory`: `.cargo/config.toml`, else the older `.cargo/config`, else
+    /// `.cargo/config.toml` to create.
+    public static func configPath(in directory: String) -> String {
+        let folder = (directory as NSString).appendingPathComponent(".cargo")
+        let modern = folder + "/config.toml"
+        let legacy = folder + "/config"
+        if !FileManager.default.fileExists(atPath: modern) && FileManager.default.fileExists(atPath: legacy) { return legacy }
+        return modern
+    }
+
+    /// The nearest folder at or above `directory` that holds a Cargo.toml.
+    public static func findProject(from directory: String) -> String? {
+        guard let manifest = Configuration.findUpward(name: "Cargo.toml", from: directory) else { return nil }
+        return (manifest as NSString).deletingLastPathComponent
+    }
+
+    /// Works out the edit for `targets` (runner names or triples; empty for the default set) in `directory`.
+    public func plan(targets names: [String], projectDirectory directory: String) throws -> Plan {
+        let path = Self.configPath(in: directory)
+        let exists = FileManager.default.fileExists(atPath: path)
+        let original: String
+        if exists {
+            do {
+                original = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw CrossRunError.invalidConfiguration(file: path, reason: "cannot be read (\(error.localizedDescription))")
+            }
+        } else {
+            original = ""
+        }
+        let entries = try triples(for: names).map { triple in
+            CargoConfigEditor.Entry(
+                triple: triple, linker: Self.gnuLinker(for: triple).flatMap { Executables.find($0, searchPath: searchPath) != nil ? $0 : nil })
+        }
+        var (updated, changes) = try CargoConfigEditor().apply(entries, to: original, source: path)
+        if !exists && !changes.isEmpty {
+            updated = "# Cross targets run their tests through crossrun (written by `crossrun setup`).\n" + updated
+        }
+        return Plan(path: path, exists: exists, original: original, updated: updated, changes: changes)
+    }
+
+    /// Writes the plan's file (atomically; creating `.cargo/`).
+    public func write(_ plan: Plan) throws {
+        guard !plan.isUnchanged else { return }
+        let folder = (plan.path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(plan.updated.utf8).write(to: URL(fileURLWithPath: plan.path), options: .atomic)
+        } catch {
+            throw CrossRunError.invalidConfiguration(file: plan.path, reason: "cannot be written (\(error.localizedDescription)); check the folder's permissions")
+        }
+    }
+
+    /// A unified diff (`diff -u`) from the current file to the planned one, with `a/` and `b/` labels relative
+    /// to `base`; empty when nothing changes.
+    public static func unifiedDiff(_ plan: Plan, relativeTo base: String) throws -> String {
+        guard !plan.isUnchanged else { return "" }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("crossrun-setup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let old = scratch.appendingPathComponent("old")
+        let new = scratch.appendingPathComponent("new")
+        try Data(plan.original.utf8).write(to: old)
+        try Data(plan.updated.utf8).write(to: new)
+        var relative = plan.path
+        let prefix = (base as NSString).standardizingPath + "/"
+        if relative.hasPrefix(prefix) { relative = String(relative.dropFirst(prefix.count)) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+        process.arguments = ["-u", "--label", plan.exists ? "a/" + relative : "/dev/null", "--label", "b/" + relative, old.path, new.path]
+        let output = Pipe()
+        process.standardOutput = output
+        do {
+            try process.run()
+        } catch {
+            throw CrossRunError.spawnFailed(executable: "/usr/bin/diff", reason: "\(error.localizedDescription); install diffutils")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
