@@ -73,9 +73,14 @@ done
 # binary) and yamllint, in a virtual environment of their own so the system Python stays untouched. The tests find
 # them in /opt/crossrun-tools/venv/bin (CROSSRUN_TOOLS_DIR overrides the folder).
 tools_dir="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}"
-if ! dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed"; then
+# make and patch: the Makefile and the CI recipe and setup tests use them.
+tool_packages=()
+for p in python3-venv make patch; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || tool_packages+=("$p")
+done
+if [ ${#tool_packages[@]} -gt 0 ]; then
   apt_update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv python3-pip >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${tool_packages[@]}" >/dev/null
 fi
 if [ ! -x "$tools_dir/venv/bin/cargo-nextest" ] || [ ! -x "$tools_dir/venv/bin/yamllint" ]; then
   echo "install-deps: installing cargo-nextest and yamllint into $tools_dir/venv" >&2

@@ -1,0 +1,58 @@
+# crossrun: build and install.
+#
+#   make                               release build (Swift's runtime linked in statically)
+#   make install PREFIX=/usr/local     build, then install bin/crossrun, share/crossrun/{Runners,Sysroots}, docs
+#   make uninstall PREFIX=/usr/local   remove what install put there
+#   make check-binary                  show the release binary's dynamic libraries (no Swift runtime among them)
+#
+# DESTDIR is honoured for packaging. The runner definitions (Runners/) and sysroot manifests (Sysroots/) are
+# compiled into the binary; the copies under share/crossrun are for reference and for overrides: point
+# CROSSRUN_RUNNERS_DIR at a folder of edited Runners/*.toml files and they replace the built-in ones by name.
+# libxml2 and libarchive stay dynamic system libraries (Debian: libxml2, libarchive13).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/crossrun
+DOCDIR ?= $(PREFIX)/share/doc/crossrun
+SWIFT ?= swift
+SCRATCH ?= .build
+CONFIGURATION ?= release
+SWIFT_BUILD_FLAGS ?= -c $(CONFIGURATION) --static-swift-stdlib --scratch-path $(SCRATCH) --product crossrun
+# The folder holding the built crossrun; `make install-files BUILT=DIR` installs a crossrun built elsewhere.
+BUILT ?= $(shell $(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path 2>/dev/null)
+INSTALL ?= install
+
+
+.PHONY: all build install install-files uninstall check-binary clean
+
+all: build
+
+build:
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+install: build
+	$(MAKE) install-files BUILT="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+install-files:
+	@test -x "$(BUILT)/crossrun" || { echo "make: no crossrun in '$(BUILT)'; run make (or make install) first" >&2; exit 1; }
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/Runners" "$(DESTDIR)$(DATADIR)/Sysroots" "$(DESTDIR)$(DOCDIR)/docs"
+	$(INSTALL) -m 755 "$(BUILT)/crossrun" "$(DESTDIR)$(BINDIR)/crossrun"
+	$(INSTALL) -m 644 Runners/*.toml "$(DESTDIR)$(DATADIR)/Runners/"
+	$(INSTALL) -m 644 Sysroots/*.toml "$(DESTDIR)$(DATADIR)/Sysroots/"
+	$(INSTALL) -m 644 README.md CHANGELOG.md "$(DESTDIR)$(DOCDIR)/"
+	$(INSTALL) -m 644 docs/*.md "$(DESTDIR)$(DOCDIR)/docs/"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/crossrun"
+	rm -rf "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)"
+
+check-binary: build
+	@bin="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/crossrun"; \
+	ldd "$$bin"; \
+	if ldd "$$bin" | grep -q 'libswiftCore\|libFoundation'; then \
+	  echo "make: $$bin links the Swift runtime dynamically" >&2; exit 1; \
+	fi
+
+clean:
+	rm -rf "$(SCRATCH)/$(CONFIGURATION)"
