@@ -18,7 +18,7 @@ struct CrossRun: ParsableCommand {
             output unchanged, and writes JUnit XML and results JSON to target/crossrun/.
             """,
         version: CrossRunVersion.current,
-        subcommands: [Run.self, Sysroot.self, Report.self, Targets.self, Doctor.self, Setup.self, WasmRun.self],
+        subcommands: [Run.self, Sysroot.self, Report.self, Targets.self, Doctor.self, Setup.self, WasmRun.self, SystemRun.self],
         defaultSubcommand: Run.self
     )
 }

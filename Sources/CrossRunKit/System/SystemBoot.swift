@@ -1,0 +1,221 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The qemu-system-aarch64 process of the running boot, for the signal handler; 0 when none runs.
+nonisolated(unsafe) private var bootingQemu: pid_t = 0
+/// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the boot, 0 when none.
+nonisolated(unsafe) private var bootSignal: Int32 = 0
+
+private func stopBoot(_ signal: Int32) {
+    bootSignal = signal
+    let pid = bootingQemu
+    if pid > 0 { kill(pid, SIGKILL) }
+}
+
+/// Linux full-system mode for aarch64: boots a kernel under qemu-system-aarch64 (machine `virt`) with an
+/// initramfs built for one run (busybox, the test binary, the libraries it needs from the sysroot, and an
+/// `/init` that runs it), and streams what the binary printed on the console.
+public struct SystemBoot: Sendable {
+    /// How a boot ended.
+    public enum Outcome: Equatable, Sendable {
+        /// The guest's shell status for the program: its exit code, or 128 + N when signal N killed it.
+        case guestStatus(Int32)
+        /// SIGINT, SIGTERM or SIGHUP reached crossrun: qemu was killed.
+        case interrupted(signal: Int32)
+    }
+
+    /// The qemu names looked for on PATH.
+    public static let qemuCandidates = ["qemu-system-aarch64"]
+    /// `max` with the cheap IMPDEF pointer-authentication algorithm: QARMA5 costs boots about 3 times as long
+    /// under TCG (measured: 12.6 s against 4.6 s for the rust-demo binary).
+    public static let defaultCPU = "max,pauth-impdef=on"
+    public static let defaultMemory = "512M"
+
+    public var qemu: String
+    public var kernel: String
+    public var busybox: String
+    /// The folder the binary's loader and libraries are copied from (for a dynamic binary).
+    public var sysroot: String?
+    public var memory = SystemBoot.defaultMemory
+    public var cpu = SystemBoot.defaultCPU
+    /// The guest's working folder, created empty.
+    public var workingDirectory = "/tmp/work"
+    public var compression = InitramfsBuilder.Compression.none
+    /// Every console byte is copied here too (CROSSRUN_SYSTEM_CONSOLE=1: stderr); -1 for none.
+    public var consoleCopy: Int32 = -1
+
+    public init(qemu: String, kernel: String, busybox: String, sysroot: String? = nil) {
+        self.qemu = qemu
+        self.kernel = kernel
+        self.busybox = busybox
+        self.sysroot = sysroot
+    }
+
+    /// `explicit`, or the first of `qemuCandidates` on `PATH`.
+    public static func findQemu(explicit: String?, path: String) throws -> String {
+        if let explicit, !explicit.isEmpty {
+            if explicit.contains("/") {
+                guard FileManager.default.isExecutableFile(atPath: explicit) else { throw SystemModeError.qemuNotFound(candidates: [explicit]) }
+                return explicit
+            }
+            guard let found = Executables.find(explicit, searchPath: path) else { throw SystemModeError.qemuNotFound(candidates: [explicit]) }
+            return found
+        }
+        for name in qemuCandidates {
+            if let found = Executables.find(name, searchPath: path) { return found }
+        }
+        throw SystemModeError.qemuNotFound(candidates: qemuCandidates)
+    }
+
+    /// The kernel command line: the PL011 console, quiet, and a panic powers the machine off at once.
+    public static let kernelCommandLine = "console=ttyAMA0 quiet loglevel=1 panic=-1 rdinit=/init"
+
+    /// qemu's arguments for a boot with `initramfs`.
+    public func qemuArguments(initramfs: String) -> [String] {
+        [
+            "-machine", "virt", "-cpu", cpu, "-m", memory, "-smp", "1",
+            "-nodefaults", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-kernel", kernel, "-initrd", initramfs, "-append", Self.kernelCommandLine,
+        ]
+    }
+
+    /// The initramfs for one run of `binary` with `init`: written to `path`.
+    public func buildInitramfs(binary: String, init guestInit: GuestInit, to path: String) throws {
+        var builder = InitramfsBuilder()
+        for folder in ["bin", "dev", "proc", "sys", "tmp", "root", "etc", "crossrun"] { builder.addDirectory(folder) }
+        builder.addDirectory("tmp", permissions: 0o1777)
+        builder.addCharacterDevice("dev/console", major: 5, minor: 1)
+        builder.addCharacterDevice("dev/null", major: 1, minor: 3, permissions: 0o666)
+        try builder.addFile(GuestInit.busyboxPath, copying: busybox, permissions: 0o755)
+        builder.addSymlink("bin/sh", target: "busybox")
+        builder.addFile("etc/passwd", contents: Data("root:x:0:0:root:/root:/bin/sh\n".utf8))
+        builder.addFile("etc/group", contents: Data("root:x:0:\n".utf8))
+        builder.addFile("init", contents: Data(guestInit.script.utf8), permissions: 0o755)
+        try builder.addFile(guestInit.program, copying: binary, permissions: 0o755)
+        let info = try BinaryInspector.inspect(path: binary)
+        if let interpreter = info.elf?.interpreter {
+            guard let sysroot else { throw SystemModeError.sysrootNeeded(binary: binary, interpreter: interpreter) }
+            for placement in try GuestLibraries.placements(binary: binary, interpreter: interpreter, sysroot: sysroot) {
+                try builder.addFile(placement.guest, copying: placement.host, permissions: 0o755)
+            }
+        }
+        try builder.write(to: path, compression: compression)
+    }
+
+    /// Checks the inputs, builds the initramfs in a temporary folder, boots, streams the program's output to
+    /// `output` as it arrives, and removes the folder. SIGINT, SIGTERM and SIGHUP kill qemu and end the boot.
+    public func run(
+        binary: String, arguments: [String], environment: [(String, String)],
+        output: (UnsafeRawBufferPointer) -> Void
+    ) throws -> Outcome {
+        guard FileManager.default.fileExists(atPath: kernel) else { throw SystemModeError.kernelNotFound(path: kernel) }
+        guard FileManager.default.fileExists(atPath: busybox) else { throw SystemModeError.busyboxNotFound(path: busybox) }
+        let info = try BinaryInspector.inspect(path: binary)
+        guard let elf = info.elf, elf.machine == 183 else {
+            throw SystemModeError.unsupportedBinary(path: binary, found: info.machineName)
+        }
+        let name = (binary as NSString).lastPathComponent
+        let guestInit = GuestInit(
+            program: "/crossrun/" + (name.isEmpty ? "test-binary" : name), arguments: arguments, environment: environment,
+            workingDirectory: workingDirectory)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossrun-system-\(getpid())-\(guestInit.nonce.prefix(8))").path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw SystemModeError.initramfs(path: folder, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let initramfs = folder + "/initramfs.cpio" + (compression == .gzip ? ".gz" : "")
+        try buildInitramfs(binary: binary, init: guestInit, to: initramfs)
+        return try boot(initramfs: initramfs, filter: ConsoleFilter(guestInit), output: output)
+    }
+
+    /// Spawns qemu (stdin /dev/null, stdout and stderr into one pipe), filters the console, waits for it.
+    func boot(initramfs: String, filter initialFilter: ConsoleFilter, output: (UnsafeRawBufferPointer) -> Void) throws -> Outcome {
+        var filter = initialFilter
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw SystemModeError.qemuFailed(reason: "could not get a pipe: \(String(cString: strerror(errno)))", console: "") }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        // Only qemu's stdout and stderr keep the write end: nothing else this process starts may inherit it.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, STDOUT_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, STDERR_FILENO)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+
+        // The handlers are in place before qemu exists, so no signal can leave it behind.
+        bootSignal = 0
+        var previous: [Int32: sigaction] = [:]
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { stopBoot($0) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0  // no SA_RESTART: a blocked read returns EINTR
+            var old = sigaction()
+            sigaction(signal, &action, &old)
+            previous[signal] = old
+        }
+        defer {
+            for (signal, old) in previous {
+                var old = old
+                sigaction(signal, &old, nil)
+            }
+        }
+        let argv = [qemu] + qemuArguments(initramfs: initramfs)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, qemu, &actions, &attributes, &cArguments, environ)
+        close(writeEnd)
+        guard spawned == 0 else {
+            close(readEnd)
+            throw SystemModeError.qemuFailed(reason: "could not be started (\(String(cString: strerror(spawned))))", console: "")
+        }
+        bootingQemu = pid
+        if bootSignal != 0 { kill(pid, SIGKILL) }
+
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            if consoleCopy >= 0 { buffer.withUnsafeBytes { _ = write(consoleCopy, $0.baseAddress, count) } }
+            let chunk = filter.feed(buffer[0..<count])
+            if !chunk.isEmpty { chunk.withUnsafeBytes(output) }
+            // Once the status is in, the guest only powers off: qemu need not be waited for.
+            if case .finished = filter.state { kill(pid, SIGKILL) }
+        }
+        close(readEnd)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        bootingQemu = 0
+        let rest = filter.finish()
+        if !rest.isEmpty { rest.withUnsafeBytes(output) }
+
+        if bootSignal != 0 { return .interrupted(signal: bootSignal) }
+        switch filter.state {
+        case .finished(let guestStatus):
+            return .guestStatus(guestStatus)
+        case .booting:
+            let how = TerminationStatus.fromWaitStatus(status)
+            if how != .exited(0) { throw SystemModeError.qemuFailed(reason: "ended with \(how.description)", console: filter.console) }
+            throw SystemModeError.noStartMarker(console: filter.console)
+        case .running:
+            throw SystemModeError.noEndMarker(console: filter.console)
+        }
+    }
+}

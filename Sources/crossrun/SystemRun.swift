@@ -1,0 +1,156 @@
+import ArgumentParser
+import CrossRunKit
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `crossrun system-run --kernel K --busybox B [--sysroot S] ... -- BINARY ARGS...`: Linux full-system mode.
+/// Boots the kernel under qemu-system-aarch64 with an initramfs made for this one run, prints what the binary
+/// printed, and ends the way the binary ended. crossrun starts itself with this for targets with
+/// `mode = "system"`; not meant to be typed (but it can be).
+struct SystemRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "system-run",
+        abstract: "Boot an aarch64 test binary under qemu-system-aarch64 (used by crossrun itself for mode = \"system\").",
+        shouldDisplay: false
+    )
+
+    @Option(help: ArgumentHelp("The arm64 Linux kernel Image (default: the fetched Debian kernel, see --fetch).", valueName: "path"))
+    var kernel: String?
+
+    @Option(help: ArgumentHelp("A static arm64 busybox (default: the fetched Debian busybox-static).", valueName: "path"))
+    var busybox: String?
+
+    @Option(help: ArgumentHelp("Where the binary's loader and libraries come from (for a dynamic binary).", valueName: "dir"))
+    var sysroot: String?
+
+    @Option(help: ArgumentHelp("The qemu-system-aarch64 to run.", valueName: "path"))
+    var qemu: String?
+
+    @Option(help: ArgumentHelp("The guest's memory (qemu -m).", valueName: "size"))
+    var memory = SystemBoot.defaultMemory
+
+    @Option(help: ArgumentHelp("The guest CPU (qemu -cpu).", valueName: "model"))
+    var cpu = SystemBoot.defaultCPU
+
+    @Option(help: ArgumentHelp("The guest folder the binary runs in, created empty (host folders are not shared).", valueName: "dir"))
+    var workdir = "/tmp/work"
+
+    @Option(name: .customLong("env"), help: ArgumentHelp("A variable for the guest: NAME (its value here) or NAME=VALUE.", valueName: "name"))
+    var variables: [String] = []
+
+    @Flag(help: "Pass only the --env variables, not this process's environment.")
+    var cleanEnv = false
+
+    @Flag(help: "Fetch (or reuse) Debian's arm64 kernel and busybox-static for --kernel and --busybox when they are not given.")
+    var fetch = false
+
+    @Flag(help: "Compress the initramfs with gzip.")
+    var gzip = false
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The binary, then its arguments.", valueName: "binary args"))
+    var command: [String] = []
+
+    /// Host variables that describe this machine, not the guest: never passed in.
+    static let hostOnly: Set<String> = ["PATH", "HOME", "PWD", "OLDPWD", "SHELL", "SHLVL", "TMPDIR", "TERM", "USER", "LOGNAME", "MAIL", "_"]
+
+    func run() throws {
+        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        guard let binary = words.first else {
+            throw ValidationError("missing the test binary: crossrun system-run --kernel K --busybox B -- BINARY [ARGS...]")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let guestEnvironment = try Self.guestEnvironment(variables, inherit: !cleanEnv, from: environment)
+            var kernelPath = kernel
+            var busyboxPath = busybox
+            if kernelPath == nil || busyboxPath == nil {
+                guard fetch else {
+                    throw ValidationError("missing --kernel and --busybox; pass them, or --fetch to use Debian's arm64 kernel and busybox-static")
+                }
+                let image = try SystemImageFetcher(cache: SysrootCache(environment: environment), options: Self.fetchOptions(environment)).image()
+                kernelPath = kernelPath ?? image.kernel
+                busyboxPath = busyboxPath ?? image.busybox
+            }
+            var boot = SystemBoot(
+                qemu: try SystemBoot.findQemu(explicit: qemu, path: environment["PATH"] ?? "/usr/bin:/bin"),
+                kernel: kernelPath!, busybox: busyboxPath!, sysroot: sysroot)
+            boot.memory = memory
+            boot.cpu = cpu
+            boot.workingDirectory = workdir
+            boot.compression = gzip ? .gzip : .none
+            if environment["CROSSRUN_SYSTEM_CONSOLE"] == "1" { boot.consoleCopy = STDERR_FILENO }
+            // A closed stdout must not kill the boot: qemu is still to be stopped and the folder removed.
+            signal(SIGPIPE, SIG_IGN)
+            let outcome = try boot.run(binary: binary, arguments: Array(words.dropFirst()), environment: guestEnvironment) { chunk in
+                var offset = 0
+                while offset < chunk.count {
+                    let written = write(STDOUT_FILENO, chunk.baseAddress! + offset, chunk.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+            switch outcome {
+            case .guestStatus(let status):
+                // A program killed by a signal ends this process with the same signal, as qemu-user does.
+                if status > 128, Self.terminatingSignals.contains(status - 128) { Self.reraise(status - 128) }
+                if status != 0 { throw ExitCode(status) }
+            case .interrupted(let signal):
+                Self.reraise(signal)
+            }
+        } catch let error as SystemModeError {
+            FileHandle.standardError.write(Data("crossrun: error: \(error.description)\n".utf8))
+            throw ExitCode(error.exitStatus)
+        }
+    }
+
+    static let terminatingSignals: Set<Int32> = [
+        SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
+        SIGALRM, SIGTERM, SIGXCPU, SIGXFSZ, SIGSYS,
+    ]
+
+    /// Dies by `signal` (without a core file); exits 128 + signal if that does not end the process.
+    static func reraise(_ signal: Int32) -> Never {
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        Glibc.signal(signal, SIG_DFL)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, signal)
+        sigprocmask(SIG_UNBLOCK, &mask, nil)
+        kill(getpid(), signal)
+        Glibc.exit(ExitStatus.forSignal(signal))
+    }
+
+    /// The guest's variables: this process's (less `hostOnly`, `LD_*`, `QEMU_*` and names a shell cannot
+    /// export) unless `inherit` is false, then each `--env NAME` (its value here) or `NAME=VALUE`, in order.
+    static func guestEnvironment(_ variables: [String], inherit: Bool, from environment: [String: String]) throws -> [(String, String)] {
+        var result: [(String, String)] = []
+        if inherit {
+            for (name, value) in environment.sorted(by: { $0.key < $1.key })
+            where !hostOnly.contains(name) && !name.hasPrefix("LD_") && !name.hasPrefix("QEMU_") && GuestInit.isValidName(name) {
+                result.append((name, value))
+            }
+        }
+        for variable in variables {
+            let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            guard GuestInit.isValidName(name) else { throw SystemModeError.invalidEnvironmentName(variable) }
+            let value = parts.count == 2 ? String(parts[1]) : environment[name]
+            result.removeAll { $0.0 == name }
+            if let value { result.append((name, value)) }
+        }
+        return result
+    }
+
+    static func fetchOptions(_ environment: [String: String]) -> FetchOptions {
+        var options = FetchOptions()
+        options.mirror = environment["CROSSRUN_DEBIAN_MIRROR"]
+        options.offline = environment["CROSSRUN_OFFLINE"] == "1"
+        options.progress = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        return options
+    }
+}
