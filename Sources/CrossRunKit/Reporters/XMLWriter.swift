@@ -1,24 +1,39 @@
 import CLibXML2
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Foundation
 
 /// A thin Swift face on libxml2's `xmlTextWriter`: libxml2 does the escaping and encoding, every string passes
 /// through ``XMLText/sanitize(_:)`` first so the document is always well-formed XML 1.0.
 final class XMLWriter {
     private let writer: xmlTextWriterPtr
+    /// The document is built in memory and written to `path` by ``close()`` with checked system calls: libxml2's
+    /// own file output goes through stdio, whose buffered data is written (and an ENOSPC or EIO lost) only when
+    /// the writer is freed, which left an empty or cut report in place while crossrun said it was written.
+    private let buffer: xmlBufferPtr
     private let path: String
     private var failed = false
 
     init(path: String) throws {
-        guard let writer = xmlNewTextWriterFilename(path, 0) else {
-            throw CrossRunError.reportNotWritable(path: path, reason: String(cString: strerror(errno)))
+        guard let buffer = xmlBufferCreate() else {
+            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not allocate a buffer")
+        }
+        guard let writer = xmlNewTextWriterMemory(buffer, 0) else {
+            xmlBufferFree(buffer)
+            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not start a writer")
         }
         self.writer = writer
+        self.buffer = buffer
         self.path = path
         _ = xmlTextWriterSetIndent(writer, 1)
         check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil))
     }
 
-    deinit { xmlFreeTextWriter(writer) }
+    deinit {
+        xmlFreeTextWriter(writer)
+        xmlBufferFree(buffer)
+    }
 
     private func check(_ result: Int32) {
         if result < 0 { failed = true }
@@ -48,11 +63,27 @@ final class XMLWriter {
         end()
     }
 
-    /// Ends the document and flushes it to disk; throws if anything failed along the way.
+    /// Ends the document and writes it to the file; throws if anything failed along the way (including a full disk).
     func close() throws {
         check(xmlTextWriterEndDocument(writer))
         check(xmlTextWriterFlush(writer))
         if failed { throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not write it") }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CrossRunError.reportNotWritable(path: path, reason: String(cString: strerror(errno))) }
+        var offset = 0
+        let count = Int(xmlBufferLength(buffer))
+        let bytes = UnsafeRawPointer(xmlBufferContent(buffer))
+        while offset < count, let bytes {
+            let written = write(fd, bytes + offset, count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw CrossRunError.reportNotWritable(path: path, reason: reason)
+            }
+            offset += written
+        }
+        guard Glibc.close(fd) == 0 else { throw CrossRunError.reportNotWritable(path: path, reason: String(cString: strerror(errno))) }
     }
 }
 
