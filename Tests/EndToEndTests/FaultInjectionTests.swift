@@ -390,7 +390,7 @@ extension FaultCase {
                   status: [125], tests: .noReport, stderrMentions: ["cannot write the report", "Read-only file system"]),
         FaultCase(name: "reports: full file system (ENOSPC)", reports: .fullMount,
                   status: [125], tests: .noReport, stderrMentions: ["cannot write the report", "No space left on device"],
-                  stderrLacks: ["I/O error"]),
+                  stderrLacks: [".tmp (", "I/O error"]),
         FaultCase(name: "reports: full file system, crash keeps its status", fault: "segv", reports: .fullMount,
                   status: [128 + SIGSEGV], tests: .noReport, stderrMentions: ["cannot write the report"]),
         FaultCase(name: "reports: 8 binaries at once into one folder", status: [0], tests: .noReport, custom: concurrentBinaries),
