@@ -102,6 +102,12 @@ public struct DoctorReport: Codable, Equatable, Sendable {
             public var name: String
             public var enabled: Bool
             public var interpreter: String?
+
+            public init(name: String, enabled: Bool, interpreter: String?) {
+                self.name = name
+                self.enabled = enabled
+                self.interpreter = interpreter
+            }
         }
     }
 

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// The docs match `--help`: every option `crossrun help SUBCOMMAND` prints is documented.
+struct DocsTests {
+    static let docs = packageRoot.appendingPathComponent("docs")
+
+    /// All of docs/*.md as one text.
+    static func allDocs() throws -> String {
+        try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }.sorted()
+            .map { try String(contentsOf: docs.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    /// The `--long` options in a help text's OPTIONS sections (the first word of each option line).
+    static func options(inHelp help: String) -> Set<String> {
+        var found = Set<String>()
+        let pattern = try! NSRegularExpression(pattern: #"^  (?:-[A-Za-z], )?(--[a-z][a-z0-9-]*)"#, options: .anchorsMatchLines)
+        for match in pattern.matches(in: help, range: NSRange(help.startIndex..., in: help)) {
+            found.insert(String(help[Range(match.range(at: 1), in: help)!]))
+        }
+        return found
+    }
+
+    @Test("every option of crossrun help run/setup/doctor appears in docs/", arguments: ["run", "setup", "doctor"])
+    func optionsDocumented(subcommand: String) throws {
+        let help = try crossrun(["help", subcommand])
+        #expect(help.status == 0)
+        let options = Self.options(inHelp: help.stdoutText)
+        #expect(options.contains("--help"))
+        #expect(options.count > 2, "no options read from: \(help.stdoutText)")
+        let docs = try Self.allDocs()
+        for option in options.sorted() where option != "--version" {
+            #expect(docs.contains("`\(option)") || docs.contains("| `\(option)"), "crossrun \(subcommand) \(option) is not documented in docs/")
+        }
+    }
+
+    @Test("docs/cli.md documents setup's and doctor's options in their own sections", arguments: ["setup", "doctor"])
+    func cliSections(subcommand: String) throws {
+        let cli = try String(contentsOf: Self.docs.appendingPathComponent("cli.md"), encoding: .utf8)
+        let section = try #require(cli.components(separatedBy: "## crossrun \(subcommand)\n").dropFirst().first?.components(separatedBy: "\n## ").first)
+        for option in Self.options(inHelp: try crossrun(["help", subcommand]).stdoutText).sorted() where option != "--version" {
+            #expect(section.contains("`\(option)"), "docs/cli.md's crossrun \(subcommand) section lacks \(option)")
+        }
+    }
+
+    @Test("docs/troubleshooting.md quotes messages crossrun really prints")
+    func troubleshootingMessages() throws {
+        let text = try String(contentsOf: Self.docs.appendingPathComponent("troubleshooting.md"), encoding: .utf8)
+        // Two errors produced here, their message prefixes looked up in the guide.
+        let missing = try crossrun(["/nonexistent/test-binary"])
+        #expect(missing.stderrText.hasPrefix("crossrun: error: /nonexistent/test-binary: no such file"))
+        #expect(text.contains(": no such file; build the test binary first"))
+        let unknown = try crossrun(["doctor", "--target", "sparc64"])
+        #expect(unknown.stderrText.contains("unknown target sparc64; known targets:"))
+        #expect(text.contains("unknown target"))
+    }
+}
