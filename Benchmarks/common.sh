@@ -1,11 +1,19 @@
-# Shared by the benchmark scripts: builds crossrun (release, as the README install does) and the Examples, and
+# Shared by the benchmark scripts: builds crossrun (release, as the README install does; CROSSRUN_BIN=path skips
+# that and measures the given binary) and the Examples, and
 # offers `median_of N COMMAND...`, which prints the median wall time in seconds of N runs after one warm-up.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/install-deps.sh
-swift build -c release --product crossrun >&2
-crossrun="$(swift build -c release --show-bin-path)/crossrun"
+# CROSSRUN_BIN measures a crossrun built elsewhere (e.g. an older one, for before/after figures);
+# CROSSRUN_SCRATCH builds into another scratch path than .build.
+if [ -n "${CROSSRUN_BIN:-}" ]; then
+  crossrun="$(cd "$(dirname "$CROSSRUN_BIN")" && pwd)/$(basename "$CROSSRUN_BIN")"
+else
+  scratch=(${CROSSRUN_SCRATCH:+--scratch-path "$CROSSRUN_SCRATCH"})
+  swift build -c release --product crossrun "${scratch[@]}" >&2
+  crossrun="$(swift build -c release "${scratch[@]}" --show-bin-path)/crossrun"
+fi
 export PATH="/usr/bin:$PATH"
 bash Examples/build.sh
 
