@@ -78,10 +78,10 @@ public struct GuestInit: Equatable, Sendable {
         }
         lines += [
             "echo \(Self.quoted(startMarker))",
-            // The shell's own "Segmentation fault"-style report of a killed program goes to /dev/null; the
-            // program's stderr is the console (fd 3).
+            // The program gets stdin /dev/null and the console as stdout and stderr. busybox sh still prints
+            // its one-word report of a killed program ("Aborted") on the console, as qemu-user prints its own.
             "exec 3>&2",
-            "{ \(([program] + arguments).map(Self.quoted).joined(separator: " ")) </dev/null 2>&3 3>&-; } 2>/dev/null",
+            "( exec 2>&3 3>&- </dev/null; exec \(([program] + arguments).map(Self.quoted).joined(separator: " ")) ) 2>/dev/null",
             "status=$?",
             "exec 3>&-",
             "echo \"\(endMarkerPrefix)$status@@\"",

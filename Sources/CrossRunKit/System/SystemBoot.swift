@@ -112,6 +112,11 @@ public struct SystemBoot: Sendable {
         output: (UnsafeRawBufferPointer) -> Void
     ) throws -> Outcome {
         guard FileManager.default.fileExists(atPath: kernel) else { throw SystemModeError.kernelNotFound(path: kernel) }
+        // qemu runs any file given as -kernel, and garbage never reaches the start marker: check the Image header.
+        guard let handle = FileHandle(forReadingAtPath: kernel), let head = try? handle.read(upToCount: 64), head.count == 64,
+            head[head.startIndex + 56..<head.startIndex + 60].elementsEqual([0x41, 0x52, 0x4D, 0x64])
+        else { throw SystemModeError.kernelNotImage(path: kernel) }
+        try? handle.close()
         guard FileManager.default.fileExists(atPath: busybox) else { throw SystemModeError.busyboxNotFound(path: busybox) }
         let info = try BinaryInspector.inspect(path: binary)
         guard let elf = info.elf, elf.machine == 183 else {

@@ -5,6 +5,7 @@ import Foundation
 public enum SystemModeError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     case qemuNotFound(candidates: [String])
     case kernelNotFound(path: String)
+    case kernelNotImage(path: String)
     case busyboxNotFound(path: String)
     case unreadable(path: String, reason: String)
     case initramfs(path: String, reason: String)
@@ -30,7 +31,9 @@ public enum SystemModeError: Error, Equatable, Sendable, CustomStringConvertible
         case .qemuNotFound(let candidates):
             return "no qemu-system-aarch64 found (looked for \(candidates.joined(separator: ", "))); install it with `apt-get install qemu-system-arm` or pass --qemu PATH."
         case .kernelNotFound(let path):
-            return "the kernel \(path) does not exist; pass --kernel with a arm64 Linux Image (crossrun fetches Debian's with `crossrun sysroot fetch` in system mode)."
+            return "the kernel \(path) does not exist; pass --kernel with an arm64 Linux Image, or --fetch to use Debian's."
+        case .kernelNotImage(let path):
+            return "\(path) is not an arm64 Linux kernel Image (no ARM\\x64 magic at offset 56); pass --kernel with an uncompressed arm64 Image (Debian's /boot/vmlinuz-*-arm64), or --fetch."
         case .busyboxNotFound(let path):
             return "the busybox \(path) does not exist; pass --busybox with a static arm64 busybox (Debian's busybox-static)."
         case .unreadable(let path, let reason):
