@@ -11,7 +11,9 @@ struct Run: ParsableCommand {
             Settings come from flags, then CROSSRUN_* environment variables, then crossrun.toml found upward \
             from the working directory, then $XDG_CONFIG_HOME/crossrun/config.toml, then the built-in runners. \
             Exit status: the binary's own; 128+N when it died by signal N; 125 crossrun's own error; \
-            126 the binary cannot run (missing loader or sysroot); 127 the emulator is not installed.
+            126 the binary cannot run (missing loader or sysroot); 127 the emulator is not installed; \
+            124 crossrun stopped it for a time limit (--timeout, --test-timeout); 128+N crossrun was \
+            interrupted by signal N (the reports are still written).
             """
     )
 
@@ -48,6 +50,18 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-resume"), help: "After a crash, do not run the unreported tests in fresh processes.")
     var noResume = false
 
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Stop the binary after this long (30s, 5m, 1.5s, 250ms, or seconds): SIGTERM to its process group, SIGKILL after the grace period; exit status 124.", valueName: "duration"))
+    var timeout: String?
+
+    @Option(name: .customLong("test-timeout"), help: ArgumentHelp("Stop the test process when no test has reported for this long; the running test is reported as timed out and, with crash-resume, the rest still run.", valueName: "duration"))
+    var testTimeout: String?
+
+    @Option(name: .customLong("kill-grace"), help: ArgumentHelp("After a timeout, how long the process gets between SIGTERM and SIGKILL (default 2s).", valueName: "duration"))
+    var killGrace: String?
+
+    @Option(name: .customLong("retries"), help: ArgumentHelp("Run each failed test again alone (fresh process, exact name, one thread) up to N times; one that then passes is reported as flaky.", valueName: "n"))
+    var retries: Int?
+
     @OptionGroup(title: "Fetched sysroots")
     var sysrootOptions: SysrootOptions
 
@@ -57,6 +71,14 @@ struct Run: ParsableCommand {
     func validate() throws {
         if arguments.binary == nil {
             throw ValidationError("missing the test binary: crossrun [OPTIONS] BINARY [ARGS...]")
+        }
+        for (flag, value) in [("--timeout", timeout), ("--test-timeout", testTimeout), ("--kill-grace", killGrace)] {
+            if let value, DurationText.parse(value) == nil {
+                throw ValidationError("\(flag) \(value) is not valid; expected \(DurationText.expected)")
+            }
+        }
+        if let retries, retries < 0 {
+            throw ValidationError("--retries \(retries) is not valid; expected a whole number, 0 or more")
         }
     }
 
@@ -72,6 +94,10 @@ struct Run: ParsableCommand {
             sysroot: sysroot, emulator: emulator, cpu: cpu, quiet: quiet ? true : nil, configFile: config)
         sysrootOptions.apply(to: &options)
         if noResume { options.resume = false }
+        options.timeout = timeout.flatMap(DurationText.parse)
+        options.testTimeout = testTimeout.flatMap(DurationText.parse)
+        options.killGrace = killGrace.flatMap(DurationText.parse)
+        options.retries = retries
         options.wasmDirectories = directories
         let invocation = Invocation(
             binary: arguments.binary!, arguments: arguments.rest, options: options,

@@ -123,3 +123,6 @@ mod crash {
         }
     }
 }
+
+#[cfg(all(test, crossrun_demo_reliability))]
+mod reliability;

@@ -15,11 +15,23 @@ public struct TargetSettings: Codable, Equatable, Sendable {
     public var sysroot: String?
     /// Debian packages added to the target's fetched sysroot (Sysroots/), e.g. `["libstdc++6"]`.
     public var packages: [String]?
+    /// The whole binary's time limit (`timeout = "5m"`).
+    public var timeout: ConfigDuration?
+    /// One test's time limit (`test-timeout = "30s"`).
+    public var testTimeout: ConfigDuration?
+
+    enum CodingKeys: String, CodingKey {
+        case emulator, cpu, args, env, sysroot, packages, timeout
+        case testTimeout = "test-timeout"
+    }
+
 
     public init(
         emulator: String? = nil, cpu: String? = nil, args: [String]? = nil, env: [String: String]? = nil,
-        sysroot: String? = nil, packages: [String]? = nil
+        sysroot: String? = nil, packages: [String]? = nil, timeout: ConfigDuration? = nil, testTimeout: ConfigDuration? = nil
     ) {
+        self.timeout = timeout
+        self.testTimeout = testTimeout
         self.emulator = emulator
         self.cpu = cpu
         self.args = args
@@ -30,10 +42,12 @@ public struct TargetSettings: Codable, Equatable, Sendable {
 
     /// `self` with every unset field taken from `lower`, which has lower precedence.
     func over(_ lower: TargetSettings) -> TargetSettings {
-        TargetSettings(
+        var merged = TargetSettings(
             emulator: emulator ?? lower.emulator, cpu: cpu ?? lower.cpu, args: args ?? lower.args,
             env: (lower.env ?? [:]).merging(env ?? [:]) { _, mine in mine }.nilIfEmpty,
-            sysroot: sysroot ?? lower.sysroot, packages: packages ?? lower.packages)
+            sysroot: sysroot ?? lower.sysroot, packages: packages ?? lower.packages,
+            timeout: timeout ?? lower.timeout, testTimeout: testTimeout ?? lower.testTimeout)
+        return merged
     }
 }
 
@@ -58,6 +72,13 @@ public struct ConfigFile: Codable, Equatable, Sendable {
     public var verifySignature: Bool?
     /// `false` turns crash-resume off.
     public var resume: Bool?
+    /// Time limits for every target (a `[target.X]` table's own win for that target).
+    public var timeout: ConfigDuration?
+    public var testTimeout: ConfigDuration?
+    /// How long a timed-out process gets between SIGTERM and SIGKILL.
+    public var killGrace: ConfigDuration?
+    /// How many times a failed test is run again alone.
+    public var retries: Int?
     public var target: [String: TargetSettings]?
 
     /// The file this was read from; relative paths in it are relative to its folder.
@@ -67,6 +88,9 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         case sysroot, junit, json, reports, target, mirror, keyring, offline, resume
         case reportDir = "report-dir"
         case verifySignature = "verify-signature"
+        case timeout, retries
+        case testTimeout = "test-timeout"
+        case killGrace = "kill-grace"
     }
 
     public init() {}
@@ -90,12 +114,13 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         } catch {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
-        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature", "resume"])
+        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature", "resume",
+            "timeout", "test-timeout", "kill-grace", "retries"])
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
-        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages"])
+        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages", "timeout", "test-timeout"])
         if let targets = table["target"]?.table {
             for (name, value) in targets {
                 guard let settings = value.table else {
@@ -115,6 +140,9 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
         file.path = path
+        if let retries = file.retries, retries < 0 {
+            throw CrossRunError.invalidConfiguration(file: path, reason: "retries = \(retries) must be 0 or more")
+        }
         let folder = (path as NSString).deletingLastPathComponent
         file.sysroot = file.sysroot.map { Paths.absolute($0, relativeTo: folder) }
         file.reportDir = file.reportDir.map { Paths.absolute($0, relativeTo: folder) }
@@ -134,7 +162,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
 
     /// Settings for a target from `[target.NAME]`, where NAME is the runner name or one of its Rust triples.
     func settings(for definition: RunnerDefinition) -> TargetSettings {
-        var merged = TargetSettings(sysroot: sysroot)
+        var merged = TargetSettings(sysroot: sysroot, timeout: timeout, testTimeout: testTimeout)
         // A table named by the runner name is the most general; one named by a triple is more specific.
         for (name, settings) in (target ?? [:]).sorted(by: { $0.key < $1.key }) where name == definition.name {
             merged = settings.over(merged)
@@ -143,6 +171,79 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             merged = settings.over(merged)
         }
         return merged
+    }
+}
+
+/// A duration in a config file: a string (`"30s"`, `"5m"`, `"1.5s"`, `"250ms"`, `"2h"`, `"30"`) or a number of
+/// seconds (`30`, `1.5`). Zero or less is refused.
+public struct ConfigDuration: Codable, Equatable, Sendable {
+    public var value: Duration
+
+    public init(_ value: Duration) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else if let integer = try? container.decode(Int.self) {
+            text = String(integer)
+        } else if let number = try? container.decode(Double.self) {
+            text = String(number)
+        } else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "expected a duration such as \"30s\", \"5m\", \"250ms\" or a number of seconds")
+        }
+        guard let duration = DurationText.parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\"\(text)\" is not a duration; use e.g. \"30s\", \"5m\", \"1.5s\", \"250ms\" or a number of seconds (more than 0)")
+        }
+        value = duration
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(DurationText.format(value))
+    }
+}
+
+/// Durations as users write them: `30s`, `5m`, `1.5s`, `250ms`, `2h`, or plain seconds (`30`, `0.5`).
+public enum DurationText {
+    public static let expected = "a duration such as 30s, 5m, 1.5s, 250ms, 1h or plain seconds, more than 0"
+
+    /// The duration, or nil for text that is not one or is not more than 0.
+    public static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var number = Substring(trimmed)
+        var scale = 1.0
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            number = trimmed.dropLast(suffix.count)
+            scale = factor
+            break
+        }
+        // Digits with at most one point; no sign, exponent, inf or nan.
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            number.filter({ $0 == "." }).count <= 1, number != ".", let value = Double(number)
+        else { return nil }
+        let seconds = value * scale
+        guard seconds > 0, seconds.isFinite, seconds < 1e9 else { return nil }
+        let milliseconds = (seconds * 1000).rounded()
+        guard milliseconds >= 1 else { return nil }
+        return .milliseconds(Int64(milliseconds))
+    }
+
+    /// `30s`, `1.5s`, `250ms`, `5m`.
+    public static func format(_ duration: Duration) -> String {
+        let milliseconds = Int64((duration.seconds * 1000).rounded())
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        if milliseconds % 60_000 == 0 && milliseconds >= 60_000 {
+            return milliseconds % 3_600_000 == 0 ? "\(milliseconds / 3_600_000)h" : "\(milliseconds / 60_000)m"
+        }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+        var text = String(format: "%.3f", Double(milliseconds) / 1000)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text + "s"
     }
 }
 

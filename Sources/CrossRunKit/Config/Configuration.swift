@@ -28,6 +28,14 @@ public struct RunOptions: Equatable, Sendable {
     public var resume: Bool?
     /// Extra host folders a wasm module may see (`--dir HOST[::GUEST]`); the working directory always is.
     public var wasmDirectories: [String] = []
+    /// `--timeout`: the time limit for the whole run of the binary (every process crossrun starts for it).
+    public var timeout: Duration?
+    /// `--test-timeout`: the time limit for one test (no test reporting for this long stops the process).
+    public var testTimeout: Duration?
+    /// `--kill-grace`: how long a timed-out process gets between SIGTERM and SIGKILL.
+    public var killGrace: Duration?
+    /// `--retries N`: run each failed test again alone up to N times.
+    public var retries: Int?
 
     public init(
         junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,
@@ -42,6 +50,23 @@ public struct RunOptions: Equatable, Sendable {
         self.cpu = cpu
         self.quiet = quiet
         self.configFile = configFile
+    }
+}
+
+/// The time limits of one binary's run and where each came from.
+public struct RunLimits: Equatable, Sendable {
+    /// The whole run of the binary: every process crossrun starts for it (crash-resume and retries too).
+    public var timeout: (Duration, SettingOrigin)?
+    /// One test: no test reporting for this long stops the process.
+    public var testTimeout: (Duration, SettingOrigin)?
+    /// Between SIGTERM and SIGKILL.
+    public var killGrace: Duration = .seconds(2)
+
+    public init() {}
+
+    public static func == (a: RunLimits, b: RunLimits) -> Bool {
+        a.timeout?.0 == b.timeout?.0 && a.timeout?.1 == b.timeout?.1 && a.testTimeout?.0 == b.testTimeout?.0
+            && a.testTimeout?.1 == b.testTimeout?.1 && a.killGrace == b.killGrace
     }
 }
 
@@ -91,6 +116,10 @@ public struct Configuration: Sendable {
         public static let ignoreSystemSysroots = "CROSSRUN_IGNORE_SYSTEM_SYSROOTS"
         public static let cacheDir = "CROSSRUN_CACHE_DIR"
         public static let noResume = "CROSSRUN_NO_RESUME"
+        public static let timeout = "CROSSRUN_TIMEOUT"
+        public static let testTimeout = "CROSSRUN_TEST_TIMEOUT"
+        public static let killGrace = "CROSSRUN_KILL_GRACE"
+        public static let retries = "CROSSRUN_RETRIES"
     }
 
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
@@ -126,6 +155,20 @@ public struct Configuration: Sendable {
                 throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
         }
+        for name in [Variable.timeout, Variable.testTimeout, Variable.killGrace] {
+            if let value = env(name), DurationText.parse(value) == nil {
+                throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: DurationText.expected)
+            }
+        }
+        if let value = env(Variable.retries), Self.count(value) == nil {
+            throw CrossRunError.invalidEnvironmentValue(variable: Variable.retries, value: value, expected: "a whole number, 0 or more")
+        }
+    }
+
+    /// A whole number, 0 or more.
+    static func count(_ value: String) -> Int? {
+        guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= 0 else { return nil }
+        return number
     }
 
     static func boolean(_ value: String) -> Bool? {
@@ -196,6 +239,39 @@ public struct Configuration: Sendable {
     public var resume: Bool {
         options.resume ?? environment[Variable.noResume].flatMap(Self.boolean).map { !$0 }
             ?? files.lazy.compactMap(\.resume).first ?? true
+    }
+
+    /// The time limits for a binary of `definition` (nil: a host binary run natively), each from the highest
+    /// layer that sets it; `defaultTimeout` (a runner definition's own) is the lowest layer for the timeout.
+    public func limits(for definition: RunnerDefinition?, defaultTimeout: Duration? = nil) -> RunLimits {
+        func fromFiles(_ value: (TargetSettings) -> ConfigDuration?) -> (Duration, SettingOrigin)? {
+            for config in files {
+                let settings = definition.map(config.settings(for:))
+                    ?? TargetSettings(timeout: config.timeout, testTimeout: config.testTimeout)
+                if let duration = value(settings) { return (duration.value, .file(config.path)) }
+            }
+            return nil
+        }
+        func pickDuration(_ flag: Duration?, _ flagName: String, _ variable: String, _ file: (TargetSettings) -> ConfigDuration?) -> (Duration, SettingOrigin)? {
+            if let flag { return (flag, .flag(flagName)) }
+            if let text = env(variable), let duration = DurationText.parse(text) { return (duration, .environment(variable)) }
+            return fromFiles(file)
+        }
+        var limits = RunLimits()
+        limits.timeout = pickDuration(options.timeout, "--timeout", Variable.timeout) { $0.timeout }
+            ?? defaultTimeout.map { ($0, .builtIn) }
+        limits.testTimeout = pickDuration(options.testTimeout, "--test-timeout", Variable.testTimeout) { $0.testTimeout }
+        if let grace = options.killGrace ?? env(Variable.killGrace).flatMap(DurationText.parse)
+            ?? files.lazy.compactMap(\.killGrace).first?.value
+        {
+            limits.killGrace = grace
+        }
+        return limits
+    }
+
+    /// How many times a failed test runs again alone: `--retries`, `CROSSRUN_RETRIES`, `retries` in a config file; 0.
+    public var retries: Int {
+        options.retries ?? env(Variable.retries).flatMap(Self.count) ?? files.lazy.compactMap(\.retries).first ?? 0
     }
 
     public var ignoreSystemSysroots: Bool {

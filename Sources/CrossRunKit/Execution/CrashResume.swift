@@ -15,8 +15,9 @@ struct Attempt {
         return counts == nil
     }
 
-    /// Tests with a real outcome from this process.
-    var reported: [TestCase] { tests.filter { $0.outcome != .error } }
+    /// Tests with a real outcome from this process, and one it was stopped in for taking too long (which would
+    /// only hang again).
+    var reported: [TestCase] { tests.filter { $0.outcome != .error || ($0.errorKind == .timeout && $0.name != TestRunCollector.processCaseName) } }
 
     /// The test that was running when the process died: with one test thread (how crossrun resumes) the one
     /// whose header or `started` event came without a result.
@@ -42,13 +43,23 @@ struct CrashResume {
         var remaining = listed.filter { outcomes[$0] == nil }
         var previous = first
         let base = Self.resumeArguments(from: first.plan.arguments)
-        while !remaining.isEmpty && attempts.count < listed.count {
-            progress("crossrun: the test process ended (\(previous.outcome.status.description)) with \(remaining.count) test\(remaining.count == 1 ? "" : "s") unreported; running \(remaining.count == 1 ? "it" : "them") in a fresh process (restart \(attempts.count + 1))")
+        while !remaining.isEmpty && attempts.count < listed.count && runner.mayStartProcess {
+            let ended = previous.outcome.killedBy.map { "crossrun stopped the test process: \($0.description)" }
+                ?? "the test process ended (\(previous.outcome.status.description))"
+            progress("crossrun: \(ended) with \(remaining.count) test\(remaining.count == 1 ? "" : "s") unreported; running \(remaining.count == 1 ? "it" : "them") in a fresh process (restart \(attempts.count + 1))")
             let attempt = try runner.execute(first.plan.with(arguments: base + ["--exact"] + remaining), suiteName: suiteName)
             attempts.append(attempt)
-            if attempt.outcome.forwardedSignal != nil { break }  // interrupted: stop resuming, report what there is
             for test in attempt.reported { outcomes[test.name] = test }
-            if attempt.diedEarly {
+            // Interrupted, or the binary's time limit ran out: stop resuming, report what there is.
+            if attempt.outcome.forwardedSignal != nil || attempt.outcome.killedBy?.runningTest == nil && attempt.outcome.killedBy != nil {
+                for test in attempt.tests where test.outcome == .error && test.name != TestRunCollector.processCaseName {
+                    outcomes[test.name] = test
+                }
+                break
+            }
+            if attempt.diedEarly, attempt.outcome.killedBy != nil {
+                // Stopped by --test-timeout in a known test: already reported (as a timeout); the rest go on.
+            } else if attempt.diedEarly {
                 guard var culprit = attempt.culprit, outcomes[culprit.name] == nil else {
                     // Dead before any test started (or in one already reported): nothing more can be learnt.
                     for name in remaining where outcomes[name] == nil {
@@ -69,7 +80,15 @@ struct CrashResume {
             if !attempt.diedEarly { break }
         }
         for name in remaining where outcomes[name] == nil {
-            outcomes[name] = TestCase(name: name, outcome: .error, message: "crossrun could not get a result for this test")
+            var test = TestCase(name: name, outcome: .error, message: "crossrun could not get a result for this test")
+            if let signal = ProcessRunner.interruption {
+                test.message = "not run: crossrun was interrupted (\(Signals.name(signal))) first"
+                test.errorKind = .interrupted
+            } else if !runner.mayStartProcess, let (limit, origin) = runner.limits.timeout {
+                test.message = "not run: the \(DurationText.format(limit)) time limit (\(origin.description)) ran out first"
+                test.errorKind = .timeout
+            }
+            outcomes[name] = test
         }
         let listedSet = Set(listed)
         var tests = listed.compactMap { outcomes[$0] }
@@ -80,6 +99,7 @@ struct CrashResume {
     /// libtest captures a test's output in memory; a process that dies loses it. The crashed test runs once
     /// more alone with `--nocapture`, its output kept (not passed through), to recover what it printed.
     func recoverMessage(for culprit: TestCase, plan: LaunchPlan, base: [String]) -> TestCase {
+        guard runner.mayStartProcess else { return culprit }
         var quiet = runner
         quiet.processRunner.passThrough = false
         let capture = base.contains("--nocapture") ? [] : ["--nocapture"]

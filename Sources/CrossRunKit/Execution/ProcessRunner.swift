@@ -17,17 +17,61 @@ public struct ProcessOutcome: Equatable, Sendable {
     /// Ctrl-C then reaches the child alone, so a caller re-raises a SIGINT death on its own group
     /// (`Signals.reraiseOnOwnGroup`) to stop cargo as well, as it would without crossrun.
     public var hadTerminal: Bool = false
+    /// Set when crossrun itself stopped the process (SIGTERM to its group, SIGKILL after the grace period).
+    public var killedBy: KillReason? = nil
+}
+
+/// Why crossrun stopped a test process.
+public enum KillReason: Equatable, Sendable {
+    /// The binary's time limit (`--timeout`) ran out; `origin` says where the limit was set.
+    case timeout(limit: Duration, origin: String)
+    /// No test reported for the test time limit (`--test-timeout`); `test` is the one that was running, when
+    /// libtest said which (one test thread: pretty output's `test NAME ... ` header, JSON's `started` event).
+    case testTimeout(test: String?, limit: Duration, origin: String)
+
+    /// `timeout` or `test-timeout`, as in the results JSON.
+    public var kind: String {
+        switch self {
+        case .timeout: return "timeout"
+        case .testTimeout: return "test-timeout"
+        }
+    }
+
+    public var limit: Duration {
+        switch self {
+        case .timeout(let limit, _), .testTimeout(_, let limit, _): return limit
+        }
+    }
+
+    /// `the 30s time limit (--timeout) ran out`, `no test reported for 5s (--test-timeout)`.
+    public var description: String {
+        switch self {
+        case .timeout(let limit, let origin):
+            return "the \(DurationText.format(limit)) time limit (\(origin)) ran out"
+        case .testTimeout(let test?, let limit, let origin):
+            return "the test \(test) ran longer than \(DurationText.format(limit)) (\(origin))"
+        case .testTimeout(nil, let limit, let origin):
+            return "no test reported for \(DurationText.format(limit)) (\(origin))"
+        }
+    }
 }
 
 /// The process group a signal handler forwards SIGINT/SIGTERM/SIGHUP to; 0 when none runs.
 nonisolated(unsafe) private var forwardingGroup: pid_t = 0
 /// The last signal forwarded, for the report.
 nonisolated(unsafe) private var lastForwardedSignal: Int32 = 0
+/// The first SIGINT/SIGTERM/SIGHUP crossrun received since ``ProcessRunner/resetInterruption()``: sticky, so a
+/// signal that arrives between processes (a listing, a crash-resume rerun, report writing) is not lost.
+nonisolated(unsafe) private var receivedSignal: Int32 = 0
+/// How many such signals arrived; a second one while a process runs kills its group with SIGKILL.
+nonisolated(unsafe) private var receivedCount: Int32 = 0
 
 private func forwardSignal(_ signal: Int32) {
     let group = forwardingGroup
     lastForwardedSignal = signal
-    if group > 0 { kill(-group, signal) }
+    if receivedSignal == 0 { receivedSignal = signal }
+    receivedCount &+= 1
+    if group > 0 { kill(-group, receivedCount > 1 ? SIGKILL : signal) }
 }
 
 /// Runs one program in its own process group with its stdout and stderr passed through to crossrun's own,
@@ -45,12 +89,38 @@ public struct ProcessRunner: Sendable {
         self.passThrough = passThrough
     }
 
+    /// The first SIGINT, SIGTERM or SIGHUP crossrun received while (or after) running a process, if any.
+    /// Callers start no further process once this is set.
+    public static var interruption: Int32? { receivedSignal == 0 ? nil : receivedSignal }
+
+    /// Forgets a received signal (the start of a new run in the same crossrun process).
+    public static func resetInterruption() {
+        receivedSignal = 0
+        receivedCount = 0
+    }
+
+    /// Limits a process's run: a deadline and a check made on every tick of the output loop (about every 50 ms
+    /// while output flows, at most 200 ms apart). When either fires, crossrun sends SIGTERM to the process
+    /// group, waits `grace`, then sends SIGKILL, and the outcome's ``ProcessOutcome/killedBy`` says why.
+    public struct Watch {
+        public var deadline: (at: ContinuousClock.Instant, reason: KillReason)?
+        public var grace: Duration
+
+        public init(deadline: (at: ContinuousClock.Instant, reason: KillReason)? = nil, grace: Duration = .seconds(2)) {
+            self.deadline = deadline
+            self.grace = grace
+        }
+    }
+
     /// Spawns `plan`, streams its output, and waits for it.
     /// - Parameters:
     ///   - onStdout: called with each chunk of the child's stdout, in order.
     ///   - onStderr: called with each chunk of the child's stderr, in order.
+    ///   - watch: a deadline and a grace period; `check` is asked on each tick whether to stop the process.
     public func run(
         _ plan: LaunchPlan,
+        watch: Watch = Watch(),
+        check: () -> KillReason? = { nil },
         onStdout: (UnsafeRawBufferPointer) -> Void,
         onStderr: (UnsafeRawBufferPointer) -> Void
     ) throws -> ProcessOutcome {
@@ -86,6 +156,7 @@ public struct ProcessRunner: Sendable {
         let start = ContinuousClock.now
         // Install forwarding before the child exists, so a signal that arrives at once is not lost.
         lastForwardedSignal = 0
+        let signalsBefore = receivedCount
         installForwarding()
         var pid: pid_t = 0
         let spawnResult = withCStrings(plan.argv) { argv in
@@ -102,6 +173,8 @@ public struct ProcessRunner: Sendable {
         }
         forwardingGroup = pid
         defer { forwardingGroup = 0 }
+        // A signal that came between installing the handler and knowing the group was recorded, not forwarded.
+        if receivedCount != signalsBefore, receivedSignal != 0 { kill(-pid, receivedSignal) }
         // A test that reads a terminal stdin must be in the terminal's foreground group, or it is stopped (SIGTTIN).
         let hadTerminal = isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
         if hadTerminal {
@@ -110,15 +183,16 @@ public struct ProcessRunner: Sendable {
         }
         defer { if hadTerminal { _ = tcsetpgrp(STDIN_FILENO, getpgrp()) } }
 
+        var killedBy: KillReason?
         let status = pump(
             pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal,
-            onStdout: onStdout, onStderr: onStderr)
+            watch: watch, check: check, killedBy: &killedBy, onStdout: onStdout, onStderr: onStderr)
         outPipe.closeRead()
         errPipe.closeRead()
         let signal = lastForwardedSignal
         return ProcessOutcome(
             status: status, duration: ContinuousClock.now - start, forwardedSignal: signal == 0 ? nil : signal,
-            hadTerminal: hadTerminal)
+            hadTerminal: hadTerminal, killedBy: killedBy)
     }
 
     private func installForwarding() {
@@ -136,6 +210,7 @@ public struct ProcessRunner: Sendable {
     /// Reads both pipes until the child has exited and its pipes are drained; returns its status.
     private func pump(
         pid: pid_t, stdout: Int32, stderr: Int32, jobControl: Bool,
+        watch: Watch, check: () -> KillReason?, killedBy: inout KillReason?,
         onStdout: (UnsafeRawBufferPointer) -> Void, onStderr: (UnsafeRawBufferPointer) -> Void
     ) -> TerminationStatus {
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
@@ -146,11 +221,43 @@ public struct ProcessRunner: Sendable {
         var errWritable = passThrough
         var exitStatus: TerminationStatus?
         var quietPollsAfterExit = 0
+        var lastTick = ContinuousClock.now
+        var terminatedAt: ContinuousClock.Instant?
+        var sentKill = false
+
+        /// Stops the group when the deadline passed or `check` says so: SIGTERM, then SIGKILL after the grace.
+        func tick() {
+            let now = ContinuousClock.now
+            guard exitStatus == nil else { return }
+            if let sent = terminatedAt {
+                if !sentKill && now - sent >= watch.grace {
+                    kill(-pid, SIGKILL)
+                    sentKill = true
+                }
+                return
+            }
+            var reason: KillReason?
+            if let deadline = watch.deadline, now >= deadline.at { reason = deadline.reason }
+            if reason == nil { reason = check() }
+            guard let reason else { return }
+            killedBy = reason
+            terminatedAt = now
+            kill(-pid, SIGTERM)
+            // The group may have been stopped (Ctrl-Z): a stopped process does not act on SIGTERM.
+            kill(-pid, SIGCONT)
+        }
 
         while open[0] || open[1] {
+            let now = ContinuousClock.now
+            if now - lastTick >= .milliseconds(50) {
+                lastTick = now
+                tick()
+                // Past the deadline with the process gone, a grandchild holding the pipes cannot hold crossrun.
+                if exitStatus != nil, let deadline = watch.deadline, now >= deadline.at + watch.grace { break }
+            }
             for index in 0..<2 { fds[index].fd = open[index] ? (index == 0 ? stdout : stderr) : -1 }
             // Poll with a timeout so a grandchild that keeps a pipe open cannot hold crossrun after the child exits.
-            let ready = poll(&fds, 2, exitStatus == nil ? 200 : 50)
+            let ready = poll(&fds, 2, exitStatus == nil ? (terminatedAt == nil ? 200 : 50) : 50)
             if ready < 0 {
                 if errno == EINTR { continue }
                 break

@@ -39,6 +39,11 @@ public struct TestRunner: Sendable {
     /// Extra sysroot providers after the Debian ones and before the fetched sysroots.
     public var sysrootProviders: [any SysrootProvider] = []
 
+    /// This run's time limits (set by ``run(_:)`` from the configuration).
+    var limits = RunLimits()
+    /// When the binary's time limit runs out.
+    var deadline: ContinuousClock.Instant?
+
     public init() {}
 
     #if canImport(Glibc)
@@ -48,6 +53,7 @@ public struct TestRunner: Sendable {
     #endif
 
     public func run(_ invocation: Invocation) throws -> RunReport {
+        ProcessRunner.resetInterruption()
         let binaryPath = Paths.absolute(invocation.binary, relativeTo: invocation.workingDirectory)
         var options = invocation.options
         options.sysroot = options.sysroot.map { Paths.absolute($0, relativeTo: invocation.workingDirectory) }
@@ -86,49 +92,44 @@ public struct TestRunner: Sendable {
 
         let startedAt = Date()
         let reportPaths = self.reportPaths(for: binaryPath, invocation: invocation, configuration: configuration)
+        // The time limits; the binary's deadline covers every process crossrun starts for it.
+        var runner = self
+        runner.limits = configuration.limits(
+            for: plan.kind == .native ? nil : catalog.definition(for: info), defaultTimeout: plan.defaultTimeout)
+        runner.deadline = runner.limits.timeout.map { ContinuousClock.now + $0.0 }
         if invocation.isListing && reportPaths.junit == nil && reportPaths.json == nil {
-            let outcome = try processRunner.run(plan, onStdout: { _ in }, onStderr: { _ in })
-            return RunReport(exitStatus: outcome.status.shellStatus, result: nil, reports: ReportPaths(), outcome: outcome)
+            let outcome = try runner.processRunner.run(plan, watch: runner.watch, onStdout: { _ in }, onStderr: { _ in })
+            var status = outcome.status.shellStatus
+            if outcome.killedBy != nil { status = ExitStatus.timedOut }
+            if let signal = ProcessRunner.interruption { status = ExitStatus.forSignal(signal) }
+            return RunReport(exitStatus: status, result: nil, reports: ReportPaths(), outcome: outcome)
         }
 
         let fileName = (binaryPath as NSString).lastPathComponent
         let suiteName = RunResult.Binary.suiteName(forFile: fileName)
-        let first = try execute(plan, suiteName: suiteName)
-        var collector = first.collector
-        var tests = first.tests
-        var libtestCounts = first.counts
-        var duration = first.outcome.duration
-        var restarts = 0
-        var unnamed = collector.format == .terse ? collector.unnamedCounts : (0, 0)
-        if unnamed.0 + unnamed.1 > 0, libtestCounts != nil,
-            let named = nameTerseResults(plan: plan, arguments: invocation.arguments, tests: tests, unnamed: unnamed)
-        {
-            tests = named
-            unnamed = (0, 0)
+        var phases = RunPhases(first: try runner.execute(plan, suiteName: suiteName))
+        try runner.nameTerse(&phases, plan: plan, arguments: invocation.arguments)
+        try runner.resumeAfterCrash(&phases, plan: plan, configuration: configuration, invocation: invocation, suiteName: suiteName)
+        // A test-timeout that named its test, with every other test reported: that test carries the error.
+        if configuration.resume, phases.resumed.isEmpty, phases.first.outcome.killedBy?.runningTest != nil {
+            phases.tests.removeAll { $0.name == TestRunCollector.processCaseName }
         }
-        // Crash-resume: a process that died with tests unreported is followed by fresh ones for the rest.
-        // Not after an interruption crossrun forwarded or a terminal Ctrl-C: the user asked it to stop.
-        let interrupted = first.outcome.forwardedSignal != nil
-            || (first.outcome.hadTerminal && [SIGINT, SIGQUIT].map(TerminationStatus.signaled).contains(first.outcome.status))
-        let reportedNames = Set(first.reported.map(\.name))
-        if first.diedEarly, configuration.resume, !interrupted, !invocation.isListing,
-            let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)),
-            listed.contains(where: { !reportedNames.contains($0) })
-        {
-            let resume = CrashResume(runner: self, suiteName: suiteName, progress: { TerminalSummary.emit($0) })
-            let (attempts, merged) = try resume.resume(after: first, listed: listed)
-            tests = merged
-            restarts = attempts.count
-            unnamed = (0, 0)
-            for attempt in attempts {
-                duration += attempt.outcome.duration
-                collector.absorbOutput(of: attempt.collector)
-            }
-            // Each process printed its own `test result:` for its part: crossrun's counts stand for the whole.
-            libtestCounts = nil
+        try runner.retryFailures(&phases, retries: configuration.retries, invocation: invocation, suiteName: suiteName)
+
+        let outcome = phases.first.outcome
+        let interruption = ProcessRunner.interruption
+            ?? (outcome.hadTerminal && [SIGINT, SIGQUIT].map(TerminationStatus.signaled).contains(outcome.status)
+                ? outcome.status.signal : nil)
+        let timeouts = phases.allAttempts.compactMap(\.outcome.killedBy).map { reason -> RunResult.Timeout in
+            var test: String?
+            if case .testTimeout(let name, _, _) = reason { test = name }
+            return RunResult.Timeout(kind: reason.kind, limit: reason.limit.seconds, test: test, description: reason.description)
         }
-        let outcome = first.outcome
-        let result = RunResult(
+        // Status: 128+N after an interruption; 124 after a timeout; 0 when libtest failed only on tests that
+        // passed when run again; else the first process's own.
+        var status = outcome.status.shellStatus
+        var exit = RunResult.Exit(outcome)
+        var result = RunResult(
             binary: RunResult.Binary(
                 path: binaryPath, name: suiteName, fileName: fileName, description: info.summary,
                 machine: info.machineName, interpreter: info.elf?.interpreter),
@@ -137,18 +138,30 @@ public struct TestRunner: Sendable {
                 sysroot: plan.sysroot?.path, sysrootOrigin: plan.sysroot?.origin),
             arguments: invocation.arguments,
             startedAt: startedAt,
-            duration: duration.seconds,
-            exit: RunResult.Exit(outcome),
-            format: collector.format,
-            counts: RunResult.Counts(tests: tests, unnamed: unnamed, libtest: libtestCounts),
-            libtest: libtestCounts,
-            tests: tests,
-            output: collector.format == .plain ? nil : collector.unattributed.text.nonBlank,
-            stderr: collector.stderr.text.nonBlank,
-            restarts: restarts > 0 ? restarts : nil)
+            duration: phases.duration.seconds,
+            exit: exit,
+            format: phases.collector.format,
+            counts: RunResult.Counts(tests: phases.tests, unnamed: phases.unnamed, libtest: phases.libtestCounts),
+            libtest: phases.libtestCounts,
+            tests: phases.tests,
+            output: phases.collector.format == .plain ? nil : phases.collector.unattributed.text.nonBlank,
+            stderr: phases.collector.stderr.text.nonBlank,
+            restarts: phases.resumed.isEmpty ? nil : phases.resumed.count)
+        result.retries = phases.retried.isEmpty ? nil : phases.retried.count
+        if runner.limits.timeout != nil || runner.limits.testTimeout != nil {
+            result.limits = RunResult.Limits(timeout: runner.limits.timeout?.0.seconds, testTimeout: runner.limits.testTimeout?.0.seconds)
+        }
+        result.timeouts = timeouts.isEmpty ? nil : timeouts
+        result.interrupted = interruption.map { RunResult.Interruption(signal: $0, signalName: Signals.name($0)) }
+        if result.flakyOnly { status = 0 }
+        if !timeouts.isEmpty { status = ExitStatus.timedOut }
+        if let interruption { status = ExitStatus.forSignal(interruption) }
+        exit.status = status
+        result.exit = exit
 
         // A report that cannot be written is said in one line, but the run's summary and the test's own exit
         // status still stand: a failing test keeps its status, a passing one fails with crossrun's own code.
+        // Signals that arrive now are only recorded (the handlers stay installed), so the files are complete.
         var written = reportPaths
         var reportError: CrossRunError?
         do {
@@ -169,18 +182,126 @@ public struct TestRunner: Sendable {
                 for: result, reports: written, workingDirectory: invocation.workingDirectory,
                 colour: TerminalSummary.wantsColour(environment: invocation.environment)))
         }
-        var status = outcome.status.shellStatus
+        // A signal that came while the reports were written still decides the status.
+        if interruption == nil, let late = ProcessRunner.interruption { status = ExitStatus.forSignal(late) }
         if let reportError, status == 0 { status = reportError.exitStatus }
         return RunReport(exitStatus: status, result: result, reports: written, outcome: outcome)
     }
 
-    /// Runs `plan` once, streaming its output through the libtest collector.
+    /// Whether another process may start: not after an interruption, nor once the binary's deadline passed.
+    var mayStartProcess: Bool {
+        ProcessRunner.interruption == nil && (deadline.map { ContinuousClock.now < $0 } ?? true)
+    }
+
+    /// The deadline and grace period every process of this run gets.
+    var watch: ProcessRunner.Watch {
+        var watch = ProcessRunner.Watch(grace: limits.killGrace)
+        if let deadline, let (limit, origin) = limits.timeout {
+            watch.deadline = (deadline, .timeout(limit: limit, origin: origin.description))
+        }
+        return watch
+    }
+
+    /// Terse output (`cargo test -q`) names only failures: name the rest through `--list`.
+    func nameTerse(_ phases: inout RunPhases, plan: LaunchPlan, arguments: [String]) throws {
+        guard phases.unnamed.0 + phases.unnamed.1 > 0, phases.libtestCounts != nil, mayStartProcess,
+            let named = nameTerseResults(plan: plan, arguments: arguments, tests: phases.tests, unnamed: phases.unnamed)
+        else { return }
+        phases.tests = named
+        phases.unnamed = (0, 0)
+    }
+
+    /// Crash-resume: a process that died with tests unreported is followed by fresh ones for the rest.
+    /// Not after an interruption (crossrun's own, or a terminal Ctrl-C): the user asked it to stop.
+    func resumeAfterCrash(
+        _ phases: inout RunPhases, plan: LaunchPlan, configuration: Configuration, invocation: Invocation, suiteName: String
+    ) throws {
+        let first = phases.first
+        let terminalInterrupt = first.outcome.hadTerminal
+            && [SIGINT, SIGQUIT].map(TerminationStatus.signaled).contains(first.outcome.status)
+        if case .timeout = first.outcome.killedBy { return }
+        let reportedNames = Set(first.reported.map(\.name))
+        guard first.diedEarly, configuration.resume, !terminalInterrupt, !invocation.isListing, mayStartProcess,
+            let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)),
+            listed.contains(where: { !reportedNames.contains($0) }), mayStartProcess
+        else { return }
+        let resume = CrashResume(runner: self, suiteName: suiteName, progress: { TerminalSummary.emit($0) })
+        let (attempts, merged) = try resume.resume(after: first, listed: listed)
+        phases.tests = merged
+        phases.resumed = attempts
+        phases.unnamed = (0, 0)
+        for attempt in attempts {
+            phases.duration += attempt.outcome.duration
+            phases.collector.absorbOutput(of: attempt.collector)
+        }
+        // Each process printed its own `test result:` for its part: crossrun's counts stand for the whole.
+        phases.libtestCounts = nil
+    }
+
+    /// `--retries N`: each test that failed (or did not finish) runs again alone, in a fresh process, by exact
+    /// name, one thread, until it passes or has run N more times. One that passes is flaky: outcome `passed`,
+    /// its failed runs kept as ``TestCase/reruns``; one that never passes keeps its first result and gets the
+    /// reruns' results.
+    func retryFailures(_ phases: inout RunPhases, retries: Int, invocation: Invocation, suiteName: String) throws {
+        guard retries > 0, phases.collector.format != .plain, !invocation.isListing else { return }
+        let base = CrashResume.resumeArguments(from: invocation.arguments)
+        for position in phases.tests.indices {
+            let test = phases.tests[position]
+            guard test.outcome == .failed || test.outcome == .error, test.name != TestRunCollector.processCaseName,
+                test.errorKind != .interrupted
+            else { continue }
+            var runs: [TestCase.Rerun] = []
+            for attempt in 1...retries {
+                guard mayStartProcess else { break }
+                TerminalSummary.emit("crossrun: \(test.name) \(test.outcome == .failed ? "failed" : "did not finish"); running it again alone (retry \(attempt) of \(retries))")
+                let again = try execute(phases.first.plan.with(arguments: base + ["--exact", test.name]), suiteName: suiteName)
+                phases.retried.append(again)
+                phases.duration += again.outcome.duration
+                phases.collector.absorbOutput(of: again.collector)
+                let rerun = again.tests.first { $0.name == test.name }
+                    ?? TestCase(name: test.name, outcome: .error, message: "the rerun reported no result for this test (\(again.outcome.status.description))")
+                if rerun.outcome == .passed {
+                    var passed = rerun
+                    passed.flaky = true
+                    passed.reruns = [TestCase.Rerun(test)] + runs
+                    phases.tests[position] = passed
+                    break
+                }
+                runs.append(TestCase.Rerun(rerun))
+            }
+            if !runs.isEmpty, phases.tests[position].flaky != true { phases.tests[position].reruns = runs }
+        }
+        if !phases.retried.isEmpty { phases.libtestCounts = nil }
+    }
+
+    /// Runs `plan` once, streaming its output through the libtest collector, under this run's time limits.
     func execute(_ plan: LaunchPlan, suiteName: String) throws -> Attempt {
         var collector = TestRunCollector()
+        var progress = TestProgress(limit: limits.testTimeout)
         let outcome = try processRunner.run(
-            plan, onStdout: { collector.consumeStdout($0) }, onStderr: { collector.consumeStderr($0) })
-        let (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
+            plan, watch: watch, check: { progress.check(collector) },
+            onStdout: { collector.consumeStdout($0); progress.consume($0) }, onStderr: { collector.consumeStderr($0) })
+        var (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        if let reason = outcome.killedBy {
+            Self.mark(&tests, kind: .timeout, running: reason.runningTest, message: "timed out: \(reason.description); crossrun stopped the test process")
+        } else if let signal = outcome.forwardedSignal {
+            Self.mark(&tests, kind: .interrupted, running: nil, message: "interrupted: crossrun received \(Signals.name(signal)) and stopped the test process")
+        }
         return Attempt(plan: plan, outcome: outcome, collector: collector, tests: tests, counts: counts)
+    }
+
+    /// Gives the tests a stopped process left unfinished (and its `(process)` case) the reason crossrun stopped it.
+    static func mark(_ tests: inout [TestCase], kind: TestCase.ErrorKind, running: String?, message: String) {
+        for index in tests.indices where tests[index].outcome == .error {
+            let name = tests[index].name
+            guard name == TestRunCollector.processCaseName || running == nil || running == name else { continue }
+            tests[index].errorKind = kind
+            if name == TestRunCollector.processCaseName {
+                tests[index].message = message + " (" + (tests[index].message ?? "") + ")"
+            } else {
+                tests[index].message = message
+            }
+        }
     }
 
     /// The test names `--list` prints for `selection` (output not passed through), or nil when listing fails.
@@ -188,7 +309,8 @@ public struct TestRunner: Sendable {
         var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
         var quiet = processRunner
         quiet.passThrough = false
-        guard let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), onStdout: { output.append($0) }, onStderr: { _ in }),
+        guard mayStartProcess,
+            let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { _ in }),
             result.status.isSuccess, !output.isTruncated
         else { return nil }
         return TestListing.names(in: output.text)
@@ -264,6 +386,101 @@ public struct TestRunner: Sendable {
         if let tagged { return tagged + "/crossrun" }
         if let namedTarget { return namedTarget + "/crossrun" }
         return (workingDirectory as NSString).appendingPathComponent("crossrun-reports")
+    }
+}
+
+/// What the phases of one binary's run produced: the first process, then crash-resume's and the retries'.
+struct RunPhases {
+    var first: Attempt
+    var collector: TestRunCollector
+    var tests: [TestCase]
+    var libtestCounts: SuiteCounts?
+    var duration: Duration
+    var unnamed: (Int, Int)
+    /// Fresh processes crash-resume started.
+    var resumed: [Attempt] = []
+    /// Processes `--retries` started.
+    var retried: [Attempt] = []
+
+    init(first: Attempt) {
+        self.first = first
+        collector = first.collector
+        tests = first.tests
+        libtestCounts = first.counts
+        duration = first.outcome.duration
+        unnamed = first.collector.format == .terse ? first.collector.unnamedCounts : (0, 0)
+    }
+
+    var allAttempts: [Attempt] { [first] + resumed + retried }
+}
+
+/// Watches a test process's libtest output for `--test-timeout`: the limit counts from the last sign of
+/// progress (a suite or test starting, a test reporting, a terse mark). With one test thread the test that is
+/// running is known (pretty output's `test NAME ... ` header, which waits unfinished on its line, or JSON's
+/// `started` event); with several, nothing says which one hangs.
+struct TestProgress {
+    var limit: (Duration, SettingOrigin)?
+    /// stdout after its last newline (kept to 4 KiB): a pretty header or terse marks still being written.
+    private var partial: [UInt8] = []
+    private var partialTooLong = false
+    private var signature: [String] = []
+    private var since = ContinuousClock.now
+
+    init(limit: (Duration, SettingOrigin)?) { self.limit = limit }
+
+    mutating func consume(_ chunk: UnsafeRawBufferPointer) {
+        guard limit != nil else { return }
+        if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+            partial.removeAll(keepingCapacity: true)
+            partialTooLong = false
+            let rest = chunk[(newline + 1)...]
+            partial.append(contentsOf: rest.prefix(4096))
+            partialTooLong = rest.count > 4096
+        } else if !partialTooLong {
+            partial.append(contentsOf: chunk.prefix(4096 - partial.count))
+            partialTooLong = partial.count >= 4096
+        }
+    }
+
+    /// The test whose pretty header is the unfinished last line, if it is one.
+    var pendingHeader: String? {
+        let line = String(decoding: partial, as: UTF8.self)
+        guard line.hasPrefix("test "), let header = LibtestLineParser.testHeader(line), header.result == nil else { return nil }
+        return header.name
+    }
+
+    mutating func check(_ collector: TestRunCollector) -> KillReason? {
+        guard let (limit, origin) = limit else { return nil }
+        let now = ContinuousClock.now
+        var running = collector.runningTests
+        if let header = pendingHeader, !running.contains(header) { running.append(header) }
+        let terseMarks = partial.allSatisfy { [UInt8(ascii: "."), UInt8(ascii: "i"), UInt8(ascii: "F")].contains($0) } ? partial.count : 0
+        let current = [
+            String(collector.suitesStarted), String(collector.suites.count), String(collector.tests.count),
+            String(collector.terse.passed + collector.terse.failed + collector.terse.ignored), String(terseMarks),
+        ] + running
+        if current != signature {
+            signature = current
+            since = now
+        }
+        // Only while a suite runs: before libtest starts, and after it finished, the binary's timeout applies.
+        guard collector.suitesStarted > collector.suites.count, now - since >= limit else { return nil }
+        return .testTimeout(test: running.count == 1 ? running[0] : nil, limit: limit, origin: origin.description)
+    }
+}
+
+extension KillReason {
+    /// The test that was running when the process was stopped, when crossrun knew it.
+    var runningTest: String? {
+        if case .testTimeout(let test?, _, _) = self { return test }
+        return nil
+    }
+}
+
+extension TerminationStatus {
+    var signal: Int32? {
+        if case .signaled(let signal) = self { return signal }
+        return nil
     }
 }
 

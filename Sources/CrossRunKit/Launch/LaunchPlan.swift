@@ -27,6 +27,8 @@ public struct LaunchPlan: Equatable, Sendable {
     public var binary: String
     /// The arguments given to the binary: the tail of ``argv``.
     public var arguments: [String]
+    /// The runner definition's run time limit (`emulator.timeout`), the lowest-precedence timeout.
+    public var defaultTimeout: Duration? = nil
 
     /// The same launch with other arguments for the binary (crash-resume and listing runs).
     public func with(arguments newArguments: [String]) -> LaunchPlan {

@@ -29,6 +29,9 @@ public struct TestRunCollector: Sendable {
 
     public init() {}
 
+    /// Tests that started and have not reported yet (JSON `started` events, pretty one-thread headers).
+    public var runningTests: [String] { started }
+
     /// The format seen so far; `plain` until a libtest line appears.
     public var format: LibtestFormat {
         if let format = parser.format { return format }

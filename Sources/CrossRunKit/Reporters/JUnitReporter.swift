@@ -41,6 +41,16 @@ public enum JUnitReporter {
         ]
         if let sysroot = result.launch.sysroot { properties.append(("crossrun.sysroot", sysroot)) }
         if let restarts = result.restarts { properties.append(("crossrun.restarts", String(restarts))) }
+        if let retries = result.retries { properties.append(("crossrun.retries", String(retries))) }
+        if let flaky = counts.flaky { properties.append(("crossrun.flaky", String(flaky))) }
+        if let timeout = result.limits?.timeout { properties.append(("crossrun.timeout", XMLText.seconds(timeout) + "s")) }
+        if let timeout = result.limits?.testTimeout { properties.append(("crossrun.test-timeout", XMLText.seconds(timeout) + "s")) }
+        for timeout in result.timeouts ?? [] { properties.append(("crossrun.timed-out", timeout.description)) }
+        if let interrupted = result.interrupted {
+            properties.append((
+                "crossrun.interrupted",
+                "\(interrupted.signalName) (signal \(interrupted.signal)): the run was stopped; these results are what completed"))
+        }
         if let unnamed = counts.unnamedPassed {
             properties.append(("crossrun.unnamed-passed", "\(unnamed) (terse output names no passing test)"))
         }
@@ -63,6 +73,8 @@ public enum JUnitReporter {
         let message = test.message.map { $0.count > 1000 ? String($0.prefix(1000)) + "…" : $0 }
         switch test.outcome {
         case .passed:
+            // A flaky test passed on a retry: its failed runs come first, as flakyFailure/flakyError.
+            for rerun in test.reruns ?? [] { writeRerun(rerun, flaky: true, to: xml) }
             if let output = test.output, !output.isEmpty { xml.element("system-out", text: output) }
         case .measured:
             xml.element("system-out", text: test.benchmark.map { "bench: " + $0 } ?? test.output ?? "")
@@ -70,9 +82,24 @@ public enum JUnitReporter {
             xml.element("skipped", message.map { [("message", $0)] } ?? [])
         case .failed:
             xml.element("failure", [("message", message ?? "failed"), ("type", "failure")], text: test.output ?? message ?? "")
+            for rerun in test.reruns ?? [] { writeRerun(rerun, flaky: false, to: xml) }
         case .error:
-            xml.element("error", [("message", message ?? "error"), ("type", "crash")], text: test.output ?? message ?? "")
+            xml.element("error", [("message", message ?? "error"), ("type", test.errorKind?.rawValue ?? "crash")], text: test.output ?? message ?? "")
+            for rerun in test.reruns ?? [] { writeRerun(rerun, flaky: false, to: xml) }
         }
+        xml.end()
+    }
+
+    /// `<flakyFailure>`/`<flakyError>` (a run of a test that later passed) or `<rerunFailure>`/`<rerunError>`
+    /// (a rerun of a test that never passed), with the run's output as `<system-out>`.
+    static func writeRerun(_ rerun: TestCase.Rerun, flaky: Bool, to xml: XMLWriter) {
+        let failure = rerun.outcome == .failed
+        let name = (flaky ? "flaky" : "rerun") + (failure ? "Failure" : "Error")
+        let message = rerun.message.map { $0.count > 1000 ? String($0.prefix(1000)) + "…" : $0 }
+        xml.start(name)
+        xml.attribute("message", message ?? (failure ? "failed" : "error"))
+        xml.attribute("type", failure ? "failure" : rerun.errorKind?.rawValue ?? "crash")
+        if let output = rerun.output, !output.isEmpty { xml.element("system-out", text: output) }
         xml.end()
     }
 

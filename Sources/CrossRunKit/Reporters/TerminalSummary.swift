@@ -9,14 +9,21 @@ public enum TerminalSummary {
         var parts = ["\(counts.passed) passed", "\(counts.failed) failed", "\(counts.ignored) ignored"]
         if counts.measured > 0 { parts.append("\(counts.measured) measured") }
         if counts.errors > 0 { parts.append("\(counts.errors) errors") }
+        if let flaky = counts.flaky { parts.append("\(flaky) flaky") }
         if let filtered = counts.filteredOut, filtered > 0 { parts.append("\(filtered) filtered out") }
         var text = parts.joined(separator: ", ")
         text += " in " + String(format: "%.2fs", result.duration)
         if result.exit.status != 0 || result.exit.signal != nil {
             text += "; \(result.exit.description)"
         }
-        if let signal = result.exit.interruptedBy { text += " (interrupted by \(signal))" }
+        if let interrupted = result.interrupted {
+            text += " (interrupted by \(interrupted.signalName))"
+        } else if let signal = result.exit.interruptedBy {
+            text += " (interrupted by \(signal))"
+        }
+        for timeout in result.timeouts ?? [] { text += "; timed out: \(timeout.description)" }
         if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
+        if let retries = result.retries { text += "; \(retries) retr\(retries == 1 ? "y" : "ies")" }
         let where_ = result.launch.kind == LaunchPlan.Kind.native.rawValue ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
         var line = "crossrun: \(result.binary.name) [\(where_)] "
         let status = result.succeeded ? "ok" : "FAILED"

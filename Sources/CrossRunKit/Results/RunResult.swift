@@ -56,6 +56,32 @@ public struct RunResult: Codable, Equatable, Sendable {
         /// Terse output counts passes and ignores without names: these many are in the totals only.
         public var unnamedPassed: Int?
         public var unnamedIgnored: Int?
+        /// Tests that failed and then passed when run again (`--retries`); counted in `passed` too. Absent when 0.
+        public var flaky: Int?
+    }
+
+    /// The signal that interrupted crossrun's run of this binary.
+    public struct Interruption: Codable, Equatable, Sendable {
+        public var signal: Int32
+        public var signalName: String
+    }
+
+    /// The time limits in force, in seconds.
+    public struct Limits: Codable, Equatable, Sendable {
+        public var timeout: Double?
+        public var testTimeout: Double?
+    }
+
+    /// crossrun stopped a process of this run for a time limit.
+    public struct Timeout: Codable, Equatable, Sendable {
+        /// `timeout` (the binary's limit) or `test-timeout`.
+        public var kind: String
+        /// The limit, in seconds.
+        public var limit: Double
+        /// The test that was running, when known.
+        public var test: String?
+        /// `the 30s time limit (--timeout) ran out`.
+        public var description: String
     }
 
     public var schema = RunResult.schemaName
@@ -79,9 +105,23 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var stderr: String?
     /// Fresh processes crash-resume started for tests a crash left unreported; absent when none.
     public var restarts: Int?
+    /// Fresh processes `--retries` started to run failed tests again; absent when none.
+    public var retries: Int?
+    /// The time limits that applied; absent when none did.
+    public var limits: Limits?
+    /// Every time crossrun stopped a process of this run for a time limit, in order; absent when never.
+    public var timeouts: [Timeout]?
+    /// Set when crossrun received SIGINT, SIGTERM or SIGHUP during the run: the results are what completed.
+    public var interrupted: Interruption?
 
-    /// Whether every test passed and the process exited 0.
-    public var succeeded: Bool { exit.status == 0 && counts.failed == 0 && counts.errors == 0 }
+    /// Whether every test passed, the process exited 0 (or failed only on tests that passed on a retry), and
+    /// nothing was interrupted or timed out.
+    public var succeeded: Bool {
+        (exit.status == 0 || flakyOnly) && counts.failed == 0 && counts.errors == 0 && interrupted == nil && timeouts == nil
+    }
+
+    /// libtest exited 101 only for failures that all passed when run again.
+    var flakyOnly: Bool { exit.code == 101 && (counts.flaky ?? 0) > 0 && counts.failed == 0 && counts.errors == 0 }
 }
 
 extension RunResult.Binary {
@@ -105,6 +145,8 @@ extension RunResult.Counts {
             filteredOut: libtest?.filteredOut,
             unnamedPassed: unnamed.passed > 0 ? unnamed.passed : nil,
             unnamedIgnored: unnamed.ignored > 0 ? unnamed.ignored : nil)
+        let flaky = tests.filter { $0.flaky == true }.count
+        self.flaky = flaky > 0 ? flaky : nil
     }
 }
 

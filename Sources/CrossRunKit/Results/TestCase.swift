@@ -25,6 +25,38 @@ public struct TestCase: Codable, Equatable, Sendable {
     public var benchmark: String?
     /// `should panic`, `compile fail`, ... as libtest prints after the name.
     public var mode: String?
+    /// For an `error`: why the test did not finish, when crossrun knows (absent: a crash or an unreadable result).
+    public var errorKind: ErrorKind?
+    /// True when the test failed and then passed when run again (`--retries`): its outcome is `passed`.
+    public var flaky: Bool?
+    /// The runs of this test that did not pass besides the one its outcome comes from: for a flaky test every
+    /// failed run, for a test that failed every time the reruns (`--retries`). Absent when none.
+    public var reruns: [Rerun]?
+
+    public enum ErrorKind: String, Codable, Sendable {
+        /// crossrun stopped the process for a time limit while this test ran (`--test-timeout`, `--timeout`).
+        case timeout
+        /// crossrun was interrupted (SIGINT, SIGTERM, SIGHUP) while this test ran.
+        case interrupted
+    }
+
+    /// One run of a test that did not pass.
+    public struct Rerun: Codable, Equatable, Sendable {
+        /// `failed` or `error`.
+        public var outcome: Outcome
+        public var message: String?
+        public var output: String?
+        public var duration: Double?
+        public var errorKind: ErrorKind?
+
+        public init(_ test: TestCase) {
+            outcome = test.outcome
+            message = test.message
+            output = test.output
+            duration = test.duration
+            errorKind = test.errorKind
+        }
+    }
 
     public init(name: String, outcome: Outcome, duration: Double? = nil, message: String? = nil, output: String? = nil) {
         self.name = name
