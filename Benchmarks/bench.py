@@ -180,6 +180,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--nextest-runs", type=int, default=3, help="rounds for the (slow) nextest comparison")
     parser.add_argument("--report-runs", type=int, default=3, help="rounds for the report-throughput floods")
+    parser.add_argument("--flood-sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100_000, 400_000],
+                        help="test counts for the report-throughput floods, comma-separated")
     parser.add_argument("--only", default="startup,report,crash,suites,nextest")
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
@@ -241,7 +243,7 @@ def main():
         log(section)
         out = os.path.join(args.work, "flood")
         os.makedirs(out, exist_ok=True)
-        for size in (100_000, 400_000):
+        for size in args.flood_sizes:
             for shape in ("pretty", "json"):
                 junit, results = os.path.join(out, f"{shape}-{size}.xml"), os.path.join(out, f"{shape}-{size}.json")
                 commands = {
