@@ -29,8 +29,14 @@ for program in libtest_style-riscv64 libtest_style-armel; do
   crossrun --report-dir "$reports" "Examples/c/build/$program" || status=$?
 done
 
+for image in rust-tests-cortex-m3.elf pass-rv32.elf pass-rv64.elf; do
+  echo "==> crossrun Examples/embedded/build/$image   (bare metal: qemu-system with semihosting)" >&2
+  crossrun --report-dir "$reports" "Examples/embedded/build/$image" || status=$?
+done
+
 echo "==> summary" >&2
-crossrun report merge "$reports" -o "$reports/junit.xml"
+crossrun report merge "$reports" -o "$reports/junit.xml" --json "$reports/results.json"
 echo "JUnit report: $reports/junit.xml" >&2
+echo "Results JSON (all runs): $reports/results.json" >&2
 echo "Per-binary reports (JUnit and results JSON): $reports/" >&2
 exit "$status"

@@ -152,6 +152,12 @@ enum Examples {
         return root.appendingPathComponent("c/build/\(name)").path
     }
 
+    /// A bare-metal image from Examples/embedded/build (`pass-rv32.elf`, `rust-tests-cortex-m3.elf`, ...).
+    static func embedded(_ name: String) throws -> String {
+        try build()
+        return root.appendingPathComponent("embedded/build/\(name)").path
+    }
+
     struct BuildFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
 }
 

@@ -35,6 +35,28 @@ public struct BinaryInfo: Equatable, Sendable {
         }
     }
 
+    /// What an ELF binary runs on: a Linux kernel (qemu-user), or bare metal (qemu-system, semihosting).
+    public enum Environment: String, Sendable, Codable, Equatable {
+        case linux
+        case bareMetal = "bare-metal"
+    }
+
+    /// Linux unless the header says otherwise: M-profile ARM code (no Linux runs there), or a static
+    /// `ET_EXEC` file with no interpreter, no GNU ABI tag, no Linux OS/ABI byte, and code placed where a Linux
+    /// process cannot be (below 0x8000, or at or above 0x8000_0000 as RISC-V boards and QEMU's `virt` load it).
+    /// A user states it outright with `--target` when a heuristic is not enough.
+    public var environment: Environment? {
+        guard let header = elf else { return nil }
+        if header.armAttributes?.mProfileArchitecture != nil { return .bareMetal }
+        guard header.interpreter == nil, !header.hasDynamicSegment, !header.hasABITag, header.osABI != 3, header.type == 2,
+            let lowest = header.lowestLoadAddress
+        else { return .linux }
+        return lowest < 0x8000 || (lowest >= 0x8000_0000 && lowest < 0x1_0000_0000) ? .bareMetal : .linux
+    }
+
+    /// The ARM M-profile architecture (`v7-M`, ...) from the build attributes; nil for anything else.
+    public var armArchitecture: String? { elf?.armAttributes?.mProfileArchitecture }
+
     /// The float ABI read from `e_flags` for ARM and RISC-V; nil for other machines.
     public var floatABI: FloatABI? {
         guard let header = elf else { return nil }
@@ -65,7 +87,10 @@ public struct BinaryInfo: Equatable, Sendable {
             if header.machine == ELFMachine.arm {
                 text += " EABI\(ELFMachine.armEABIVersion(header.flags))"
             }
-            if let interpreter = header.interpreter {
+            if let architecture = armArchitecture { text += " ARM\(architecture)" }
+            if environment == .bareMetal {
+                text += ", bare metal"
+            } else if let interpreter = header.interpreter {
                 text += ", dynamic (\(interpreter))"
             } else {
                 text += ", static"

@@ -19,8 +19,35 @@ public struct ELFHeader: Equatable, Sendable {
     public var interpreter: String?
     /// Whether a `PT_DYNAMIC` segment exists (static-pie binaries have one but no interpreter).
     public var hasDynamicSegment: Bool
+    /// The lowest virtual address of a `PT_LOAD` segment; nil when there is none.
+    public var lowestLoadAddress: UInt64? = nil
+    /// Whether a `PT_NOTE` segment holds the GNU ABI tag (`NT_GNU_ABI_TAG`), which glibc-linked Linux binaries carry.
+    public var hasABITag: Bool = false
+    /// ARM build attributes (`.ARM.attributes`): the architecture and profile the code was built for.
+    public var armAttributes: ARMAttributes? = nil
 
     public var isStatic: Bool { interpreter == nil }
+}
+
+/// The two ARM build attributes that tell an M-profile (Cortex-M) image from an A-profile Linux one.
+public struct ARMAttributes: Equatable, Sendable {
+    /// `Tag_CPU_arch` (6): 10 = v7, 11 = v6-M, 12 = v6S-M, 13 = v7E-M, 16 = v8-M.baseline, 17 = v8-M.mainline, ...
+    public var cpuArch: UInt64?
+    /// `Tag_CPU_arch_profile` (7): `A`, `R`, `M`, `S`, or nil when absent.
+    public var profile: Character?
+
+    /// `v6-M`, `v7-M`, `v7E-M`, `v8-M.base`, `v8-M.main`, `v8.1-M.main` for M-profile code; nil otherwise.
+    public var mProfileArchitecture: String? {
+        switch cpuArch {
+        case 11, 12: return "v6-M"
+        case 13: return "v7E-M"
+        case 16: return "v8-M.base"
+        case 17: return "v8-M.main"
+        case 21: return "v8.1-M.main"
+        case 10 where profile == "M": return "v7-M"
+        default: return nil
+        }
+    }
 }
 
 /// What went wrong while parsing ELF bytes.
@@ -68,7 +95,94 @@ extension ELFHeader {
             header.programHeaderCount = bytes.u16(44)
         }
         try header.readProgramHeaders(read: read)
+        if header.machine == ELFMachine.arm, endianness == .little {
+            let sections = fileClass == .elf64
+                ? (offset: bytes.u64(40), entrySize: bytes.u16(58), count: bytes.u16(60))
+                : (offset: UInt64(bytes.u32(32)), entrySize: bytes.u16(46), count: bytes.u16(48))
+            header.armAttributes = Self.armAttributes(sections: sections, endianness: endianness, read: read)
+        }
         return header
+    }
+
+    /// `.ARM.attributes` (section type `SHT_ARM_ATTRIBUTES`), read leniently: a file cut short or an odd
+    /// section just has none, since the attributes only refine which runner fits.
+    static func armAttributes(
+        sections: (offset: UInt64, entrySize: UInt16, count: UInt16), endianness: Endianness, read: (UInt64, Int) throws -> [UInt8]) -> ARMAttributes? {
+        let count = Int(sections.count)
+        let entrySize = Int(sections.entrySize)
+        guard sections.offset > 0, count > 0, count <= 4096, entrySize >= 40,
+            let table = try? read(sections.offset, count * entrySize), table.count == count * entrySize
+        else { return nil }
+        let bytes = ByteReader(bytes: table, endianness: endianness)
+        for index in 0..<count where bytes.u32(index * entrySize + 4) == 0x7000_0003 {
+            let offset = UInt64(bytes.u32(index * entrySize + 16))
+            let size = Int(bytes.u32(index * entrySize + 20))
+            guard size > 0, size <= 1 << 16, let data = try? read(offset, size), data.count == size else { return nil }
+            return parseARMAttributes(data)
+        }
+        return nil
+    }
+
+    /// Parses the `aeabi` subsection's file-scope attributes (ARM IHI 0045, "Build attributes").
+    static func parseARMAttributes(_ data: [UInt8]) -> ARMAttributes? {
+        guard data.first == UInt8(ascii: "A") else { return nil }
+        var result = ARMAttributes()
+        var position = 1
+        func u32(_ at: Int) -> Int {
+            Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+        }
+        func uleb(_ cursor: inout Int, end: Int) -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while cursor < end, shift < 64 {
+                let byte = data[cursor]
+                cursor += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        while position + 4 <= data.count {
+            let length = u32(position)
+            let end = position + length
+            guard length >= 5, end <= data.count else { break }
+            var cursor = position + 4
+            let vendorStart = cursor
+            while cursor < end, data[cursor] != 0 { cursor += 1 }
+            let vendor = String(decoding: data[vendorStart..<cursor], as: UTF8.self)
+            cursor += 1
+            if vendor == "aeabi" {
+                // Sub-subsections: tag (1 = whole file), 4-byte size, then attributes.
+                while cursor + 5 <= end {
+                    let scope = data[cursor]
+                    let subEnd = min(end, cursor + u32(cursor + 1))
+                    guard subEnd > cursor + 5 else { break }
+                    var at = cursor + 5
+                    if scope == 1 {
+                        while at < subEnd, let tag = uleb(&at, end: subEnd) {
+                            // Tags 4, 5, 67 and odd tags above 32 hold strings; 32 a number and a string.
+                            let isString = tag == 4 || tag == 5 || tag == 67 || (tag > 32 && tag % 2 == 1)
+                            if isString {
+                                while at < subEnd, data[at] != 0 { at += 1 }
+                                at += 1
+                                continue
+                            }
+                            guard let value = uleb(&at, end: subEnd) else { break }
+                            if tag == 32 {
+                                while at < subEnd, data[at] != 0 { at += 1 }
+                                at += 1
+                            }
+                            if tag == 6 { result.cpuArch = value }
+                            if tag == 7 { result.profile = value == 0 ? nil : Character(UnicodeScalar(UInt8(truncatingIfNeeded: value))) }
+                        }
+                    }
+                    cursor = subEnd
+                }
+            }
+            position = end
+        }
+        return result.cpuArch == nil && result.profile == nil ? nil : result
     }
 
     private mutating func readProgramHeaders(read: (UInt64, Int) throws -> [UInt8]) throws {
@@ -87,6 +201,19 @@ extension ELFHeader {
             let base = index * entrySize
             let type = bytes.u32(base)
             if type == 2 { hasDynamicSegment = true }  // PT_DYNAMIC
+            if type == 1 {  // PT_LOAD
+                let address = fileClass == .elf64 ? bytes.u64(base + 16) : UInt64(bytes.u32(base + 8))
+                lowestLoadAddress = min(lowestLoadAddress ?? address, address)
+            }
+            if type == 4 {  // PT_NOTE
+                let offset = fileClass == .elf64 ? bytes.u64(base + 8) : UInt64(bytes.u32(base + 4))
+                let size = fileClass == .elf64 ? bytes.u64(base + 32) : UInt64(bytes.u32(base + 16))
+                if size <= 4096, let notes = try? read(offset, Int(size)), notes.count == Int(size),
+                    Self.containsABITag(notes, endianness: endianness)
+                {
+                    hasABITag = true
+                }
+            }
             guard type == 3 else { continue }  // PT_INTERP
             let offset: UInt64
             let size: UInt64
@@ -105,6 +232,26 @@ extension ELFHeader {
             let text = path.prefix { $0 != 0 }
             interpreter = String(decoding: text, as: UTF8.self)
         }
+    }
+}
+
+extension ELFHeader {
+    /// Whether a note segment holds a `GNU` note of type 1 (`NT_GNU_ABI_TAG`, "built for this OS").
+    static func containsABITag(_ notes: [UInt8], endianness: Endianness) -> Bool {
+        let bytes = ByteReader(bytes: notes, endianness: endianness)
+        var at = 0
+        while at + 12 <= notes.count {
+            let nameSize = Int(bytes.u32(at))
+            let descSize = Int(bytes.u32(at + 4))
+            let type = bytes.u32(at + 8)
+            let nameStart = at + 12
+            guard nameSize <= 256, descSize <= 4096, nameStart + nameSize <= notes.count else { return false }
+            let name = notes[nameStart..<nameStart + nameSize].prefix { $0 != 0 }
+            if type == 1, Array(name) == Array("GNU".utf8) { return true }
+            at = nameStart + (nameSize + 3) & ~3
+            at += (descSize + 3) & ~3
+        }
+        return false
     }
 }
 

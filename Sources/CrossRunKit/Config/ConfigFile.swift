@@ -21,10 +21,16 @@ public struct TargetSettings: Codable, Equatable, Sendable {
     public var testTimeout: ConfigDuration?
 
     enum CodingKeys: String, CodingKey {
-        case emulator, cpu, args, env, sysroot, packages, timeout
+        case emulator, cpu, args, env, sysroot, packages, timeout, machine, memory, mode
         case testTimeout = "test-timeout"
     }
 
+    /// qemu-system's board (`-machine`) for a bare-metal target.
+    public var machine: String?
+    /// qemu-system's guest RAM (`-m`) for a bare-metal or full-system target.
+    public var memory: String?
+    /// `user` (qemu-user, the default for Linux targets) or `system` (boot a Linux kernel under qemu-system).
+    public var mode: String?
 
     public init(
         emulator: String? = nil, cpu: String? = nil, args: [String]? = nil, env: [String: String]? = nil,
@@ -47,6 +53,9 @@ public struct TargetSettings: Codable, Equatable, Sendable {
             env: (lower.env ?? [:]).merging(env ?? [:]) { _, mine in mine }.nilIfEmpty,
             sysroot: sysroot ?? lower.sysroot, packages: packages ?? lower.packages,
             timeout: timeout ?? lower.timeout, testTimeout: testTimeout ?? lower.testTimeout)
+        merged.machine = machine ?? lower.machine
+        merged.memory = memory ?? lower.memory
+        merged.mode = mode ?? lower.mode
         return merged
     }
 }
@@ -120,7 +129,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
-        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages", "timeout", "test-timeout"])
+        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages", "machine", "memory", "mode", "timeout", "test-timeout"])
         if let targets = table["target"]?.table {
             for (name, value) in targets {
                 guard let settings = value.table else {

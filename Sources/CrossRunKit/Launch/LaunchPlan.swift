@@ -11,6 +11,11 @@ public struct LaunchPlan: Equatable, Sendable {
         case wasmtime
         /// crossrun's own WasmKit runtime, run as a child: `crossrun wasm-run --dir CWD -- MODULE ARGS...`.
         case embeddedWasm = "embedded-wasm"
+        /// A bare-metal image under qemu-system with semihosting: `qemu-system-arm -machine M ... -kernel IMAGE`.
+        case qemuSystem = "qemu-system"
+        /// Linux full-system mode: `crossrun system-run --fetch ... -- BINARY ARGS...` boots a kernel under
+        /// qemu-system-aarch64 with the binary in an initramfs ([target.X] mode = "system").
+        case qemuSystemLinux = "qemu-system-linux"
     }
 
     public var kind: Kind
@@ -25,7 +30,7 @@ public struct LaunchPlan: Equatable, Sendable {
     public var sysroot: ResolvedSysroot?
     /// The test binary.
     public var binary: String
-    /// The arguments given to the binary: the tail of ``argv``.
+    /// The arguments given to the binary: the tail of ``argv`` (for qemu-system, inside the semihosting option).
     public var arguments: [String]
     /// The runner definition's run time limit (`emulator.timeout`), the lowest-precedence timeout.
     public var defaultTimeout: Duration? = nil
@@ -33,7 +38,11 @@ public struct LaunchPlan: Equatable, Sendable {
     /// The same launch with other arguments for the binary (crash-resume and listing runs).
     public func with(arguments newArguments: [String]) -> LaunchPlan {
         var plan = self
-        plan.argv = Array(argv.dropLast(arguments.count)) + newArguments
+        if kind == .qemuSystem, let index = argv.firstIndex(where: { $0.hasPrefix(QemuSystem.semihostingPrefix) }) {
+            plan.argv[index] = QemuSystem.semihostingConfig(image: binary, arguments: newArguments)
+        } else {
+            plan.argv = Array(argv.dropLast(arguments.count)) + newArguments
+        }
         plan.arguments = newArguments
         return plan
     }
@@ -43,6 +52,7 @@ public struct LaunchPlan: Equatable, Sendable {
         switch kind {
         case .native: return "native"
         case .embeddedWasm: return "embedded WasmKit"
+        case .qemuSystemLinux: return "qemu-system-aarch64 (full system)"
         default: return (executable as NSString).lastPathComponent
         }
     }
@@ -83,11 +93,31 @@ public struct LaunchPlanner: Sendable {
                 kind: .native, target: "host", executable: info.path, argv: [info.path] + arguments,
                 environment: [:], sysroot: nil, binary: info.path, arguments: arguments)
         }
-        guard let definition = catalog.definition(for: info) else {
-            throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
+        let definition: RunnerDefinition
+        if let name = configuration.explicitTarget {
+            definition = try catalog.definition(named: name)
+            guard definition.isCompatible(with: info) else {
+                throw CrossRunError.targetMismatch(path: info.path, found: info.summary, target: definition.name, expected: definition.description)
+            }
+        } else {
+            guard let found = catalog.definition(for: info) else {
+                throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
+            }
+            definition = found
         }
         let (settings, sysrootOrigin) = configuration.settings(for: definition)
         if definition.emulator.kind == "wasm" { return try wasmPlan(info, definition: definition, settings: settings, arguments: arguments) }
+        if definition.emulator.kind == "qemu-system" {
+            return try qemuSystemPlan(info, definition: definition, settings: settings, arguments: arguments)
+        }
+        switch settings.mode ?? "user" {
+        case "user": break
+        case "system":
+            return try systemModePlan(info, definition: definition, settings: settings, sysrootOrigin: sysrootOrigin, arguments: arguments)
+        case let other:
+            throw CrossRunError.invalidConfiguration(
+                file: "[target.\(definition.name)] mode", reason: "\"\(other)\" is not a mode crossrun knows (user or system)")
+        }
         let candidates = settings.emulator.map { [$0] } ?? definition.emulator.candidates
         guard let emulator = candidates.lazy.compactMap({ Executables.find($0, searchPath: self.searchPath) }).first else {
             throw CrossRunError.emulatorNotFound(
@@ -136,6 +166,78 @@ extension LaunchPlanner {
                 sysroot: nil, binary: info.path, arguments: arguments)
         }
         throw CrossRunError.emulatorNotFound(target: definition.name, candidates: candidates, installHint: definition.emulator.installHint)
+    }
+}
+
+extension LaunchPlanner {
+    /// A bare-metal image under qemu-system: the board and CPU from the definition (or the user's settings), no
+    /// display, monitor or serial port, semihosting output on crossrun's stdout through a chardev, the arguments
+    /// as semihosting's command line, and the image loaded with `-kernel`.
+    func qemuSystemPlan(_ info: BinaryInfo, definition: RunnerDefinition, settings: TargetSettings, arguments: [String]) throws -> LaunchPlan {
+        let candidates = settings.emulator.map { [$0] } ?? definition.emulator.candidates
+        guard let emulator = candidates.lazy.compactMap({ Executables.find($0, searchPath: self.searchPath) }).first else {
+            throw CrossRunError.emulatorNotFound(
+                target: definition.name, candidates: candidates, installHint: definition.emulator.installHint)
+        }
+        var argv = [emulator, "-machine", settings.machine ?? definition.emulator.machine ?? ""]
+        if let cpu = settings.cpu ?? definition.emulator.cpu, !cpu.isEmpty { argv += ["-cpu", cpu] }
+        if let memory = settings.memory ?? definition.emulator.memory, !memory.isEmpty { argv += ["-m", memory] }
+        argv += QemuSystem.fixedArguments
+        argv += definition.emulator.args ?? []
+        argv += settings.args ?? []
+        argv += ["-semihosting-config", QemuSystem.semihostingConfig(image: info.path, arguments: arguments), "-kernel", info.path]
+        let environment = (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user }
+        return LaunchPlan(
+            kind: .qemuSystem, target: definition.name, executable: emulator, argv: argv,
+            environment: environment, sysroot: nil, binary: info.path, arguments: arguments,
+            defaultTimeout: definition.defaultTimeout)
+    }
+}
+
+extension LaunchPlanner {
+    /// Linux full-system mode (aarch64 only): the binary runs through `crossrun system-run`, which boots
+    /// Debian's arm64 kernel (fetched and verified like a sysroot) under qemu-system-aarch64 with an initramfs
+    /// holding the binary, its loader and libraries from the resolved sysroot. See docs/system-mode.md.
+    func systemModePlan(
+        _ info: BinaryInfo, definition: RunnerDefinition, settings: TargetSettings, sysrootOrigin: SettingOrigin?, arguments: [String]
+    ) throws -> LaunchPlan {
+        guard info.elf?.machine == ELFMachine.aarch64 else {
+            throw CrossRunError.invalidConfiguration(
+                file: "[target.\(definition.name)] mode", reason: "mode = \"system\" is available for aarch64 only; remove it for \(definition.name)")
+        }
+        let candidates = settings.emulator.map { [$0] } ?? ["qemu-system-aarch64"]
+        guard let qemu = candidates.lazy.compactMap({ Executables.find($0, searchPath: self.searchPath) }).first else {
+            throw CrossRunError.emulatorNotFound(target: definition.name, candidates: candidates, installHint: "apt-get install qemu-system-arm")
+        }
+        let sysroot = try sysroots.resolve(binary: info, definition: definition, explicit: settings.sysroot, explicitOrigin: sysrootOrigin)
+        var argv = [selfExecutable, "system-run", "--fetch", "--qemu", qemu]
+        if let sysroot { argv += ["--sysroot", sysroot.path] }
+        if let cpu = settings.cpu, !cpu.isEmpty { argv += ["--cpu", cpu] }
+        if let memory = settings.memory, !memory.isEmpty { argv += ["--memory", memory] }
+        argv += ["--", info.path] + arguments
+        let environment = (definition.emulator.env ?? [:]).merging(settings.env ?? [:]) { _, user in user }
+        return LaunchPlan(
+            kind: .qemuSystemLinux, target: definition.name, executable: selfExecutable, argv: argv,
+            environment: environment, sysroot: sysroot, binary: info.path, arguments: arguments)
+    }
+}
+
+/// How crossrun drives qemu-system for bare-metal images.
+public enum QemuSystem {
+    /// No window, no monitor and no serial port on stdio: stdout carries only what the
+    /// image writes through semihosting, via the `crossrun-stdio` chardev (`signal=off`: Ctrl-C is crossrun's).
+    public static let fixedArguments = [
+        "-display", "none", "-monitor", "none", "-serial", "none",
+        "-chardev", "stdio,id=crossrun-stdio,signal=off",
+    ]
+
+    static let semihostingPrefix = "enable=on,target=native,chardev=crossrun-stdio"
+
+    /// `-semihosting-config`'s value with the image path as argv[0] and each argument as `arg=` (qemu's option
+    /// syntax doubles commas inside values). Placed after `-semihosting-config` in argv.
+    public static func semihostingConfig(image: String, arguments: [String]) -> String {
+        ([semihostingPrefix] + ([image] + arguments).map { "arg=" + $0.replacingOccurrences(of: ",", with: ",,") })
+            .joined(separator: ",")
     }
 }
 

@@ -13,17 +13,22 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         public var endian: ELFHeader.Endianness?
         /// `hard` or `soft` for ARM; nil matches any.
         public var floatABI: FloatABI?
+        /// `linux` (the default) or `bare-metal`, compared with ``BinaryInfo/environment``.
+        public var abi: BinaryInfo.Environment?
+        /// ARM M-profile architectures (`v6-M`, `v7-M`, `v7E-M`, `v8-M.base`, `v8-M.main`, `v8.1-M.main`); nil matches any.
+        public var armArch: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case format, machine, `class`, endian
+            case format, machine, `class`, endian, abi
             case floatABI = "float-abi"
+            case armArch = "arm-arch"
         }
 
         public var isWasm: Bool { format == "wasm" }
     }
 
     public struct Emulator: Codable, Equatable, Sendable {
-        /// `qemu-user`, or `wasm` (a WASI runtime).
+        /// `qemu-user`, `qemu-system` (bare metal, semihosting), or `wasm` (a WASI runtime).
         public var kind: String
         /// Executable names (looked up on PATH) or absolute paths, tried in order. For `wasm`, `embedded` names
         /// crossrun's own WasmKit runtime.
@@ -36,9 +41,16 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         public var args: [String]?
         /// Environment variables set for the emulator (and so for the guest).
         public var env: [String: String]?
+        /// qemu-system's `-machine` (board), required for `qemu-system`.
+        public var machine: String?
+        /// qemu-system's `-m` (guest RAM, `16M`); empty or absent for the board's default.
+        public var memory: String?
+        /// How long one run may take before crossrun stops it (`60s`, `5m`): a bare-metal image that faults
+        /// loops in its handler for ever. Overridden by `--timeout` and the `timeout` config keys.
+        public var timeout: String?
 
         enum CodingKeys: String, CodingKey {
-            case kind, candidates, cpu, args, env
+            case kind, candidates, cpu, args, env, machine, memory, timeout
             case installHint = "install-hint"
         }
     }
@@ -71,13 +83,13 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "rust-targets", "match", "emulator", "sysroot"],
-        "match": ["format", "machine", "class", "endian", "float-abi"],
-        "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env"],
+        "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch"],
+        "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env", "machine", "memory", "timeout"],
         "sysroot": ["debian", "install-hint"],
     ]
 
     /// The emulator kinds crossrun can launch.
-    public static let supportedKinds = ["qemu-user", "wasm"]
+    public static let supportedKinds = ["qemu-user", "qemu-system", "wasm"]
 
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
         let definition: RunnerDefinition
@@ -118,6 +130,16 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         guard (definition.emulator.kind == "wasm") == definition.match.isWasm else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
         }
+        let isBareMetal = definition.match.abi == .bareMetal
+        guard (definition.emulator.kind == "qemu-system") == isBareMetal else {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind qemu-system goes with match.abi \"bare-metal\", and only with it")
+        }
+        if isBareMetal, (definition.emulator.machine ?? "").isEmpty {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "a qemu-system emulator needs emulator.machine (qemu's -machine board)")
+        }
+        if let timeout = definition.emulator.timeout, DurationText.parse(timeout) == nil {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.timeout \"\(timeout)\" is not a duration like 30s, 5m or 1500ms")
+        }
         guard !definition.emulator.candidates.isEmpty else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.candidates is empty")
         }
@@ -133,8 +155,22 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             header.endianness == match.endian
         else { return false }
         if let wanted = match.floatABI, info.floatABI != wanted { return false }
+        guard info.environment == (match.abi ?? .linux) else { return false }
+        if let architectures = match.armArch, !architectures.contains(info.armArchitecture ?? "") { return false }
         return true
     }
+
+    /// Whether a binary could run on this target at all (machine, word size, byte order), for `--target`,
+    /// which names the target outright and so skips the ABI and architecture checks.
+    public func isCompatible(with info: BinaryInfo) -> Bool {
+        if case .wasm = info.format { return match.isWasm }
+        guard let header = info.elf, !match.isWasm else { return false }
+        return ELFMachine.name(header.machine) == match.machine && header.fileClass.rawValue == match.class
+            && header.endianness == match.endian
+    }
+
+    /// The default run time limit from `emulator.timeout`.
+    public var defaultTimeout: Duration? { emulator.timeout.flatMap(DurationText.parse) }
 
     /// The target's name as a user writes it: the runner name or any of its Rust target triples.
     public func isNamed(_ name: String) -> Bool {
