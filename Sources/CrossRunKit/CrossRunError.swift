@@ -14,6 +14,8 @@ public enum CrossRunError: Error, Equatable, Sendable {
     case notAnExecutable(path: String, magic: String)
     case unsupportedMachine(path: String, found: String, supported: [String])
     case notExecutableOnHost(path: String)
+    case targetMismatch(path: String, found: String, target: String, expected: String)
+    case partitionListingFailed(path: String, partition: String)
 
     // Emulator and sysroot
     case emulatorNotFound(target: String, candidates: [String], installHint: String)
@@ -82,6 +84,10 @@ extension CrossRunError: CustomStringConvertible, LocalizedError {
             return "\(path) is neither an ELF executable nor a wasm module (it starts with \(magic)); pass a compiled test binary."
         case .unsupportedMachine(let path, let found, let supported):
             return "\(path) is built for \(found), which crossrun has no runner for; supported: \(supported.joined(separator: ", ")) (see crossrun targets)."
+        case .partitionListingFailed(let path, let partition):
+            return "\(path) did not list its tests with --list, so --partition \(partition) cannot choose its share; partition only libtest test binaries (or run without --partition)."
+        case .targetMismatch(let path, let found, let target, let expected):
+            return "\(path) is built for \(found), but --target \(target) runs \(expected); pass the target the binary was built for, or leave --target out to choose by the binary's header."
         case .notExecutableOnHost(let path):
             return "\(path) is built for this machine but is not executable; make it executable (chmod +x) or rebuild it."
         case .emulatorNotFound(let target, let candidates, let hint):

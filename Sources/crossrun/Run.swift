@@ -35,6 +35,12 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("emulator"), help: ArgumentHelp("The emulator to use instead of the runner's candidates (name on PATH or path).", valueName: "program"))
     var emulator: String?
 
+    @Option(name: .customLong("partition"), help: ArgumentHelp("Run only this share of the binary's tests, for CI matrices: hash:K/N (by test name) or slice:K/N (every Nth of the sorted list).", valueName: "spec"))
+    var partition: String?
+
+    @Option(name: .customLong("target"), help: ArgumentHelp("Run the binary as this target (runner name or Rust triple, see crossrun targets) instead of the one its header suggests.", valueName: "target"))
+    var target: String?
+
     @Option(name: .customLong("cpu"), help: ArgumentHelp("The CPU model qemu emulates (qemu -cpu).", valueName: "model"))
     var cpu: String?
 
@@ -98,6 +104,8 @@ struct Run: ParsableCommand {
         options.testTimeout = testTimeout.flatMap(DurationText.parse)
         options.killGrace = killGrace.flatMap(DurationText.parse)
         options.retries = retries
+        options.target = target
+        options.partition = partition
         options.wasmDirectories = directories
         let invocation = Invocation(
             binary: arguments.binary!, arguments: arguments.rest, options: options,

@@ -72,28 +72,28 @@ struct ReliabilityTests {
             timeout = "90s"
             test-timeout = "10s"
             """, path: "/p/crossrun.toml")
-        func limits(_ options: RunOptions, _ environment: [String: String], _ definition: RunnerDefinition?, files: [ConfigFile]? = nil, builtIn: Duration? = nil) -> RunLimits {
+        func limitsOf(_ options: RunOptions, _ environment: [String: String], _ definition: RunnerDefinition?, files: [ConfigFile]? = nil, builtIn: Duration? = nil) -> RunLimits {
             Configuration(options: options, environment: environment, files: files ?? [file]).limits(for: definition, defaultTimeout: builtIn)
         }
         let none = RunOptions()
-        #expect(limits(none, [:], aarch64).timeout?.0 == .seconds(90))
-        #expect(limits(none, [:], aarch64).timeout?.1 == .file("/p/crossrun.toml"))
-        #expect(limits(none, [:], aarch64).testTimeout?.0 == .seconds(10))
-        #expect(limits(none, [:], armv7).timeout?.0 == .seconds(300))
-        #expect(limits(none, [:], armv7).testTimeout == nil)
-        #expect(limits(none, [:], nil).timeout?.0 == .seconds(300))  // a host binary: the global value
-        #expect(limits(none, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(120))
+        #expect(limitsOf(none, [:], aarch64).timeout?.0 == .seconds(90))
+        #expect(limitsOf(none, [:], aarch64).timeout?.1 == .file("/p/crossrun.toml"))
+        #expect(limitsOf(none, [:], aarch64).testTimeout?.0 == .seconds(10))
+        #expect(limitsOf(none, [:], armv7).timeout?.0 == .seconds(300))
+        #expect(limitsOf(none, [:], armv7).testTimeout == nil)
+        #expect(limitsOf(none, [:], nil).timeout?.0 == .seconds(300))  // a host binary: the global value
+        #expect(limitsOf(none, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(120))
         var flagged = RunOptions()
         flagged.timeout = .seconds(7)
         flagged.testTimeout = .seconds(1)
-        #expect(limits(flagged, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(7))
-        #expect(limits(flagged, [:], aarch64).timeout?.1 == .flag("--timeout"))
-        #expect(limits(flagged, [:], aarch64).testTimeout?.0 == .seconds(1))
-        #expect(limits(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.0 == .seconds(600))
-        #expect(limits(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.1 == .builtIn)
-        #expect(limits(none, [:], aarch64, builtIn: .seconds(600)).timeout?.0 == .seconds(90))
-        #expect(limits(none, [:], aarch64).killGrace == .seconds(2))
-        #expect(limits(none, [Configuration.Variable.killGrace: "250ms"], aarch64).killGrace == .milliseconds(250))
+        #expect(limitsOf(flagged, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(7))
+        #expect(limitsOf(flagged, [:], aarch64).timeout?.1 == .flag("--timeout"))
+        #expect(limitsOf(flagged, [:], aarch64).testTimeout?.0 == .seconds(1))
+        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.0 == .seconds(600))
+        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.1 == .builtIn)
+        #expect(limitsOf(none, [:], aarch64, builtIn: .seconds(600)).timeout?.0 == .seconds(90))
+        #expect(limitsOf(none, [:], aarch64).killGrace == .seconds(2))
+        #expect(limitsOf(none, [Configuration.Variable.killGrace: "250ms"], aarch64).killGrace == .milliseconds(250))
     }
 
     @Test("retries: flag, then CROSSRUN_RETRIES, then the config file, else 0")

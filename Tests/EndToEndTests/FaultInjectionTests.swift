@@ -366,16 +366,16 @@ extension FaultCase {
         FaultCase(name: "output: 10,000 tests", fault: "many:10000", limit: 180,
                   status: [0],
                   tests: .exactly(Dictionary(uniqueKeysWithValues: (0..<10_000).map { (String(format: "many::t%05d", $0), $0 % 100 == 99 ? "ignored" : "passed") }))),
-        FaultCase(name: "output: a test name reported twice (FAILED, then ok)", bug: "TestRunCollector.record keeps only the last result for a repeated name: the failure disappears from the reports (0 failed) while the exit status is 101",
+        FaultCase(name: "output: a test name reported twice (FAILED, then ok)",
                   fault: "repeat", status: [101], tests: .exactly(clean(["dup::same": "failed,passed"]))),
     ]
 
     // MARK: Processes the test leaves behind.
 
     static let processes: [FaultCase] = [
-        FaultCase(name: "processes: a grandchild keeps running and holds the output pipes", bug: "crossrun does not end the test's process group after the test process exits: a forked grandchild (a qemu process) keeps running",
+        FaultCase(name: "processes: a grandchild keeps running and holds the output pipes",
                   fault: "fork", limit: 30, status: [0], tests: .exactly(cleanFaultTests)),
-        FaultCase(name: "processes: a grandchild keeps running with its output closed", bug: "crossrun does not end the test's process group after the test process exits: a forked grandchild (a qemu process) keeps running",
+        FaultCase(name: "processes: a grandchild keeps running with its output closed",
                   fault: "fork-quiet", limit: 30, status: [0], tests: .exactly(cleanFaultTests)),
     ]
 

@@ -26,6 +26,10 @@ public struct RunOptions: Equatable, Sendable {
     public var ignoreSystemSysroots: Bool?
     /// `--no-resume` sets this to false: no fresh processes for tests a crash left unreported.
     public var resume: Bool?
+    /// `--partition hash:K/N|slice:K/N`: run only that share of the binary's tests.
+    public var partition: String?
+    /// `--target`: the runner (name or Rust triple) to use instead of the one the binary's header matches.
+    public var target: String?
     /// Extra host folders a wasm module may see (`--dir HOST[::GUEST]`); the working directory always is.
     public var wasmDirectories: [String] = []
     /// `--timeout`: the time limit for the whole run of the binary (every process crossrun starts for it).
@@ -116,6 +120,8 @@ public struct Configuration: Sendable {
         public static let ignoreSystemSysroots = "CROSSRUN_IGNORE_SYSTEM_SYSROOTS"
         public static let cacheDir = "CROSSRUN_CACHE_DIR"
         public static let noResume = "CROSSRUN_NO_RESUME"
+        public static let target = "CROSSRUN_TARGET"
+        public static let partition = "CROSSRUN_PARTITION"
         public static let timeout = "CROSSRUN_TIMEOUT"
         public static let testTimeout = "CROSSRUN_TEST_TIMEOUT"
         public static let killGrace = "CROSSRUN_KILL_GRACE"
@@ -282,6 +288,22 @@ public struct Configuration: Sendable {
     public var jsonPath: (String, SettingOrigin)? { pick(flag: (options.jsonPath, "--json"), variable: Variable.json) { $0.json } }
     public var reportDirectory: (String, SettingOrigin)? {
         pick(flag: (options.reportDirectory, "--report-dir"), variable: Variable.reportDir) { $0.reportDir }
+    }
+
+    /// The share of the tests to run: `--partition` or `CROSSRUN_PARTITION` (`hash:K/N`, `slice:K/N`).
+    public func partition() throws -> Partition? {
+        let (text, origin): (String?, String) = options.partition != nil
+            ? (options.partition, "--partition") : (environment[Variable.partition].flatMap { $0.isEmpty ? nil : $0 }, Variable.partition)
+        guard let text else { return nil }
+        guard let partition = Partition(text) else {
+            throw CrossRunError.invalidEnvironmentValue(variable: origin, value: text, expected: Partition.expected)
+        }
+        return partition
+    }
+
+    /// The target named with `--target` or `CROSSRUN_TARGET`, which wins over the binary's header.
+    public var explicitTarget: String? {
+        options.target ?? environment[Variable.target].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Refuses `[target.NAME]` tables that name no runner or Rust target of `catalog` (a typo would do nothing).

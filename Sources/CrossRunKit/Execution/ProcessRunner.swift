@@ -187,6 +187,17 @@ public struct ProcessRunner: Sendable {
         let status = pump(
             pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal,
             watch: watch, check: check, killedBy: &killedBy, onStdout: onStdout, onStderr: onStderr)
+        // The test process has ended: whatever it left running in its group (a forked helper, a second qemu)
+        // goes with it, so no emulator outlives crossrun's run of the binary.
+        if kill(-pid, 0) == 0 {
+            kill(-pid, SIGTERM)
+            var waited = 0
+            while kill(-pid, 0) == 0 && waited < 20 {
+                usleep(50_000)
+                waited += 1
+            }
+            kill(-pid, SIGKILL)
+        }
         outPipe.closeRead()
         errPipe.closeRead()
         let signal = lastForwardedSignal

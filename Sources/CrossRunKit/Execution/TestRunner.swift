@@ -80,7 +80,7 @@ public struct TestRunner: Sendable {
         }
         if let executable = selfExecutable { planner.selfExecutable = executable }
         // cargo passes the binary path as given; the guest sees the path the user gave as argv[0]'s file.
-        let plan = try planner.plan(binary: info, arguments: invocation.arguments)
+        var plan = try planner.plan(binary: info, arguments: invocation.arguments)
 
         // qemu dumps a core of the guest (and the host one of itself) into the working directory on a guest
         // crash; a test suite's crash must not litter the project with hundreds of megabytes.
@@ -107,6 +107,17 @@ public struct TestRunner: Sendable {
 
         let fileName = (binaryPath as NSString).lastPathComponent
         let suiteName = RunResult.Binary.suiteName(forFile: fileName)
+        // A partition runs its share of the listed tests by exact name; everything after (terse naming,
+        // crash-resume, retries) then works on that share, as if the user had named those tests.
+        let partition = try configuration.partition()
+        var invocation = invocation
+        if let partition {
+            guard let listed = runner.listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)) else {
+                throw CrossRunError.partitionListingFailed(path: binaryPath, partition: partition.description)
+            }
+            invocation.arguments = Self.partitionArguments(from: invocation.arguments, names: partition.select(listed))
+            plan = plan.with(arguments: invocation.arguments)
+        }
         var phases = RunPhases(first: try runner.execute(plan, suiteName: suiteName))
         try runner.nameTerse(&phases, plan: plan, arguments: invocation.arguments)
         try runner.resumeAfterCrash(&phases, plan: plan, configuration: configuration, invocation: invocation, suiteName: suiteName)
@@ -152,6 +163,7 @@ public struct TestRunner: Sendable {
             result.limits = RunResult.Limits(timeout: runner.limits.timeout?.0.seconds, testTimeout: runner.limits.testTimeout?.0.seconds)
         }
         result.timeouts = timeouts.isEmpty ? nil : timeouts
+        result.partition = partition?.description
         result.interrupted = interruption.map { RunResult.Interruption(signal: $0, signalName: Signals.name($0)) }
         if result.flakyOnly { status = 0 }
         if !timeouts.isEmpty { status = ExitStatus.timedOut }
@@ -274,6 +286,18 @@ public struct TestRunner: Sendable {
         if !phases.retried.isEmpty { phases.libtestCounts = nil }
     }
 
+    /// The user's arguments without test filters, with `--exact` and the partition's names (or, for an empty
+    /// share, one name no test has, since `--exact` without names would run every test).
+    static func partitionArguments(from arguments: [String], names: [String]) -> [String] {
+        var base = Array(CrashResume.resumeArguments(from: arguments).dropLast())  // not the forced --test-threads=1
+        base += arguments.enumerated().flatMap { index, argument -> [String] in
+            if argument.hasPrefix("--test-threads=") { return [argument] }
+            if argument == "--test-threads", index + 1 < arguments.count { return [argument, arguments[index + 1]] }
+            return []
+        }
+        return base + ["--exact"] + (names.isEmpty ? ["crossrun: this partition has no tests"] : names)
+    }
+
     /// Runs `plan` once, streaming its output through the libtest collector, under this run's time limits.
     func execute(_ plan: LaunchPlan, suiteName: String) throws -> Attempt {
         var collector = TestRunCollector()
@@ -282,6 +306,11 @@ public struct TestRunner: Sendable {
             plan, watch: watch, check: { progress.check(collector) },
             onStdout: { collector.consumeStdout($0); progress.consume($0) }, onStderr: { collector.consumeStderr($0) })
         var (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
+        // A program without libtest output is one case from its exit status, which means nothing once crossrun
+        // stopped it (qemu-system exits 0 on SIGTERM): the case did not finish.
+        if collector.format == .plain, outcome.killedBy != nil || outcome.forwardedSignal != nil {
+            for index in tests.indices { tests[index].outcome = .error }
+        }
         if let reason = outcome.killedBy {
             Self.mark(&tests, kind: .timeout, running: reason.runningTest, message: "timed out: \(reason.description); crossrun stopped the test process")
         } else if let signal = outcome.forwardedSignal {
@@ -359,6 +388,12 @@ public struct TestRunner: Sendable {
         // `--list` prints names, not results: a report only when this command line asks for one.
         if invocation.isListing {
             return ReportPaths(junit: invocation.options.junitPath.map(expand), json: invocation.options.jsonPath.map(expand))
+        }
+        // Under nextest every test is its own process: per-test report files only when explicitly asked for.
+        if NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments) != nil,
+            configuration.reportDirectory == nil
+        {
+            return ReportPaths(junit: junit, json: json)
         }
         let directory = configuration.reportDirectory.map { Paths.absolute($0.0, relativeTo: cwd) }
             ?? Self.defaultReportDirectory(binaryPath: binaryPath, workingDirectory: cwd)

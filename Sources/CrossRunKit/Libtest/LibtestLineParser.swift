@@ -201,6 +201,8 @@ public struct LibtestLineParser: Sendable {
     static func testHeader(_ line: String) -> Header? {
         guard let separator = line.range(of: " ... ") ?? (line.hasSuffix(" ...") ? line.range(of: " ...", options: .backwards) : nil)
         else { return nil }
+        // `test ...` alone (a program printing that bare line) has no name between the prefix and the dots.
+        guard line.distance(from: line.startIndex, to: separator.lowerBound) > 5 else { return nil }
         var name = String(line[line.index(line.startIndex, offsetBy: 5)..<separator.lowerBound])
         var mode: String?
         for candidate in modes {

@@ -121,12 +121,10 @@ public struct TestRunCollector: Sendable {
             test.output = bounded.text
             test.outputTruncated = true
         }
-        if let existing = index[test.name] {
-            tests[existing] = test
-        } else {
-            index[test.name] = tests.count
-            tests.append(test)
-        }
+        // A name reported twice (two results for one name) keeps both: replacing the first would hide a failure
+        // behind a later pass. Captured output attaches to the first.
+        if index[test.name] == nil { index[test.name] = tests.count }
+        tests.append(test)
     }
 
     // MARK: - Result

@@ -4,8 +4,8 @@ import Foundation
 /// Combines JUnit files (for example every binary of one `cargo test` run) into one `<testsuites>` document.
 /// libxml2 parses each input and copies its `<testsuite>` elements; the totals are recomputed.
 public enum ReportMerger {
-    /// The `.xml` files among `paths`, where a folder stands for the `.xml` files directly inside it.
-    public static func expand(_ paths: [String]) throws -> [String] {
+    /// The `.xml` (or other `extension`) files among `paths`, where a folder stands for those directly inside it.
+    public static func expand(_ paths: [String], extension fileExtension: String = "xml") throws -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -14,7 +14,7 @@ public enum ReportMerger {
             }
             if isDirectory.boolValue {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                files += names.filter { $0.hasSuffix(".xml") && !$0.hasPrefix(".") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                files += names.filter { $0.hasSuffix("." + fileExtension) && !$0.hasPrefix(".") }.sorted().map { (path as NSString).appendingPathComponent($0) }
             } else {
                 files.append(path)
             }
@@ -69,18 +69,21 @@ public enum ReportMerger {
                 throw CrossRunError.reportNotReadable(path: file, reason: "its root element is <\(rootName)>, not <testsuites> or <testsuite>")
             }
             for suite in found {
-                totals.tests += Int(attribute(suite, "tests") ?? "") ?? 0
-                totals.failures += Int(attribute(suite, "failures") ?? "") ?? 0
-                totals.errors += Int(attribute(suite, "errors") ?? "") ?? 0
-                totals.skipped += Int(attribute(suite, "skipped") ?? "") ?? 0
-                totals.time += Double(attribute(suite, "time") ?? "") ?? 0
                 guard let copy = xmlDocCopyNode(suite, document, 1) else {
                     throw CrossRunError.reportNotWritable(path: output, reason: "libxml2 could not copy a test suite")
                 }
                 xmlAddChild(root, copy)
                 copies.append(copy)
-                suites += 1
             }
+        }
+        copies = combinePartitions(copies)
+        for suite in copies {
+            totals.tests += Int(attribute(suite, "tests") ?? "") ?? 0
+            totals.failures += Int(attribute(suite, "failures") ?? "") ?? 0
+            totals.errors += Int(attribute(suite, "errors") ?? "") ?? 0
+            totals.skipped += Int(attribute(suite, "skipped") ?? "") ?? 0
+            totals.time += Double(attribute(suite, "time") ?? "") ?? 0
+            suites += 1
         }
         distinguishTargets(copies)
         setAttribute(root, "name", "crossrun")
@@ -95,6 +98,52 @@ public enum ReportMerger {
             }
         }
         return Summary(suites: suites, tests: totals.tests, failures: totals.failures, errors: totals.errors, skipped: totals.skipped)
+    }
+
+    /// Suites of one binary run in partitions (`--partition`: each carries a `crossrun.partition` property) on
+    /// one target become one suite: the first keeps its place and takes the others' test cases, a test case
+    /// already there (same classname and name, from overlapping runs) is not added twice, and the counts are
+    /// recounted from the test cases. Returns the suites left.
+    static func combinePartitions(_ suites: [xmlNodePtr]) -> [xmlNodePtr] {
+        var kept: [xmlNodePtr] = []
+        var byKey: [String: xmlNodePtr] = [:]
+        for suite in suites {
+            guard property(of: suite, "crossrun.partition") != nil else {
+                kept.append(suite)
+                continue
+            }
+            let key = (attribute(suite, "name") ?? "") + "\u{0}" + (target(of: suite) ?? "")
+            guard let into = byKey[key] else {
+                byKey[key] = suite
+                kept.append(suite)
+                continue
+            }
+            var seen = Set(children(of: into, named: "testcase").map { (attribute($0, "classname") ?? "") + "\u{0}" + (attribute($0, "name") ?? "") })
+            for testcase in children(of: suite, named: "testcase") {
+                let id = (attribute(testcase, "classname") ?? "") + "\u{0}" + (attribute(testcase, "name") ?? "")
+                guard seen.insert(id).inserted else { continue }
+                xmlUnlinkNode(testcase)
+                xmlAddChild(into, testcase)
+            }
+            let time = (Double(attribute(into, "time") ?? "") ?? 0) + (Double(attribute(suite, "time") ?? "") ?? 0)
+            setAttribute(into, "time", XMLText.seconds(time))
+            xmlUnlinkNode(suite)
+            xmlFreeNode(suite)
+        }
+        for suite in byKey.values {
+            let cases = children(of: suite, named: "testcase")
+            func count(_ element: String) -> Int { cases.filter { !children(of: $0, named: element).isEmpty }.count }
+            setAttribute(suite, "tests", String(cases.count))
+            setAttribute(suite, "failures", String(count("failure")))
+            setAttribute(suite, "errors", String(count("error")))
+            setAttribute(suite, "skipped", String(count("skipped")))
+            for properties in children(of: suite, named: "properties") {
+                for node in children(of: properties, named: "property") where attribute(node, "name") == "crossrun.partition" {
+                    setAttribute(node, "value", "merged")
+                }
+            }
+        }
+        return kept
     }
 
     /// The same crate tested for several targets gives suites with the same name and test cases with the same
@@ -113,9 +162,12 @@ public enum ReportMerger {
     }
 
     /// The `crossrun.target` property crossrun writes into each suite.
-    static func target(of suite: xmlNodePtr) -> String? {
+    static func target(of suite: xmlNodePtr) -> String? { property(of: suite, "crossrun.target") }
+
+    /// A suite's `<properties><property name=... value=...>` value.
+    static func property(of suite: xmlNodePtr, _ wanted: String) -> String? {
         for properties in children(of: suite, named: "properties") {
-            for property in children(of: properties, named: "property") where attribute(property, "name") == "crossrun.target" {
+            for property in children(of: properties, named: "property") where attribute(property, "name") == wanted {
                 return attribute(property, "value")
             }
         }

@@ -113,6 +113,8 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var timeouts: [Timeout]?
     /// Set when crossrun received SIGINT, SIGTERM or SIGHUP during the run: the results are what completed.
     public var interrupted: Interruption?
+    /// `--partition` (`hash:K/N`, `slice:K/N`): this run holds only that share of the binary's tests.
+    public var partition: String?
 
     /// Whether every test passed, the process exited 0 (or failed only on tests that passed on a retry), and
     /// nothing was interrupted or timed out.
