@@ -97,7 +97,11 @@ enum Fault {
             var status: Int32 = 0
             var usage = rusage()
             var hung = false
+            // crossrun's own peak memory, sampled from /proc while it runs: wait4's ru_maxrss would also count the
+            // qemu processes crossrun reaped (its children's peak is folded into its own).
+            var peakKiB = 0
             while true {
+                peakKiB = max(peakKiB, Self.highWaterMarkKiB(pid))
                 let result = wait4(pid, &status, WNOHANG, &usage)
                 if result == pid { break }
                 if result < 0 && errno != EINTR { break }
@@ -111,7 +115,15 @@ enum Fault {
             let shellStatus = signaled ? 128 + (status & 0x7F) : (status >> 8) & 0xFF
             let out = (try? Data(contentsOf: URL(fileURLWithPath: stdoutPath))) ?? Data()
             let err = (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data()
-            return Outcome(status: shellStatus, stdout: out, stderr: err, maxRSSKiB: Int(usage.ru_maxrss), hung: hung)
+            return Outcome(status: shellStatus, stdout: out, stderr: err, maxRSSKiB: peakKiB > 0 ? peakKiB : Int(usage.ru_maxrss), hung: hung)
+        }
+
+        /// `VmHWM` (peak resident set) of a running process, in KiB; 0 when it cannot be read.
+        static func highWaterMarkKiB(_ pid: pid_t) -> Int {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            else { return 0 }
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         }
     }
 
