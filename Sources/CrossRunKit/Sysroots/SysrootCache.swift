@@ -52,6 +52,21 @@ public struct SysrootCache: Sendable {
 
     public func targetDirectory(_ target: String) -> String { base + "/sysroots/" + target }
 
+    /// Writes `lock` as `lock.json` into the filled `temporary` folder, then moves it to `final` in one rename
+    /// (replacing what was there), so a reader sees a complete entry or none. `what` names it in errors.
+    func install<Lock: Encodable>(_ lock: Lock, from temporary: String, to final: String, what: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard FileManager.default.createFile(atPath: temporary + "/lock.json", contents: try encoder.encode(lock)) else {
+            throw CrossRunError.cacheNotWritable(path: temporary + "/lock.json", reason: "the lock record cannot be written")
+        }
+        try? FileManager.default.removeItem(atPath: final)
+        guard rename(temporary, final) == 0 else {
+            throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move \(what) into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func directory(for manifest: SysrootManifest) -> String {
         targetDirectory(manifest.name) + "/" + manifest.digest
     }

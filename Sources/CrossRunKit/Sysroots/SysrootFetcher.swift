@@ -94,16 +94,7 @@ public struct SysrootFetcher: Sendable {
                 target: manifest.name, digest: manifest.digest, suite: manifest.suite, architecture: manifest.architecture,
                 root: manifest.root, mirror: mirror, fetchedAt: Date(), signature: signature, packages: packages,
                 files: files.sorted { $0.path < $1.path })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            guard FileManager.default.createFile(atPath: temporary + "/lock.json", contents: try encoder.encode(lock)) else {
-                throw CrossRunError.cacheNotWritable(path: temporary + "/lock.json", reason: "the lock record cannot be written")
-            }
-            try? FileManager.default.removeItem(atPath: final)
-            guard rename(temporary, final) == 0 else {
-                throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move the sysroot into place: \(String(cString: strerror(errno)))")
-            }
+            try cache.install(lock, from: temporary, to: final, what: "the sysroot")
             options.progress("crossrun: fetched the \(manifest.name) sysroot (\(downloaded / 1024) KiB, \(signature)) into \(final)")
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)

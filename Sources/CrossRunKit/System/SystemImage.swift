@@ -150,16 +150,7 @@ public struct SystemImageFetcher: Sendable {
             let lock = SystemImageLock(
                 manifest: manifest, mirror: mirror, fetchedAt: Date(), signature: signature,
                 packages: [kernelPackage, busyboxPackage], files: files)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            guard FileManager.default.createFile(atPath: temporary + "/lock.json", contents: try encoder.encode(lock)) else {
-                throw CrossRunError.cacheNotWritable(path: temporary + "/lock.json", reason: "the lock record cannot be written")
-            }
-            try? FileManager.default.removeItem(atPath: directory)
-            guard rename(temporary, directory) == 0 else {
-                throw CrossRunError.cacheNotWritable(path: directory, reason: "cannot move the kernel into place: \(String(cString: strerror(errno)))")
-            }
+            try cache.install(lock, from: temporary, to: directory, what: "the kernel")
             options.progress(
                 "crossrun: fetched \(kernelPackage.name) \(kernelPackage.version) and \(busyboxPackage.name) \(busyboxPackage.version) (\(signature)) into \(directory)")
         } catch {
