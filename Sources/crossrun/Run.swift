@@ -68,6 +68,12 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("retries"), help: ArgumentHelp("Run each failed test again alone (fresh process, exact name, one thread) up to N times; one that then passes is reported as flaky.", valueName: "n"))
     var retries: Int?
 
+    @Flag(name: .customLong("isolate"), help: "Run each test alone in its own process (like nextest), --jobs at a time, for tests that interfere; the default is one process per binary.")
+    var isolate = false
+
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: ArgumentHelp("With --isolate, how many test processes run at once (default: the number of CPUs).", valueName: "n"))
+    var jobs: Int?
+
     @OptionGroup(title: "Fetched sysroots")
     var sysrootOptions: SysrootOptions
 
@@ -82,6 +88,9 @@ struct Run: ParsableCommand {
             if let value, DurationText.parse(value) == nil {
                 throw ValidationError("\(flag) \(value) is not valid; expected \(DurationText.expected)")
             }
+        }
+        if let jobs, jobs < 1 {
+            throw ValidationError("--jobs \(jobs) is not valid; expected a whole number, 1 or more")
         }
         if let retries, retries < 0 {
             throw ValidationError("--retries \(retries) is not valid; expected a whole number, 0 or more")
@@ -104,6 +113,8 @@ struct Run: ParsableCommand {
         options.testTimeout = testTimeout.flatMap(DurationText.parse)
         options.killGrace = killGrace.flatMap(DurationText.parse)
         options.retries = retries
+        if isolate { options.isolate = true }
+        options.jobs = jobs
         options.target = target
         options.partition = partition
         options.wasmDirectories = directories

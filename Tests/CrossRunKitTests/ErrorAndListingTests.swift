@@ -96,6 +96,13 @@ struct TestListingTests {
         #expect(TestListing.names(in: text) == expected)
     }
 
+    @Test("libtest's closing --list line tells a libtest binary (even with no tests) from a program that ignored --list",
+          arguments: [("10 tests, 0 benchmarks\n", true), ("a: test\n\n1 test, 0 benchmarks\n", true), ("0 tests, 0 benchmarks\n", true),
+                      ("plain_exit: --list\n", false), ("", false), ("10 tests passed\n", false), ("tests, 0 benchmarks\n", false)])
+    func closingLine(output: String, isLibtest: Bool) {
+        #expect(TestListing.hasClosingLine(output) == isLibtest)
+    }
+
     @Test("benchmarks and prose are not test names")
     func notNames() {
         #expect(TestListing.names(in: "a: test\nb: bench\n\n2 tests, 1 benchmark\nc: test\n") == ["a", "c"])

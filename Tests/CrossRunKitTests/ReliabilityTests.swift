@@ -50,7 +50,7 @@ struct ReliabilityTests {
     }
 
     @Test("crossrun.toml: a bad duration or retry count is refused with the key's value and what to write",
-          arguments: ["timeout = \"soon\"", "test-timeout = 0", "kill-grace = \"-2s\"", "retries = -1", "[target.aarch64]\ntimeout = \"1x\"", "timeout = true"])
+          arguments: ["timeout = \"soon\"", "test-timeout = 0", "kill-grace = \"-2s\"", "retries = -1", "[target.aarch64]\ntimeout = \"1x\"", "timeout = true", "jobs = 0", "isolate = \"yes\""])
     func badConfigValues(toml: String) throws {
         do {
             _ = try ConfigFile.parse(toml: toml, path: "/p/crossrun.toml")
@@ -107,8 +107,26 @@ struct ReliabilityTests {
         #expect(Configuration(options: options, environment: [Configuration.Variable.retries: "1"], files: [file]).retries == 0)
     }
 
+    @Test("isolate and jobs: flag, then CROSSRUN_ISOLATE / CROSSRUN_JOBS, then the config file, else off and the CPU count")
+    func isolationPrecedence() throws {
+        let file = try ConfigFile.parse(toml: "isolate = true\njobs = 3", path: "/p/crossrun.toml")
+        let none = Configuration(options: RunOptions(), environment: [:], files: [])
+        #expect(none.isolate == false)
+        #expect(none.jobs == max(1, ProcessInfo.processInfo.activeProcessorCount))
+        #expect(Configuration(options: RunOptions(), environment: [:], files: [file]).isolate == true)
+        #expect(Configuration(options: RunOptions(), environment: [:], files: [file]).jobs == 3)
+        let environment = [Configuration.Variable.isolate: "0", Configuration.Variable.jobs: "5"]
+        #expect(Configuration(options: RunOptions(), environment: environment, files: [file]).isolate == false)
+        #expect(Configuration(options: RunOptions(), environment: environment, files: [file]).jobs == 5)
+        var options = RunOptions()
+        options.isolate = true
+        options.jobs = 1
+        #expect(Configuration(options: options, environment: environment, files: [file]).isolate == true)
+        #expect(Configuration(options: options, environment: environment, files: [file]).jobs == 1)
+    }
+
     @Test("bad CROSSRUN_TIMEOUT, CROSSRUN_TEST_TIMEOUT, CROSSRUN_KILL_GRACE and CROSSRUN_RETRIES are refused by name",
-          arguments: [("CROSSRUN_TIMEOUT", "soon"), ("CROSSRUN_TEST_TIMEOUT", "0"), ("CROSSRUN_KILL_GRACE", "-1"), ("CROSSRUN_RETRIES", "-2"), ("CROSSRUN_RETRIES", "two")])
+          arguments: [("CROSSRUN_TIMEOUT", "soon"), ("CROSSRUN_TEST_TIMEOUT", "0"), ("CROSSRUN_KILL_GRACE", "-1"), ("CROSSRUN_RETRIES", "-2"), ("CROSSRUN_RETRIES", "two"), ("CROSSRUN_JOBS", "0"), ("CROSSRUN_JOBS", "all"), ("CROSSRUN_ISOLATE", "maybe")])
     func badVariables(name: String, value: String) throws {
         let folder = try TemporaryDirectory()
         do {

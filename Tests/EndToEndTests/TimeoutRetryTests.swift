@@ -67,7 +67,7 @@ struct TimeoutRetryTests {
         }
         #expect(tests["tests::slow_exhaustive_add"]?["outcome"] as? String == "ignored")
         let counts = results["counts"] as? [String: Any] ?? [:]
-        #expect(counts["passed"] as? Int == 11)
+        #expect(counts["passed"] as? Int == 13)
         #expect(counts["errors"] as? Int == 1)
         #expect(counts["ignored"] as? Int == 2)
         let timeouts = results["timeouts"] as? [[String: Any]] ?? []

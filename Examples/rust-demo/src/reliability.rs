@@ -5,8 +5,12 @@
 //! - `CROSSRUN_DEMO_HANG=1`: `hangs` never finishes (for `--test-timeout` and `--timeout`).
 //! - `CROSSRUN_DEMO_FLAKY_DIR=DIR`: `flaky` fails the first time (it leaves a marker file in DIR) and passes
 //!   every later time (for `--retries`).
+//! - `CROSSRUN_DEMO_SHARED_STATE=1`: `claims_shared_resource_a` and `_b` each claim one process-wide resource
+//!   (as two tests binding one fixed port would): in one process the second to run fails; under
+//!   `crossrun --isolate` each has a process of its own and both pass.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[test]
@@ -30,4 +34,25 @@ fn flaky() {
         }
         println!("later run: passing");
     }
+}
+
+/// The process-wide resource the two `claims_shared_resource_*` tests want to themselves.
+static SHARED_RESOURCE_CLAIMED: AtomicBool = AtomicBool::new(false);
+
+fn claim_shared_resource(test: &str) {
+    if std::env::var("CROSSRUN_DEMO_SHARED_STATE").as_deref() == Ok("1") {
+        let taken = SHARED_RESOURCE_CLAIMED.swap(true, Ordering::SeqCst);
+        assert!(!taken, "{test}: another test in this process already holds the shared resource");
+        println!("{test}: holds the shared resource");
+    }
+}
+
+#[test]
+fn claims_shared_resource_a() {
+    claim_shared_resource("a");
+}
+
+#[test]
+fn claims_shared_resource_b() {
+    claim_shared_resource("b");
 }

@@ -88,6 +88,10 @@ public struct ConfigFile: Codable, Equatable, Sendable {
     public var killGrace: ConfigDuration?
     /// How many times a failed test is run again alone.
     public var retries: Int?
+    /// One process per test.
+    public var isolate: Bool?
+    /// How many isolated test processes run at once.
+    public var jobs: Int?
     public var target: [String: TargetSettings]?
 
     /// The file this was read from; relative paths in it are relative to its folder.
@@ -97,7 +101,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         case sysroot, junit, json, reports, target, mirror, keyring, offline, resume
         case reportDir = "report-dir"
         case verifySignature = "verify-signature"
-        case timeout, retries
+        case timeout, retries, isolate, jobs
         case testTimeout = "test-timeout"
         case killGrace = "kill-grace"
     }
@@ -124,7 +128,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
         let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature", "resume",
-            "timeout", "test-timeout", "kill-grace", "retries"])
+            "timeout", "test-timeout", "kill-grace", "retries", "isolate", "jobs"])
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
@@ -151,6 +155,9 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         file.path = path
         if let retries = file.retries, retries < 0 {
             throw CrossRunError.invalidConfiguration(file: path, reason: "retries = \(retries) must be 0 or more")
+        }
+        if let jobs = file.jobs, jobs < 1 {
+            throw CrossRunError.invalidConfiguration(file: path, reason: "jobs = \(jobs) must be 1 or more")
         }
         let folder = (path as NSString).deletingLastPathComponent
         file.sysroot = file.sysroot.map { Paths.absolute($0, relativeTo: folder) }

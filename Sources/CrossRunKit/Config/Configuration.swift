@@ -40,6 +40,10 @@ public struct RunOptions: Equatable, Sendable {
     public var killGrace: Duration?
     /// `--retries N`: run each failed test again alone up to N times.
     public var retries: Int?
+    /// `--isolate`: one process per test instead of one per binary.
+    public var isolate: Bool?
+    /// `--jobs N`: with `--isolate`, how many test processes run at once.
+    public var jobs: Int?
 
     public init(
         junitPath: String? = nil, jsonPath: String? = nil, reportDirectory: String? = nil, writeReports: Bool? = nil,
@@ -126,6 +130,8 @@ public struct Configuration: Sendable {
         public static let testTimeout = "CROSSRUN_TEST_TIMEOUT"
         public static let killGrace = "CROSSRUN_KILL_GRACE"
         public static let retries = "CROSSRUN_RETRIES"
+        public static let isolate = "CROSSRUN_ISOLATE"
+        public static let jobs = "CROSSRUN_JOBS"
     }
 
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
@@ -156,7 +162,7 @@ public struct Configuration: Sendable {
     }
 
     private func validateEnvironment() throws {
-        for name in [Variable.noReport, Variable.quiet, Variable.offline, Variable.noVerifySignature, Variable.locked, Variable.ignoreSystemSysroots, Variable.noResume] {
+        for name in [Variable.noReport, Variable.quiet, Variable.offline, Variable.noVerifySignature, Variable.locked, Variable.ignoreSystemSysroots, Variable.noResume, Variable.isolate] {
             if let value = environment[name], Self.boolean(value) == nil {
                 throw CrossRunError.invalidEnvironmentValue(variable: name, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
@@ -168,6 +174,9 @@ public struct Configuration: Sendable {
         }
         if let value = env(Variable.retries), Self.count(value) == nil {
             throw CrossRunError.invalidEnvironmentValue(variable: Variable.retries, value: value, expected: "a whole number, 0 or more")
+        }
+        if let value = env(Variable.jobs), (Self.count(value) ?? 0) < 1 {
+            throw CrossRunError.invalidEnvironmentValue(variable: Variable.jobs, value: value, expected: "a whole number, 1 or more")
         }
     }
 
@@ -278,6 +287,18 @@ public struct Configuration: Sendable {
     /// How many times a failed test runs again alone: `--retries`, `CROSSRUN_RETRIES`, `retries` in a config file; 0.
     public var retries: Int {
         options.retries ?? env(Variable.retries).flatMap(Self.count) ?? files.lazy.compactMap(\.retries).first ?? 0
+    }
+
+    /// One process per test: `--isolate`, `CROSSRUN_ISOLATE`, `isolate` in a config file; off.
+    public var isolate: Bool {
+        flag(options.isolate, Variable.isolate, { $0.isolate }, fallback: false)
+    }
+
+    /// How many isolated test processes run at once: `--jobs`, `CROSSRUN_JOBS`, `jobs` in a config file; else
+    /// the number of CPUs (as cargo and nextest do).
+    public var jobs: Int {
+        options.jobs ?? env(Variable.jobs).flatMap(Self.count) ?? files.lazy.compactMap(\.jobs).first
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
     public var ignoreSystemSysroots: Bool {

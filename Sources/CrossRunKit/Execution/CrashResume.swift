@@ -7,6 +7,9 @@ struct Attempt {
     var collector: TestRunCollector
     var tests: [TestCase]
     var counts: SuiteCounts?
+    /// The process's own stdout and stderr bytes, when asked for (`--isolate` prints them once the test ends).
+    var rawStdout: [UInt8]? = nil
+    var rawStderr: [UInt8]? = nil
 
     /// libtest output that stopped before libtest's closing line, or a death by signal: tests may be unreported.
     var diedEarly: Bool {
@@ -80,15 +83,7 @@ struct CrashResume {
             if !attempt.diedEarly { break }
         }
         for name in remaining where outcomes[name] == nil {
-            var test = TestCase(name: name, outcome: .error, message: "crossrun could not get a result for this test")
-            if let signal = ProcessRunner.interruption {
-                test.message = "not run: crossrun was interrupted (\(Signals.name(signal))) first"
-                test.errorKind = .interrupted
-            } else if !runner.mayStartProcess, let (limit, origin) = runner.limits.timeout {
-                test.message = "not run: the \(DurationText.format(limit)) time limit (\(origin.description)) ran out first"
-                test.errorKind = .timeout
-            }
-            outcomes[name] = test
+            outcomes[name] = runner.notRun(name)
         }
         let listedSet = Set(listed)
         var tests = listed.compactMap { outcomes[$0] }

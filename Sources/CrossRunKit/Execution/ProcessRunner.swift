@@ -56,8 +56,15 @@ public enum KillReason: Equatable, Sendable {
     }
 }
 
-/// The process group a signal handler forwards SIGINT/SIGTERM/SIGHUP to; 0 when none runs.
-nonisolated(unsafe) private var forwardingGroup: pid_t = 0
+/// The process groups a signal handler forwards SIGINT/SIGTERM/SIGHUP to: one slot per running process
+/// (several under `--isolate --jobs N`), 0 in a free slot. A fixed block, so the handler only reads memory.
+private let forwardingSlots = 1024
+nonisolated(unsafe) private let forwardingGroups: UnsafeMutablePointer<pid_t> = {
+    let groups = UnsafeMutablePointer<pid_t>.allocate(capacity: forwardingSlots)
+    groups.initialize(repeating: 0, count: forwardingSlots)
+    return groups
+}()
+private let forwardingLock = NSLock()
 /// The last signal forwarded, for the report.
 nonisolated(unsafe) private var lastForwardedSignal: Int32 = 0
 /// The first SIGINT/SIGTERM/SIGHUP crossrun received since ``ProcessRunner/resetInterruption()``: sticky, so a
@@ -67,11 +74,32 @@ nonisolated(unsafe) private var receivedSignal: Int32 = 0
 nonisolated(unsafe) private var receivedCount: Int32 = 0
 
 private func forwardSignal(_ signal: Int32) {
-    let group = forwardingGroup
     lastForwardedSignal = signal
     if receivedSignal == 0 { receivedSignal = signal }
     receivedCount &+= 1
-    if group > 0 { kill(-group, receivedCount > 1 ? SIGKILL : signal) }
+    for slot in 0..<forwardingSlots {
+        let group = forwardingGroups[slot]
+        if group > 0 { kill(-group, receivedCount > 1 ? SIGKILL : signal) }
+    }
+}
+
+/// Puts `group` in a free forwarding slot; returns the slot (nil when all are taken: then the group is only
+/// stopped when crossrun's run of it ends).
+private func registerForwarding(_ group: pid_t) -> Int? {
+    forwardingLock.lock()
+    defer { forwardingLock.unlock() }
+    for slot in 0..<forwardingSlots where forwardingGroups[slot] == 0 {
+        forwardingGroups[slot] = group
+        return slot
+    }
+    return nil
+}
+
+private func unregisterForwarding(_ slot: Int?) {
+    guard let slot else { return }
+    forwardingLock.lock()
+    forwardingGroups[slot] = 0
+    forwardingLock.unlock()
 }
 
 /// Runs one program in its own process group with its stdout and stderr passed through to crossrun's own,
@@ -84,6 +112,9 @@ public struct ProcessRunner: Sendable {
     public var stderrDescriptor: Int32 = STDERR_FILENO
     /// Whether output is copied to the descriptors above (tests turn this off).
     public var passThrough = true
+    /// Whether the child shares crossrun's stdin and, when crossrun is in the terminal's foreground, gets the
+    /// terminal. Off for processes that run several at once (`--isolate`): their stdin is /dev/null.
+    public var interactive = true
 
     public init(passThrough: Bool = true) {
         self.passThrough = passThrough
@@ -137,6 +168,7 @@ public struct ProcessRunner: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, outPipe.write, STDOUT_FILENO)
         posix_spawn_file_actions_adddup2(&actions, errPipe.write, STDERR_FILENO)
+        if !interactive { posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -155,7 +187,6 @@ public struct ProcessRunner: Sendable {
         let environment = Self.environment(adding: plan.environment)
         let start = ContinuousClock.now
         // Install forwarding before the child exists, so a signal that arrives at once is not lost.
-        lastForwardedSignal = 0
         let signalsBefore = receivedCount
         installForwarding()
         var pid: pid_t = 0
@@ -171,12 +202,12 @@ public struct ProcessRunner: Sendable {
             errPipe.closeRead()
             throw CrossRunError.spawnFailed(executable: plan.executable, reason: String(cString: strerror(spawnResult)))
         }
-        forwardingGroup = pid
-        defer { forwardingGroup = 0 }
+        let slot = registerForwarding(pid)
+        defer { unregisterForwarding(slot) }
         // A signal that came between installing the handler and knowing the group was recorded, not forwarded.
         if receivedCount != signalsBefore, receivedSignal != 0 { kill(-pid, receivedSignal) }
         // A test that reads a terminal stdin must be in the terminal's foreground group, or it is stopped (SIGTTIN).
-        let hadTerminal = isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+        let hadTerminal = interactive && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
         if hadTerminal {
             signal(SIGTTOU, SIG_IGN)
             _ = tcsetpgrp(STDIN_FILENO, pid)
@@ -200,13 +231,15 @@ public struct ProcessRunner: Sendable {
         }
         outPipe.closeRead()
         errPipe.closeRead()
-        let signal = lastForwardedSignal
+        // A signal crossrun received while this process ran was forwarded to it.
+        let signal = receivedCount != signalsBefore ? lastForwardedSignal : 0
         return ProcessOutcome(
             status: status, duration: ContinuousClock.now - start, forwardedSignal: signal == 0 ? nil : signal,
             hadTerminal: hadTerminal, killedBy: killedBy)
     }
 
     private func installForwarding() {
+        _ = forwardingGroups  // initialised here, never first inside the handler
         var forwarded = sigset_t()
         sigemptyset(&forwarded)
         for sig in [SIGINT, SIGTERM, SIGHUP] {

@@ -118,12 +118,23 @@ public struct TestRunner: Sendable {
             invocation.arguments = Self.partitionArguments(from: invocation.arguments, names: partition.select(listed))
             plan = plan.with(arguments: invocation.arguments)
         }
-        var phases = RunPhases(first: try runner.execute(plan, suiteName: suiteName))
-        try runner.nameTerse(&phases, plan: plan, arguments: invocation.arguments)
-        try runner.resumeAfterCrash(&phases, plan: plan, configuration: configuration, invocation: invocation, suiteName: suiteName)
-        // A test-timeout that named its test, with every other test reported: that test carries the error.
-        if configuration.resume, phases.resumed.isEmpty, phases.first.outcome.killedBy?.runningTest != nil {
-            phases.tests.removeAll { $0.name == TestRunCollector.processCaseName }
+        var phases: RunPhases
+        if configuration.isolate,
+            let isolated = try runner.runIsolated(
+                plan: plan, invocation: invocation, jobs: configuration.jobs, quiet: configuration.quiet, suiteName: suiteName)
+        {
+            phases = isolated
+        } else {
+            if configuration.isolate, !configuration.quiet {
+                TerminalSummary.emit("crossrun: --isolate: \(fileName) did not list its tests as a libtest binary does; running it as one process")
+            }
+            phases = RunPhases(first: try runner.execute(plan, suiteName: suiteName))
+            try runner.nameTerse(&phases, plan: plan, arguments: invocation.arguments)
+            try runner.resumeAfterCrash(&phases, plan: plan, configuration: configuration, invocation: invocation, suiteName: suiteName)
+            // A test-timeout that named its test, with every other test reported: that test carries the error.
+            if configuration.resume, phases.resumed.isEmpty, phases.first.outcome.killedBy?.runningTest != nil {
+                phases.tests.removeAll { $0.name == TestRunCollector.processCaseName }
+            }
         }
         try runner.retryFailures(&phases, retries: configuration.retries, invocation: invocation, suiteName: suiteName)
 
@@ -151,11 +162,11 @@ public struct TestRunner: Sendable {
             startedAt: startedAt,
             duration: phases.duration.seconds,
             exit: exit,
-            format: phases.collector.format,
+            format: phases.format,
             counts: RunResult.Counts(tests: phases.tests, unnamed: phases.unnamed, libtest: phases.libtestCounts),
             libtest: phases.libtestCounts,
             tests: phases.tests,
-            output: phases.collector.format == .plain ? nil : phases.collector.unattributed.text.nonBlank,
+            output: phases.format == .plain ? nil : phases.collector.unattributed.text.nonBlank,
             stderr: phases.collector.stderr.text.nonBlank,
             restarts: phases.resumed.isEmpty ? nil : phases.resumed.count)
         result.retries = phases.retried.isEmpty ? nil : phases.retried.count
@@ -164,6 +175,7 @@ public struct TestRunner: Sendable {
         }
         result.timeouts = timeouts.isEmpty ? nil : timeouts
         result.partition = partition?.description
+        result.isolation = phases.jobs.map { RunResult.Isolation(jobs: $0, processes: phases.isolated.count) }
         result.interrupted = interruption.map { RunResult.Interruption(signal: $0, signalName: Signals.name($0)) }
         if result.flakyOnly { status = 0 }
         if !timeouts.isEmpty { status = ExitStatus.timedOut }
@@ -255,7 +267,7 @@ public struct TestRunner: Sendable {
     /// its failed runs kept as ``TestCase/reruns``; one that never passes keeps its first result and gets the
     /// reruns' results.
     func retryFailures(_ phases: inout RunPhases, retries: Int, invocation: Invocation, suiteName: String) throws {
-        guard retries > 0, phases.collector.format != .plain, !invocation.isListing else { return }
+        guard retries > 0, phases.format != .plain, !invocation.isListing else { return }
         let base = CrashResume.resumeArguments(from: invocation.arguments)
         for position in phases.tests.indices {
             let test = phases.tests[position]
@@ -298,13 +310,29 @@ public struct TestRunner: Sendable {
         return base + ["--exact"] + (names.isEmpty ? ["crossrun: this partition has no tests"] : names)
     }
 
+    /// A test that got no result: why, when crossrun knows (interrupted, out of time), else that it could not.
+    func notRun(_ name: String) -> TestCase {
+        var test = TestCase(name: name, outcome: .error, message: "crossrun could not get a result for this test")
+        if let signal = ProcessRunner.interruption {
+            test.message = "not run: crossrun was interrupted (\(Signals.name(signal))) first"
+            test.errorKind = .interrupted
+        } else if !mayStartProcess, let (limit, origin) = limits.timeout {
+            test.message = "not run: the \(DurationText.format(limit)) time limit (\(origin.description)) ran out first"
+            test.errorKind = .timeout
+        }
+        return test
+    }
+
     /// Runs `plan` once, streaming its output through the libtest collector, under this run's time limits.
-    func execute(_ plan: LaunchPlan, suiteName: String) throws -> Attempt {
+    /// `keepRawOutput` also keeps the bytes themselves (each stream up to ``rawOutputLimit``, then cut with a note).
+    func execute(_ plan: LaunchPlan, suiteName: String, keepRawOutput: Bool = false) throws -> Attempt {
         var collector = TestRunCollector()
         var progress = TestProgress(limit: limits.testTimeout)
+        var raw = keepRawOutput ? (RawOutput(), RawOutput()) : nil
         let outcome = try processRunner.run(
             plan, watch: watch, check: { progress.check(collector) },
-            onStdout: { collector.consumeStdout($0); progress.consume($0) }, onStderr: { collector.consumeStderr($0) })
+            onStdout: { collector.consumeStdout($0); progress.consume($0); raw?.0.append($0) },
+            onStderr: { collector.consumeStderr($0); raw?.1.append($0) })
         var (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
         // A program without libtest output is one case from its exit status, which means nothing once crossrun
         // stopped it (qemu-system exits 0 on SIGTERM): the case did not finish.
@@ -316,7 +344,10 @@ public struct TestRunner: Sendable {
         } else if let signal = outcome.forwardedSignal {
             Self.mark(&tests, kind: .interrupted, running: nil, message: "interrupted: crossrun received \(Signals.name(signal)) and stopped the test process")
         }
-        return Attempt(plan: plan, outcome: outcome, collector: collector, tests: tests, counts: counts)
+        var attempt = Attempt(plan: plan, outcome: outcome, collector: collector, tests: tests, counts: counts)
+        attempt.rawStdout = raw?.0.text
+        attempt.rawStderr = raw?.1.text
+        return attempt
     }
 
     /// Gives the tests a stopped process left unfinished (and its `(process)` case) the reason crossrun stopped it.
@@ -334,15 +365,21 @@ public struct TestRunner: Sendable {
     }
 
     /// The test names `--list` prints for `selection` (output not passed through), or nil when listing fails.
-    func listTests(plan: LaunchPlan, selection: [String]) -> [String]? {
+    /// `requireLibtest`: also nil when the output has neither a test line nor libtest's closing
+    /// `N tests, M benchmarks` line (a program that ignored `--list`).
+    func listTests(plan: LaunchPlan, selection: [String], requireLibtest: Bool = false) -> [String]? {
         var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
         var quiet = processRunner
         quiet.passThrough = false
+        quiet.interactive = false
         guard mayStartProcess,
             let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { _ in }),
             result.status.isSuccess, !output.isTruncated
         else { return nil }
-        return TestListing.names(in: output.text)
+        let text = output.text
+        let names = TestListing.names(in: text)
+        if requireLibtest, names.isEmpty, !TestListing.hasClosingLine(text) { return nil }
+        return names
     }
 
     /// Terse output (`cargo test -q`) names only failures. Two `--list` runs of the same binary with the same
@@ -432,6 +469,11 @@ struct RunPhases {
     var libtestCounts: SuiteCounts?
     var duration: Duration
     var unnamed: (Int, Int)
+    /// The libtest format the results came in (for `--isolate`, the one crossrun printed).
+    var format: LibtestFormat
+    /// `--isolate`: the one-test processes, and how many ran at once.
+    var isolated: [Attempt] = []
+    var jobs: Int?
     /// Fresh processes crash-resume started.
     var resumed: [Attempt] = []
     /// Processes `--retries` started.
@@ -443,10 +485,11 @@ struct RunPhases {
         tests = first.tests
         libtestCounts = first.counts
         duration = first.outcome.duration
+        format = first.collector.format
         unnamed = first.collector.format == .terse ? first.collector.unnamedCounts : (0, 0)
     }
 
-    var allAttempts: [Attempt] { [first] + resumed + retried }
+    var allAttempts: [Attempt] { [first] + isolated + resumed + retried }
 }
 
 /// Watches a test process's libtest output for `--test-timeout`: the limit counts from the last sign of
@@ -501,6 +544,26 @@ struct TestProgress {
         // Only while a suite runs: before libtest starts, and after it finished, the binary's timeout applies.
         guard collector.suitesStarted > collector.suites.count, now - since >= limit else { return nil }
         return .testTimeout(test: running.count == 1 ? running[0] : nil, limit: limit, origin: origin.description)
+    }
+}
+
+/// One stream's bytes kept whole up to a cap, then cut with a note of how much was left out.
+struct RawOutput {
+    static let limit = 16 << 20
+    private(set) var bytes: [UInt8] = []
+    private var dropped = 0
+
+    mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        let room = Self.limit - bytes.count
+        if room > 0 { bytes.append(contentsOf: chunk.prefix(room)) }
+        if chunk.count > room {
+            dropped += chunk.count - max(0, room)
+        }
+    }
+
+    /// The bytes, with a closing line when some were left out.
+    var text: [UInt8] {
+        dropped == 0 ? bytes : bytes + Array("\n[crossrun: \(dropped) more bytes of this output left out]\n".utf8)
     }
 }
 

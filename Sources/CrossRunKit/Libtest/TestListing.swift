@@ -9,6 +9,15 @@ public enum TestListing {
         }
     }
 
+    /// Whether `--list` output ends as libtest's does, with `N tests, M benchmarks` (also for zero tests).
+    public static func hasClosingLine(_ output: String) -> Bool {
+        output.split(whereSeparator: \.isNewline).contains { line in
+            let words = line.split(separator: " ")
+            return words.count == 4 && Int(words[0]) != nil && words[1].hasPrefix("test") && Int(words[2]) != nil
+                && words[3].hasPrefix("benchmark")
+        }
+    }
+
     /// The libtest options that select tests, kept from the user's arguments for a `--list` run: filters,
     /// `--exact`, `--skip NAME`, `--ignored`, `--include-ignored`, `--exclude-should-panic`. Output and scheduling
     /// options are dropped.

@@ -42,6 +42,7 @@ public enum JUnitReporter {
         if let sysroot = result.launch.sysroot { properties.append(("crossrun.sysroot", sysroot)) }
         if let restarts = result.restarts { properties.append(("crossrun.restarts", String(restarts))) }
         if let partition = result.partition { properties.append(("crossrun.partition", partition)) }
+        if let isolation = result.isolation { properties.append(("crossrun.isolate", "\(isolation.processes) processes, \(isolation.jobs) at a time")) }
         if let retries = result.retries { properties.append(("crossrun.retries", String(retries))) }
         if let flaky = counts.flaky { properties.append(("crossrun.flaky", String(flaky))) }
         if let timeout = result.limits?.timeout { properties.append(("crossrun.timeout", XMLText.seconds(timeout) + "s")) }

@@ -115,6 +115,15 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var interrupted: Interruption?
     /// `--partition` (`hash:K/N`, `slice:K/N`): this run holds only that share of the binary's tests.
     public var partition: String?
+    /// `--isolate`: every test ran alone in its own process, `jobs` at a time.
+    public var isolation: Isolation?
+
+    public struct Isolation: Codable, Equatable, Sendable {
+        /// How many test processes could run at once (`--jobs`).
+        public var jobs: Int
+        /// How many one-test processes ran (ignored tests get none).
+        public var processes: Int
+    }
 
     /// Whether every test passed, the process exited 0 (or failed only on tests that passed on a retry), and
     /// nothing was interrupted or timed out.

@@ -1,0 +1,213 @@
+import Foundation
+
+/// `--isolate`: every test runs alone in its own process (like nextest), up to `--jobs N` at once, for suites
+/// whose tests interfere (global state, fixed ports, a crash that takes neighbours down). The tests come from
+/// `--list` with the user's selection; ignored ones are reported without a process unless the user runs them.
+///
+/// Output: each process's output is kept until its test ends and then written whole, so parallel tests never
+/// interleave. In libtest's pretty or terse format crossrun prints one libtest line per test as it ends and
+/// libtest's own failures section and `test result:` line at the end (so tools that read libtest output still
+/// can); with `--format json`, `--nocapture` or `--show-output` each process's own output is written unchanged.
+extension TestRunner {
+    /// Runs the selected tests one per process; nil when the binary does not list tests as libtest does (a C
+    /// program, a `harness = false` test), which then runs as one process.
+    func runIsolated(plan: LaunchPlan, invocation: Invocation, jobs: Int, quiet: Bool, suiteName: String) throws -> RunPhases? {
+        let selection = TestListing.selection(from: invocation.arguments)
+        guard let listed = listTests(plan: plan, selection: selection, requireLibtest: true) else { return nil }
+        let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
+        let ignored = runsIgnored ? [] : Set(listTests(plan: plan, selection: selection + ["--ignored"]) ?? [])
+        // libtest's closing line counts the tests its filters left out: known from one unfiltered listing.
+        let filteredOut = selection.isEmpty ? 0 : listTests(plan: plan, selection: []).map { max(0, $0.count - listed.count) } ?? 0
+
+        let started = ContinuousClock.now
+        let toRun = listed.filter { !ignored.contains($0) }
+        let output = IsolatedOutput(runner: processRunner, arguments: invocation.arguments, total: listed.count)
+        if !quiet {
+            TerminalSummary.emit("crossrun: --isolate: \(toRun.count) test process\(toRun.count == 1 ? "" : "es") for \(suiteName), up to \(min(jobs, max(1, toRun.count))) at a time")
+        }
+        output.begin()
+        for name in listed where ignored.contains(name) { output.testEnded(TestCase(name: name, outcome: .ignored), attempt: nil) }
+
+        var quietRunner = self
+        quietRunner.processRunner.passThrough = false
+        quietRunner.processRunner.interactive = false
+        let alone = quietRunner
+        let base = CrashResume.resumeArguments(from: invocation.arguments)
+        let queue = IsolationQueue(names: toRun)
+        let workers = DispatchGroup()
+        for _ in 0..<min(jobs, toRun.count) {
+            workers.enter()
+            let thread = Thread {
+                while let (index, name) = queue.next(), alone.mayStartProcess {
+                    let attempt: Attempt
+                    do {
+                        attempt = try alone.execute(plan.with(arguments: base + ["--exact", name]), suiteName: suiteName, keepRawOutput: true)
+                    } catch {
+                        queue.fail(error)
+                        break
+                    }
+                    let test = alone.isolatedResult(of: name, in: attempt, plan: plan, base: base, suiteName: suiteName)
+                    queue.finish(index, attempt: attempt, test: test) { output.testEnded(test, attempt: attempt) }
+                }
+                workers.leave()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        workers.wait()
+        if let error = queue.failure { throw error }
+
+        // Listing order; ignored tests in their place; what never ran says why.
+        var tests: [TestCase] = []
+        var attempts: [Attempt] = []
+        var runIndex = 0
+        for name in listed {
+            if ignored.contains(name) {
+                tests.append(TestCase(name: name, outcome: .ignored))
+                continue
+            }
+            if let (attempt, test) = queue.results[runIndex] {
+                attempts.append(attempt)
+                tests.append(test)
+            } else {
+                tests.append(notRun(name))
+            }
+            runIndex += 1
+        }
+        let duration = ContinuousClock.now - started
+        output.end(tests: tests, filteredOut: filteredOut, duration: duration)
+
+        let failed = tests.contains { $0.outcome == .failed || $0.outcome == .error }
+        let outcome = ProcessOutcome(
+            status: .exited(failed ? 101 : 0), duration: duration,
+            forwardedSignal: attempts.lazy.compactMap(\.outcome.forwardedSignal).first)
+        var collector = attempts.first?.collector ?? TestRunCollector()
+        for attempt in attempts.dropFirst() { collector.absorbOutput(of: attempt.collector) }
+        let summary = Attempt(plan: plan, outcome: outcome, collector: collector, tests: tests, counts: nil)
+        var phases = RunPhases(first: summary)
+        phases.format = output.format
+        phases.isolated = attempts
+        phases.jobs = jobs
+        return phases
+    }
+
+    /// The one test a single-test process ran: its own result, or an error that says what happened to it.
+    func isolatedResult(of name: String, in attempt: Attempt, plan: LaunchPlan, base: [String], suiteName: String) -> TestCase {
+        let status = attempt.outcome.status
+        var test = attempt.tests.first { $0.name == name }
+            ?? TestCase(name: name, outcome: .error, message: "the test process reported no result for this test (it \(CrashResume.verb(status, plan: plan)))")
+        if attempt.diedEarly, test.outcome == .error, test.errorKind == nil, attempt.outcome.killedBy == nil, attempt.outcome.forwardedSignal == nil {
+            test.message = "the test process was \(CrashResume.verb(status, plan: plan)) while this test ran"
+            if test.output?.contains("panicked at") != true {
+                test = CrashResume(runner: self, suiteName: suiteName, progress: { _ in })
+                    .recoverMessage(for: test, plan: plan, base: base)
+            }
+        } else if test.outcome == .passed, !status.isSuccess,
+            let process = attempt.tests.first(where: { $0.name == TestRunCollector.processCaseName })
+        {
+            // libtest said ok, the process did not: the test is not vouched for.
+            test.outcome = .error
+            test.message = process.message
+        }
+        if test.duration == nil { test.duration = attempt.outcome.duration.seconds }
+        return test
+    }
+}
+
+/// The work list the `--isolate` threads share: which test is next, and what each run gave.
+final class IsolationQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let names: [String]
+    private var position = 0
+    private(set) var results: [Int: (Attempt, TestCase)] = [:]
+    private(set) var failure: (any Error)?
+
+    init(names: [String]) { self.names = names }
+
+    func next() -> (Int, String)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard position < names.count, failure == nil else { return nil }
+        position += 1
+        return (position - 1, names[position - 1])
+    }
+
+    /// Records a result and, under the same lock, prints it, so printed lines follow the order tests end in.
+    func finish(_ index: Int, attempt: Attempt, test: TestCase, print: () -> Void) {
+        var kept = attempt
+        kept.rawStdout = nil
+        kept.rawStderr = nil
+        lock.lock()
+        defer { lock.unlock() }
+        print()
+        results[index] = (kept, test)
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if failure == nil { failure = error }
+    }
+}
+
+/// What `--isolate` prints on crossrun's stdout and stderr (nothing when the runner does not pass output through).
+final class IsolatedOutput: @unchecked Sendable {
+    let runner: ProcessRunner
+    /// `raw`: each process's own output, unchanged; else libtest-style lines in this format.
+    let format: LibtestFormat
+    let raw: Bool
+    let total: Int
+    private var marks = 0
+
+    init(runner: ProcessRunner, arguments: [String], total: Int) {
+        self.runner = runner
+        self.total = total
+        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
+        let terse = arguments.contains("-q") || arguments.contains("--quiet")
+            || zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "terse" } || arguments.contains("--format=terse")
+        format = json ? .json : terse ? .terse : .pretty
+        raw = json || arguments.contains("--nocapture") || arguments.contains("--show-output")
+    }
+
+    func begin() {
+        guard !raw else { return }
+        write("\nrunning \(total) test\(total == 1 ? "" : "s")\n")
+    }
+
+    func testEnded(_ test: TestCase, attempt: Attempt?) {
+        if raw {
+            if let bytes = attempt?.rawStdout { write(bytes) }
+        } else if format == .terse {
+            write(test.outcome == .passed ? "." : test.outcome == .ignored ? "i" : "F")
+            marks += 1
+        } else {
+            let word = test.outcome == .passed ? "ok" : test.outcome == .ignored ? "ignored" : "FAILED"
+            write("test \(test.name) ... \(word)\n")
+        }
+        if let bytes = attempt?.rawStderr, !bytes.isEmpty { write(bytes, to: runner.stderrDescriptor) }
+    }
+
+    func end(tests: [TestCase], filteredOut: Int, duration: Duration) {
+        guard !raw else { return }
+        if format == .terse && marks > 0 { write("\n") }
+        let failures = tests.filter { $0.outcome == .failed || $0.outcome == .error }
+        if !failures.isEmpty {
+            write("\nfailures:\n\n")
+            for test in failures {
+                let text = test.output ?? test.message ?? ""
+                write("---- \(test.name) stdout ----\n\(text)\(text.hasSuffix("\n") ? "" : "\n")\n")
+            }
+            write("\nfailures:\n" + failures.map { "    \($0.name)\n" }.joined())
+        }
+        let count = { (outcome: TestCase.Outcome) in tests.filter { $0.outcome == outcome }.count }
+        let seconds = String(format: "%.2f", duration.seconds)
+        write("\ntest result: \(failures.isEmpty ? "ok" : "FAILED"). \(count(.passed)) passed; \(failures.count) failed; \(count(.ignored)) ignored; 0 measured; \(filteredOut) filtered out; finished in \(seconds)s\n\n")
+    }
+
+    private func write(_ text: String) { write(Array(text.utf8)) }
+
+    private func write(_ bytes: [UInt8], to descriptor: Int32? = nil) {
+        guard runner.passThrough else { return }
+        bytes.withUnsafeBytes { _ = ProcessRunner.writeAll(descriptor ?? runner.stdoutDescriptor, $0) }
+    }
+}
