@@ -152,17 +152,19 @@ struct NextestTests {
         #expect(statusLines["crossrun-demo tests::add_small_numbers"] == "PASS")
     }
 
-    @Test("cargo nextest run with CROSSRUN_REPORT_DIR: the asked-for reports are written")
+    @Test("cargo nextest run with CROSSRUN_REPORT_DIR: the asked-for reports are written; CROSSRUN_ISOLATE changes nothing under nextest")
     func reportsWhenAsked() throws {
         defer { try? FileManager.default.removeItem(at: targetDirectory) }
         let reports = try temporaryDirectory("nextest-asked-reports")
         defer { try? FileManager.default.removeItem(at: reports) }
-        let nextest = try cargo(["nextest", "run", "--offline", "--target", Self.triple, "tests::divide_exact"], ["CROSSRUN_REPORT_DIR": reports.path])
+        let nextest = try cargo(["nextest", "run", "--offline", "--target", Self.triple, "tests::divide_exact"], ["CROSSRUN_REPORT_DIR": reports.path, "CROSSRUN_ISOLATE": "1"])
         #expect(nextest.status == 0, "\(nextest.stderrText.suffix(2000))")
         #expect(Self.outcomes(in: nextest.stderrText + nextest.stdoutText) == ["crossrun-demo tests::divide_exact": "PASS"])
         let files = try FileManager.default.contentsOfDirectory(atPath: reports.path)
         let json = try #require(files.first { $0.hasSuffix(".json") })
-        let tests = try readResults(reports.appendingPathComponent(json).path)["tests"] as? [[String: Any]]
+        let results = try readResults(reports.appendingPathComponent(json).path)
+        let tests = results["tests"] as? [[String: Any]]
+        #expect(results["isolation"] == nil, "nextest already runs one test per process")
         #expect(tests?.map { $0["name"] as? String } == ["tests::divide_exact"])
         #expect(tests?.map { $0["outcome"] as? String } == ["passed"])
     }

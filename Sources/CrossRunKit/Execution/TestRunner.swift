@@ -119,13 +119,15 @@ public struct TestRunner: Sendable {
             plan = plan.with(arguments: invocation.arguments)
         }
         var phases: RunPhases
-        if configuration.isolate,
+        // nextest already runs one test per process: isolating its invocation again would only add a listing.
+        let underNextest = NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments) != nil
+        if configuration.isolate, !underNextest,
             let isolated = try runner.runIsolated(
                 plan: plan, invocation: invocation, jobs: configuration.jobs, quiet: configuration.quiet, suiteName: suiteName)
         {
             phases = isolated
         } else {
-            if configuration.isolate, !configuration.quiet {
+            if configuration.isolate, !underNextest, !configuration.quiet {
                 TerminalSummary.emit("crossrun: --isolate: \(fileName) did not list its tests as a libtest binary does; running it as one process")
             }
             phases = RunPhases(first: try runner.execute(plan, suiteName: suiteName))
