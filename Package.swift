@@ -27,6 +27,11 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // libcurl, loaded with dlopen when a sysroot is first downloaded (header: Debian libcurl4-openssl-dev).
+        .target(
+            name: "CCurlLoader",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
         // Turns the Runners/ and Sysroots/ folders (the source of truth) into Swift source at build time, so an
         // installed crossrun carries its runner definitions and sysroot manifests with it.
         .executableTarget(name: "crossrun-embed", path: "Sources/crossrun-embed"),
@@ -40,6 +45,7 @@ let package = Package(
             dependencies: [
                 "CLibXML2",
                 "CLibArchive",
+                "CCurlLoader",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "WasmKit", package: "WasmKit"),

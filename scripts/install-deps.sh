@@ -19,7 +19,7 @@ apt_update() {
 packages=(
   # build and report
   libxml2-dev libxml2-utils pkg-config
-  # make install links Swift's runtime statically: static FoundationNetworking needs libcurl to link
+  # libcurl's header for Sources/CCurlLoader (libcurl itself is loaded with dlopen when a sysroot is fetched)
   libcurl4-openssl-dev
   # sysroot fetching: .deb and tar extraction, signature checks against the Debian archive keyring
   libarchive-dev gpgv gpg debian-archive-keyring

@@ -27,6 +27,16 @@ struct CrossRun: ParsableCommand {
 enum Main {
     static func main() {
         do {
+            // cargo's runner call, `crossrun BINARY ARGS...` with no crossrun option, is most runs: it goes
+            // straight to `run`, without building the command tree (argument-parser's reflection costs a few
+            // milliseconds of every start-up). Anything else is parsed as usual.
+            let words = CommandLine.arguments
+            if words.count >= 2, let binary = words.dropFirst().first, !binary.hasPrefix("-"),
+                !CrossRun.configuration.subcommands.contains(where: { $0.configuration.commandName == binary }), binary != "help"
+            {
+                try Run.execute(binary: binary, arguments: Array(words.dropFirst(2)), options: RunOptions())
+                return
+            }
             var command = try CrossRun.parseAsRoot()
             try command.run()
         } catch let error as CrossRunError {

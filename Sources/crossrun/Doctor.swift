@@ -5,6 +5,7 @@ import Foundation
 /// `crossrun doctor`: what each target needs on this machine and what is missing.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check this machine: emulators, sysroots, binfmt_misc, the wasm runtime and qemu-system, per target.",
         discussion: """
             Prints a table of the targets crossrun knows (Runners/ and CROSSRUN_RUNNERS_DIR) with the emulator \

@@ -5,6 +5,7 @@ import Foundation
 /// `crossrun report ...`: work with report files.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Work with crossrun's report files.",
         subcommands: [Merge.self]
     )
@@ -12,6 +13,7 @@ struct Report: ParsableCommand {
     /// `crossrun report merge A.xml B.xml DIR -o junit.xml`
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Combine JUnit files (a folder means every .xml in it) into one, and results JSON files with --json.",
             discussion: "Typical use after `cargo test`: crossrun report merge target/crossrun -o junit.xml --json results.json. Reports of one binary run in partitions (--partition) become one suite (one run) with no test twice."
         )

@@ -5,6 +5,7 @@ import Foundation
 /// `crossrun [run] [OPTIONS] BINARY [ARGS...]`: everything after BINARY goes to the binary untouched.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run one test binary (the default subcommand: `crossrun BINARY ARGS...` is the same).",
         discussion: """
             crossrun's options come before BINARY; every argument after it goes to the binary untouched. \
@@ -118,8 +119,13 @@ struct Run: ParsableCommand {
         options.target = target
         options.partition = partition
         options.wasmDirectories = directories
+        try Self.execute(binary: arguments.binary!, arguments: arguments.rest, options: options)
+    }
+
+    /// Runs one binary with `options`; throws the exit status when it is not 0.
+    static func execute(binary: String, arguments: [String], options: RunOptions) throws {
         let invocation = Invocation(
-            binary: arguments.binary!, arguments: arguments.rest, options: options,
+            binary: binary, arguments: arguments, options: options,
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath)
         let report = try TestRunner().run(invocation)

@@ -5,6 +5,7 @@ import Foundation
 /// `crossrun setup`: make crossrun the runner of a Cargo project's cross targets.
 struct Setup: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "setup",
         abstract: "Add runner = \"crossrun\" (and the cross linker) to a Cargo project's .cargo/config.toml.",
         discussion: """
             Adds or updates a [target.<triple>] table per target with runner = "crossrun", and \

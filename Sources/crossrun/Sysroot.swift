@@ -5,6 +5,7 @@ import Foundation
 /// `crossrun sysroot ...`: the fetched-sysroot cache.
 struct Sysroot: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sysroot",
         abstract: "Fetch, list, locate, verify and remove the sysroots crossrun downloads from Debian.",
         subcommands: [Fetch.self, List.self, Path.self, Verify.self, Remove.self]
     )
@@ -50,7 +51,7 @@ struct Sysroot: ParsableCommand {
     }
 
     struct Fetch: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Fetch (if not cached) and print the sysroot of each target.")
+        static let configuration = CommandConfiguration(commandName: "fetch", abstract: "Fetch (if not cached) and print the sysroot of each target.")
 
         @OptionGroup var options: SysrootOptions
         @Argument(help: ArgumentHelp("Runner names or Rust target triples.", valueName: "target"))
@@ -70,7 +71,7 @@ struct Sysroot: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the cached sysroots.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the cached sysroots.")
 
         func run() throws {
             let cache = SysrootCache(environment: ProcessInfo.processInfo.environment)
@@ -82,7 +83,7 @@ struct Sysroot: ParsableCommand {
     }
 
     struct Path: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the cached sysroot folder of a target (what qemu gets as -L).")
+        static let configuration = CommandConfiguration(commandName: "path", abstract: "Print the cached sysroot folder of a target (what qemu gets as -L).")
 
         @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
         var target: String
@@ -94,7 +95,7 @@ struct Sysroot: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-hash every file of a cached sysroot against its lock record.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Re-hash every file of a cached sysroot against its lock record.")
 
         @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
         var target: String
@@ -109,7 +110,7 @@ struct Sysroot: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a target's cached sysroots.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a target's cached sysroots.")
 
         @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
         var target: String

@@ -4,7 +4,7 @@ import Foundation
 
 /// `crossrun targets`: the runner catalogue.
 struct Targets: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the targets crossrun can run and what each needs.")
+    static let configuration = CommandConfiguration(commandName: "targets", abstract: "List the targets crossrun can run and what each needs.")
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment

@@ -1,12 +1,11 @@
+import CCurlLoader
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// Fetches whole files over HTTP(S) (or `file:` URLs) into memory. Any status but 200, a cut body or a network
-/// error is a ``CrossRunError/downloadFailed(url:reason:)``.
+/// Fetches whole files over HTTP(S) (or `file:` URLs) into memory, with libcurl loaded on first use (see
+/// Sources/CCurlLoader: a run that fetches nothing never loads an HTTP or TLS library). Any status but 200, a cut
+/// body, a network error or a missing libcurl is a ``CrossRunError/downloadFailed(url:reason:)``.
 public struct HTTPDownloader: Sendable {
+    /// Seconds to connect, and seconds without a byte arriving, before giving up.
     public var timeout: TimeInterval = 60
     /// Responses larger than this are refused (a sysroot's files are a few MB; an index some tens).
     public var maximumSize = 512 << 20
@@ -14,7 +13,7 @@ public struct HTTPDownloader: Sendable {
     public init() {}
 
     public func fetch(_ urlString: String) throws -> Data {
-        guard let url = URL(string: urlString) else {
+        guard let url = URL(string: urlString), url.scheme != nil else {
             throw CrossRunError.downloadFailed(url: urlString, reason: "not a valid URL")
         }
         if url.isFileURL {
@@ -23,57 +22,42 @@ public struct HTTPDownloader: Sendable {
             }
             return data
         }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.setValue("crossrun/\(CrossRunVersion.current)", forHTTPHeaderField: "User-Agent")
-        let box = ResultBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.finishTasksAndInvalidate() }
-        let task = session.dataTask(with: request) { data, response, error in
-            box.set(data: data, response: response, error: error)
-            semaphore.signal()
+        guard ["http", "https"].contains(url.scheme?.lowercased()) else {
+            throw CrossRunError.downloadFailed(url: urlString, reason: "only http, https and file URLs are supported")
         }
-        task.resume()
-        semaphore.wait()
-        let (data, response, error) = box.get()
-        if let error {
-            throw CrossRunError.downloadFailed(url: urlString, reason: (error as NSError).localizedDescription)
-        }
-        guard let http = response as? HTTPURLResponse else {
-            throw CrossRunError.downloadFailed(url: urlString, reason: "no HTTP response")
-        }
-        guard http.statusCode == 200 else {
-            throw CrossRunError.downloadFailed(url: urlString, reason: "HTTP \(http.statusCode)")
-        }
-        let body = data ?? Data()
-        if let length = http.value(forHTTPHeaderField: "Content-Length").flatMap(Int.init), length != body.count {
-            throw CrossRunError.downloadFailed(url: urlString, reason: "the body ended after \(body.count) of \(length) bytes")
-        }
-        guard body.count <= maximumSize else {
+        let body = Body(limit: maximumSize)
+        var status = 0
+        var error = [CChar](repeating: 0, count: 512)
+        let result = crossrun_http_get(
+            urlString, "crossrun/\(CrossRunVersion.current)", max(1, Int(timeout.rounded(.up))),
+            { bytes, count, context in
+                let body = Unmanaged<Body>.fromOpaque(context!).takeUnretainedValue()
+                guard body.data.count + count <= body.limit else {
+                    body.tooLarge = true
+                    return 0
+                }
+                if let bytes { body.data.append(UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: count) }
+                return count
+            }, Unmanaged.passUnretained(body).toOpaque(), &status, &error, error.count)
+        withExtendedLifetime(body) {}
+        if body.tooLarge {
             throw CrossRunError.downloadFailed(url: urlString, reason: "larger than \(maximumSize) bytes")
         }
-        return body
+        guard result == 0 else {
+            throw CrossRunError.downloadFailed(url: urlString, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        guard status == 200 else {
+            throw CrossRunError.downloadFailed(url: urlString, reason: "HTTP \(status)")
+        }
+        return body.data
     }
 }
 
-/// Carries a URLSession completion across threads.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    private var response: URLResponse?
-    private var error: Error?
+/// The response body as it arrives, for the C callback.
+private final class Body {
+    let limit: Int
+    var data = Data()
+    var tooLarge = false
 
-    func set(data: Data?, response: URLResponse?, error: Error?) {
-        lock.lock()
-        defer { lock.unlock() }
-        self.data = data
-        self.response = response
-        self.error = error
-    }
-
-    func get() -> (Data?, URLResponse?, Error?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (data, response, error)
-    }
+    init(limit: Int) { self.limit = limit }
 }
