@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts: builds crossrun (release, as the README install does; CROSSRUN_BIN=path skips
+# Shared by the benchmark scripts: builds crossrun (release with a static Swift runtime, as `make install` does; CROSSRUN_BIN=path skips
 # that and measures the given binary) and the Examples, and
 # offers `median_of N COMMAND...`, which prints the median wall time in seconds of N runs after one warm-up.
 set -euo pipefail
@@ -10,9 +10,10 @@ bash scripts/install-deps.sh
 if [ -n "${CROSSRUN_BIN:-}" ]; then
   crossrun="$(cd "$(dirname "$CROSSRUN_BIN")" && pwd)/$(basename "$CROSSRUN_BIN")"
 else
-  scratch=(${CROSSRUN_SCRATCH:+--scratch-path "$CROSSRUN_SCRATCH"})
-  swift build -c release --product crossrun "${scratch[@]}" >&2
-  crossrun="$(swift build -c release "${scratch[@]}" --show-bin-path)/crossrun"
+  # The flags `make install` (the README's install) uses: release, Swift's runtime linked statically.
+  scratch=(--scratch-path "${CROSSRUN_SCRATCH:-.build-static}")
+  swift build -c release --static-swift-stdlib --product crossrun "${scratch[@]}" >&2
+  crossrun="$(swift build -c release --static-swift-stdlib "${scratch[@]}" --show-bin-path)/crossrun"
 fi
 export PATH="/usr/bin:$PATH"
 bash Examples/build.sh

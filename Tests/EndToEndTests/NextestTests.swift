@@ -149,6 +149,9 @@ struct NextestTests {
         #expect(statusLines == expected)
         #expect(statusLines["crossrun-demo tests::opt_in_failure"] == "FAIL")
         #expect(statusLines["crossrun-demo crash::segfaults"] == "FAIL")
+        // One test per process: a crash is not resumed (nextest shows crossrun's stderr for failing tests).
+        #expect(nextest.stdoutText.contains("uncaught target signal") || nextest.stderrText.contains("uncaught target signal"))
+        #expect(!(nextest.stdoutText + nextest.stderrText).contains("in a fresh process"))
         #expect(statusLines["crossrun-demo tests::add_small_numbers"] == "PASS")
     }
 

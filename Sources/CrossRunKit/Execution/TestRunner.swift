@@ -246,6 +246,9 @@ public struct TestRunner: Sendable {
         let terminalInterrupt = first.outcome.hadTerminal
             && [SIGINT, SIGQUIT].map(TerminationStatus.signaled).contains(first.outcome.status)
         if case .timeout = first.outcome.killedBy { return }
+        // nextest runs one test per process: the test that crashed is the one it asked for, there is nothing to
+        // resume, and nextest reports the crash itself.
+        if NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments)?.isSingleTest == true { return }
         let reportedNames = Set(first.reported.map(\.name))
         guard first.diedEarly, configuration.resume, !terminalInterrupt, !invocation.isListing, mayStartProcess,
             let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)),
