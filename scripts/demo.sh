@@ -2,7 +2,8 @@
 # The main job: crossrun on the Examples. Installs what is missing, builds crossrun (release), runs the Rust
 # example's tests for aarch64, armv7 (qemu-user) and wasm32-wasi (embedded WasmKit, or wasmtime when on PATH)
 # through `cargo test` with crossrun as the runner, runs the riscv64 and
-# arm soft-float C examples through crossrun, merges every report into one JUnit file and says where it is.
+# arm soft-float C examples and three bare-metal images through crossrun, shows the aarch64 library under
+# --isolate, merges every report into one JUnit file and says where it is.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -33,6 +34,10 @@ for image in rust-tests-cortex-m3.elf pass-rv32.elf pass-rv64.elf; do
   echo "==> crossrun Examples/embedded/build/$image   (bare metal: qemu-system with semihosting)" >&2
   crossrun --report-dir "$reports" "Examples/embedded/build/$image" || status=$?
 done
+
+library="$(bash Examples/build.sh --print-rust-binaries aarch64-unknown-linux-gnu | grep '/crossrun_demo-' | head -1)"
+echo "==> crossrun --isolate -j 2 $(basename "$library")   (one process per test, 2 at a time; no report: shown only)" >&2
+crossrun --isolate -j 2 --no-report "$library" || status=$?
 
 echo "==> summary" >&2
 crossrun report merge "$reports" -o "$reports/junit.xml" --json "$reports/results.json"
