@@ -299,6 +299,12 @@ struct RunnerDefinitionTests {
         ("name = \"aarch64\"", "name = \"aarch64\"\nemulater = 1", "emulater"),
         ("kind = \"qemu-user\"", "kind = \"qemu-user\"\ncpus = \"a53\"", "cpus"),
         ("kind = \"qemu-user\"", "kind = \"qemu-system\"", "qemu-system"),
+        ("candidates = [\"my-qemu-aarch64\"]", "candidates = \"my-qemu-aarch64\"", "emulator.candidates: expected an array of strings"),
+        ("candidates = [\"my-qemu-aarch64\"]", "candidates = [1]", "emulator.candidates: expected an array of strings"),
+        ("class = 64", "class = \"sixty-four\"", "match.class: expected an integer"),
+        ("endian = \"little\"", "endian = \"middle\"", "\"middle\" is not one of \"little\", \"big\""),
+        ("kind = \"qemu-user\"", "kind = 7", "emulator.kind: expected a string"),
+        ("kind = \"qemu-user\"", "kind = \"qemu-user\"\nenv = [\"A=1\"]", "emulator.env: expected a table of strings"),
     ])
     func invalid(original: String, replacement: String, mentioned: String) throws {
         let text = Self.valid.replacingOccurrences(of: original, with: replacement)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The floating-point calling convention an ELF binary was built for.
-public enum FloatABI: String, Sendable, Codable, Equatable {
+public enum FloatABI: String, Sendable, Codable, Equatable, CaseIterable {
     case soft, single, double, quad
     /// ARM hard-float (VFP registers): Debian armhf.
     case hard
@@ -36,7 +36,7 @@ public struct BinaryInfo: Equatable, Sendable {
     }
 
     /// What an ELF binary runs on: a Linux kernel (qemu-user), or bare metal (qemu-system, semihosting).
-    public enum Environment: String, Sendable, Codable, Equatable {
+    public enum Environment: String, Sendable, Codable, Equatable, CaseIterable {
         case linux
         case bareMetal = "bare-metal"
     }

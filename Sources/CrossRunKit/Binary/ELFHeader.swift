@@ -2,7 +2,7 @@
 /// interpreter (`PT_INTERP`) path. Pure parsing over bytes; see ``BinaryInspector`` for reading files.
 public struct ELFHeader: Equatable, Sendable {
     public enum FileClass: Int, Sendable, Codable { case elf32 = 32, elf64 = 64 }
-    public enum Endianness: String, Sendable, Codable { case little, big }
+    public enum Endianness: String, Sendable, Codable, CaseIterable { case little, big }
 
     public var fileClass: FileClass
     public var endianness: Endianness

@@ -103,7 +103,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                         name: source, reason: "unknown key \"\(unknown)\"\(place) (known: \(allowed.sorted().joined(separator: ", ")))")
                 }
             }
-            definition = try TOMLDecoder().decode(RunnerDefinition.self, from: table)
+            definition = try RunnerDefinition(reading: TOMLReader(table: table, path: "", source: source))
         } catch let error as CrossRunError {
             throw error
         } catch {
@@ -175,6 +175,98 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The target's name as a user writes it: the runner name or any of its Rust target triples.
     public func isNamed(_ name: String) -> Bool {
         self.name == name || rustTargets.contains(name)
+    }
+}
+
+extension RunnerDefinition {
+    /// Reads a definition's tables directly (Codable's generic containers cost about 3 ms of every start-up
+    /// for the built-in definitions alone). Unknown keys were refused before.
+    init(reading root: TOMLReader) throws {
+        let match = try root.table("match")
+        let emulator = try root.table("emulator")
+        let sysroot = try root.table("sysroot")
+        self.init(
+            name: try root.required("name", root.string), description: try root.required("description", root.string),
+            rustTargets: try root.required("rust-targets", root.strings),
+            match: Match(
+                format: try match.string("format"), machine: try match.string("machine"), class: try match.int("class"),
+                endian: try match.choice("endian"), floatABI: try match.choice("float-abi"), abi: try match.choice("abi"),
+                armArch: try match.strings("arm-arch")),
+            emulator: Emulator(
+                kind: try emulator.required("kind", emulator.string), candidates: try emulator.required("candidates", emulator.strings),
+                installHint: try emulator.required("install-hint", emulator.string), cpu: try emulator.string("cpu"),
+                args: try emulator.strings("args"), env: try emulator.stringTable("env"), machine: try emulator.string("machine"),
+                memory: try emulator.string("memory"), timeout: try emulator.string("timeout")),
+            sysroot: Sysroot(debian: try sysroot.required("debian", sysroot.strings), installHint: try sysroot.required("install-hint", sysroot.string)))
+    }
+}
+
+/// Typed reads from one TOML table, each a one-line error naming the key (`missing key emulator.kind`,
+/// `wrong type for match.class: expected an integer`).
+struct TOMLReader {
+    let table: TOMLTable
+    /// `match`, `emulator`, or empty for the top level.
+    let path: String
+    let source: String
+
+    private func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    private func fail(_ reason: String) -> CrossRunError { .invalidRunnerDefinition(name: source, reason: reason) }
+
+    private func wrongType(_ key: String, _ expected: String) -> CrossRunError {
+        fail("wrong type for \(name(key)): expected \(expected)")
+    }
+
+    func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
+        guard let value = try read(key) else { throw fail("missing key \(name(key))") }
+        return value
+    }
+
+    func table(_ key: String) throws -> TOMLReader {
+        guard let value = table[key] else { throw fail("missing key \(name(key))") }
+        guard let inner = value.table else { throw wrongType(key, "a table") }
+        return TOMLReader(table: inner, path: name(key), source: source)
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string else { throw wrongType(key, "a string") }
+        return text
+    }
+
+    func int(_ key: String) throws -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int else { throw wrongType(key, "an integer") }
+        return number
+    }
+
+    func strings(_ key: String) throws -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard let array = value.array else { throw wrongType(key, "an array of strings") }
+        return try array.map { element in
+            guard let text = element.string else { throw wrongType(key, "an array of strings") }
+            return text
+        }
+    }
+
+    func stringTable(_ key: String) throws -> [String: String]? {
+        guard let value = table[key] else { return nil }
+        guard let inner = value.table else { throw wrongType(key, "a table of strings") }
+        var result: [String: String] = [:]
+        for name in inner.keys {
+            guard let text = inner[name]?.string else { throw wrongType(key, "a table of strings") }
+            result[name] = text
+        }
+        return result
+    }
+
+    /// A string that must be one of `T`'s raw values.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String) throws -> T? where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw fail("bad value for \(name(key)): \"\(text)\" is not one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+        }
+        return value
     }
 }
 
