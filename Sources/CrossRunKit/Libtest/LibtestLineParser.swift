@@ -108,6 +108,90 @@ public struct LibtestLineParser: Sendable {
         return [.output(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)]
     }
 
+    /// What ``consumeFast(_:)`` did with a line.
+    enum FastLine: Equatable {
+        /// The line was text inside a captured section and is kept there.
+        case captured
+        /// The line is the tests' own output, exactly as ``consume(_:)`` would have reported it as `.output`.
+        case output
+        /// The line may mean something to libtest's grammar: give it to ``consume(_:)``.
+        case needsParse
+    }
+
+    /// The cheap path for the bulk of a big output: a line (its bytes, without the newline) that can only be the
+    /// tests' own output, or text inside a captured section, is recognised from a few bytes without building a
+    /// String. Anything that could be one of libtest's lines, or needs cleaning (escape sequences, `\r`), is
+    /// left to ``consume(_:)``; either way the parser ends in the state ``consume(_:)`` would have left.
+    mutating func consumeFast(_ line: UnsafeRawBufferPointer) -> FastLine {
+        guard let base = line.baseAddress, !line.isEmpty else {
+            // An empty line means nothing to libtest's grammar outside a heading's section.
+            switch section {
+            case .normal:
+                previousLineBlank = true
+                return .output
+            case .capture:
+                appendCapture(line)
+                previousLineBlank = true
+                return .captured
+            default:
+                return .needsParse
+            }
+        }
+        if line[line.count - 1] == UInt8(ascii: "\r") || memchr(base, 0x1B, line.count) != nil { return .needsParse }
+        let first = line[0]
+        switch section {
+        case .capture:
+            // A `---- NAME stdout ----` heading or a `failures:`/`successes:` line may end the section.
+            if first == UInt8(ascii: "-") || Self.isHeading(line) { return .needsParse }
+            appendCapture(line)
+            previousLineBlank = false
+            return .captured
+        case .normal:
+            switch first {
+            case UInt8(ascii: "{"):
+                return .needsParse
+            case UInt8(ascii: "t"):
+                if Self.hasPrefix(line, "test ") { return .needsParse }
+            case UInt8(ascii: "r"):
+                if Self.hasPrefix(line, "running ") { return .needsParse }
+            case UInt8(ascii: "f"), UInt8(ascii: "s"):
+                if Self.isHeading(line) { return .needsParse }
+            default:
+                break
+            }
+            if pendingTest != nil {
+                // The pending test's result may come on a line of its own, between white space.
+                var position = 0
+                while position < line.count, line[position] == 0x20 || line[position] == 0x09 { position += 1 }
+                if position < line.count {
+                    switch line[position] {
+                    case UInt8(ascii: "o"), UInt8(ascii: "F"), UInt8(ascii: "i"), UInt8(ascii: "b"), 0x80...:
+                        return .needsParse
+                    default:
+                        break
+                    }
+                }
+            }
+            if !sawPrettyLine, format != .json, first == UInt8(ascii: ".") || first == UInt8(ascii: "F") || first == UInt8(ascii: "i") {
+                return .needsParse
+            }
+            previousLineBlank = false
+            return .output
+        default:
+            return .needsParse
+        }
+    }
+
+    /// `failures:` or `successes:`.
+    private static func isHeading(_ line: UnsafeRawBufferPointer) -> Bool {
+        (line.count == 9 && hasPrefix(line, "failures:")) || (line.count == 10 && hasPrefix(line, "successes:"))
+    }
+
+    private static func hasPrefix(_ line: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
+        guard let base = line.baseAddress, line.count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmp(base, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+    }
+
     /// Ends the stream: a capture section still open is delivered.
     public mutating func finish() -> [LibtestEvent] {
         if case .capture(let name) = section {
@@ -118,13 +202,18 @@ public struct LibtestLineParser: Sendable {
     }
 
     private mutating func appendCapture(_ line: String) {
+        var line = line
+        line.withUTF8 { appendCapture(UnsafeRawBufferPointer($0)) }
+    }
+
+    private mutating func appendCapture(_ line: UnsafeRawBufferPointer) {
         if line.isEmpty {
             captureBlankRun += 1
             return
         }
-        if captureStarted { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
-        for _ in 0..<captureBlankRun { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
-        capture.append(line.utf8)
+        if captureStarted { capture.append(line: "") }
+        for _ in 0..<captureBlankRun { capture.append(line: "") }
+        capture.append(line)
         captureStarted = true
         captureBlankRun = 0
     }

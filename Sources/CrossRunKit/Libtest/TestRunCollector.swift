@@ -42,13 +42,21 @@ public struct TestRunCollector: Sendable {
 
     public mutating func consumeStdout(_ chunk: UnsafeRawBufferPointer) {
         allStdout.append(chunk)
-        var start = chunk.startIndex
-        while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            appendToLine(chunk[start..<newline])
-            endLine()
+        guard var start = chunk.baseAddress, !chunk.isEmpty else { return }
+        let end = start + chunk.count
+        // Lines found with memchr; a whole line inside the chunk is parsed where it lies, without a copy.
+        while let found = memchr(start, 0x0A, end - start) {
+            let newline = UnsafeRawPointer(found)
+            let piece = UnsafeRawBufferPointer(start: start, count: newline - start)
+            if lineBuffer.isEmpty {
+                endLine(piece)
+            } else {
+                appendToLine(piece)
+                endBufferedLine()
+            }
             start = newline + 1
         }
-        appendToLine(chunk[start...])
+        appendToLine(UnsafeRawBufferPointer(start: start, count: end - start))
     }
 
     public mutating func consumeStdout(_ text: String) {
@@ -60,20 +68,46 @@ public struct TestRunCollector: Sendable {
         stderr.append(chunk)
     }
 
-    private mutating func appendToLine(_ bytes: Slice<UnsafeRawBufferPointer>) {
+    private mutating func appendToLine(_ bytes: UnsafeRawBufferPointer) {
         let room = maximumLineLength - lineBuffer.count
-        if room > 0 { lineBuffer.append(contentsOf: bytes.prefix(room)) }
+        if room > 0, !bytes.isEmpty { lineBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(room))) }
     }
 
-    private mutating func endLine() {
-        let line = String(decoding: lineBuffer, as: UTF8.self)
-        lineBuffer.removeAll(keepingCapacity: true)
-        for event in parser.consume(line) { apply(event) }
+    /// The line collected in ``lineBuffer`` (it came in pieces) is complete.
+    private mutating func endBufferedLine() {
+        var line: [UInt8] = []
+        swap(&line, &lineBuffer)
+        line.withUnsafeBytes { endLine($0) }
+        line.removeAll(keepingCapacity: true)
+        swap(&line, &lineBuffer)
+    }
+
+    /// Off only in tests, which check that the fast path changes nothing.
+    var usesFastPath = true
+
+    private mutating func endLine(_ bytes: UnsafeRawBufferPointer) {
+        switch usesFastPath ? parser.consumeFast(bytes) : .needsParse {
+        case .captured:
+            break
+        case .output:
+            appendOutput(bytes)
+        case .needsParse:
+            for event in parser.consume(String(decoding: bytes, as: UTF8.self)) { apply(event) }
+        }
+    }
+
+    /// A line of the tests' own output: credited to the one test that is running, when exactly one is.
+    private mutating func appendOutput(_ line: UnsafeRawBufferPointer) {
+        if started.count == 1, let name = started.first {
+            pendingOutput[name, default: BoundedText()].append(line: line)
+        } else {
+            unattributed.append(line: line)
+        }
     }
 
     /// Delivers a last line without a newline and any open section.
     public mutating func finishInput() {
-        if !lineBuffer.isEmpty { endLine() }
+        if !lineBuffer.isEmpty { endBufferedLine() }
         for event in parser.finish() { apply(event) }
     }
 
@@ -102,13 +136,8 @@ public struct TestRunCollector: Sendable {
             terse.ignored += ignored
         case .suiteFinished(let counts):
             suites.append(counts)
-        case .output(let line):
-            // Credit a print to the one test that is running, when exactly one is.
-            if started.count == 1, let name = started.first {
-                pendingOutput[name, default: BoundedText()].append(line: line)
-            } else {
-                unattributed.append(line: line)
-            }
+        case .output(var line):
+            line.withUTF8 { appendOutput(UnsafeRawBufferPointer($0)) }
         }
     }
 
