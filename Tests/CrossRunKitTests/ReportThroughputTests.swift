@@ -226,3 +226,107 @@ struct ReportThroughputTests {
         }
     }
 }
+
+@Suite("libtest JSON lines recognised by their bytes")
+struct LibtestJSONUsualLineTests {
+    @Test("the usual started and ok lines give what the decoder gives; anything else goes to the decoder", arguments: [
+        #"{ "type": "test", "event": "started", "name": "tests::adds" }"#,
+        #"{ "type": "test", "name": "tests::adds", "event": "ok" }"#,
+        #"{ "type": "test", "event": "started", "name": "ünï::テスト" }"#,
+        #"{ "type": "test", "name": "quote\"d", "event": "ok" }"#,
+        #"{ "type": "test", "name": "back\\slash\n", "event": "ok" }"#,
+        #"{ "type": "test", "name": "a", "event": "failed", "x": "", "event": "ok" }"#,
+        #"{ "type": "test", "name": "", "event": "ok" }"#,
+        #"{ "type": "test", "event": "started", "name": "" }"#,
+        #"{ "type": "test", "name": "t", "event": "ok", "exec_time": 0.001 }"#,
+        "{ \"type\": \"test\", \"name\": \"tab\there\", \"event\": \"ok\" }",
+    ])
+    func sameAsDecoder(line: String) {
+        #expect(LibtestJSON.parse(line) == LibtestJSON.parseDecoded(line))
+    }
+}
+
+@Suite("libtest headers searched as bytes")
+struct ByteSearchHeaderTests {
+    /// libtest's header reading as it was before the byte search (Foundation's `range(of:)`), for comparison.
+    static func foundationHeader(_ line: String) -> (name: String, mode: String?, rest: String)? {
+        guard let separator = line.range(of: " ... ") ?? (line.hasSuffix(" ...") ? line.range(of: " ...", options: .backwards) : nil)
+        else { return nil }
+        guard line.distance(from: line.startIndex, to: separator.lowerBound) > 5 else { return nil }
+        var name = String(line[line.index(line.startIndex, offsetBy: 5)..<separator.lowerBound])
+        var mode: String?
+        for candidate in LibtestLineParser.modes where name.hasSuffix(" - " + candidate) {
+            name = String(name.dropLast(candidate.count + 3))
+            mode = candidate
+            break
+        }
+        while name.hasSuffix(" ") { name.removeLast() }
+        guard !name.isEmpty else { return nil }
+        return (name, mode, String(line[separator.upperBound...]))
+    }
+
+    @Test("test headers split where Foundation's search split them", arguments: [
+        "test a ... ok", "test a::b - should panic ... ok", "test x ... FAILED", "test n ... ignored, needs hardware",
+        "test spaced  name ... ok", "test a ... b ... ok", "test waits ...", "test ünï ... ok", "test a ...ok",
+        "test long ... ok <0.002s>", "test printed ... text ok", "test  ... ok", "test c - compile fail ... ok",
+        "test b   ... bench:       1,234 ns/iter (+/- 56)", "test e\u{301} ... ok", "test ...", "test  ...",
+    ])
+    func headers(line: String) {
+        let header = LibtestLineParser.testHeader(line)
+        let reference = Self.foundationHeader(line)
+        #expect(header?.name == reference?.name)
+        #expect(header?.mode == reference?.mode)
+        if let header, let reference {
+            #expect(header.result != nil || header.rest == reference.rest)
+            #expect(header.result == LibtestLineParser.result(reference.rest, name: reference.name).map { test in
+                var test = test
+                test.mode = reference.mode
+                return test
+            })
+        }
+    }
+
+    @Test("byte search finds the first and last occurrence, or none; JUnit names split at the last ::")
+    func byteSearch() {
+        let text = "a::b::c"
+        #expect(ByteSearch.firstRange(of: "::", in: text).map { text[$0.upperBound...] } == "b::c")
+        #expect(ByteSearch.lastRange(of: "::", in: text).map { text[$0.upperBound...] } == "c")
+        #expect(ByteSearch.firstRange(of: "::", in: "abc") == nil)
+        #expect(ByteSearch.lastRange(of: "::", in: ":") == nil)
+        let unicode = "ünï ... ok"
+        #expect(ByteSearch.firstRange(of: " ... ", in: unicode).map { String(unicode[..<$0.lowerBound]) } == "ünï")
+        #expect(JUnitReporter.split("tests::math::adds", suite: "demo") == ("demo::tests::math", "adds"))
+        #expect(JUnitReporter.split("src/lib.rs - add (line 5)", suite: "demo") == ("demo", "src/lib.rs - add (line 5)"))
+        #expect(JUnitReporter.split("plain", suite: "demo") == ("demo", "plain"))
+    }
+
+    @Test("a test's out-of-line fields: set, cleared, compared and coded like stored ones")
+    func testCaseFields() throws {
+        var test = TestCase(name: "t", outcome: .failed)
+        #expect(test.isPlain)
+        test.message = "boom"
+        test.mode = "should panic"
+        #expect(!test.isPlain)
+        var copy = test
+        copy.message = "other"
+        #expect(test.message == "boom")
+        #expect(copy != test)
+        copy.message = "boom"
+        #expect(copy == test)
+        test.message = nil
+        test.mode = nil
+        #expect(test.isPlain)
+        #expect(test == TestCase(name: "t", outcome: .failed))
+        var full = TestCase(name: "f", outcome: .error, duration: 1.5, message: "m", output: "o")
+        full.outputTruncated = true
+        full.benchmark = "b"
+        full.errorKind = .timeout
+        full.flaky = false
+        full.reruns = [TestCase.Rerun(TestCase(name: "f", outcome: .failed, message: "x"))]
+        let data = try JSONEncoder().encode(full)
+        #expect(try JSONDecoder().decode(TestCase.self, from: data) == full)
+        let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys.sorted()
+        #expect(keys == ["benchmark", "duration", "errorKind", "flaky", "message", "name", "outcome", "output", "outputTruncated", "reruns"])
+        #expect(MemoryLayout<TestCase>.stride <= 48)
+    }
+}
