@@ -384,6 +384,23 @@ enum ByteSearch {
         search(pattern, in: text, last: true)
     }
 
+    /// Whether the text's UTF-8 holds the byte (memchr over a native string's storage).
+    static func contains(_ byte: UInt8, in text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, Int32(byte), bytes.count) != nil
+        }
+            ?? text.utf8.contains(byte)
+    }
+
+    /// Whether every UTF-8 byte of the text passes `test` (a loop over a native string's storage).
+    static func allBytes(of text: String, _ test: (UInt8) -> Bool) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        } ?? text.utf8.allSatisfy(test)
+    }
+
     private static func search<Text: StringProtocol>(_ pattern: StaticString, in text: Text, last: Bool) -> Range<String.Index>? {
         let needle = UnsafeRawBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)
         func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -405,7 +422,7 @@ enum ByteSearch {
 /// Removes ANSI escape sequences (colours, cursor moves) from text.
 public enum ANSI {
     public static func strip(_ text: String) -> String {
-        guard text.utf8.contains(0x1B) else { return text }
+        guard ByteSearch.contains(0x1B, in: text) else { return text }
         var result = String.UnicodeScalarView()
         var iterator = text.unicodeScalars.makeIterator()
         while let scalar = iterator.next() {

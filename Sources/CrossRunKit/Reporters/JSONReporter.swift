@@ -76,7 +76,7 @@ public enum JSONReporter {
 
     /// Whether JSON needs no escape for the text: printable ASCII other than `"` and `\`.
     static func plainJSONString(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E && $0 != 0x22 && $0 != 0x5C }
+        ByteSearch.allBytes(of: text) { $0 >= 0x20 && $0 <= 0x7E && $0 != 0x22 && $0 != 0x5C }
     }
 
     public static func decode(_ data: Data) throws -> RunResult {
