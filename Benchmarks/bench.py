@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -40,8 +41,12 @@ def log(message):
 class Step:
     """One process to run: argv, working directory, extra environment."""
 
-    def __init__(self, argv, cwd=None, env=None, stdin=None):
+    def __init__(self, argv, cwd=None, env=None, stdin=None, own_rss=False):
         self.argv, self.cwd, self.env, self.stdin = argv, cwd, env or {}, stdin
+        # Measure the peak memory of this program alone, through /usr/bin/time: wait4's ru_maxrss also holds the
+        # peak of the memory the child started in, and Python's subprocess starts children with vfork, so a
+        # benchmark that read a big output into Python would see Python's size in every later row.
+        self.own_rss = own_rss
 
 
 def run_steps(steps):
@@ -55,14 +60,27 @@ def run_steps(steps):
         env = dict(os.environ)
         env.update(step.env)
         stdin = open(step.stdin, "rb") if step.stdin else subprocess.DEVNULL
-        process = subprocess.Popen(step.argv, cwd=step.cwd, env=env, stdin=stdin,
+        argv = step.argv
+        rss_file = None
+        if step.own_rss:
+            rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False)
+            rss_file.close()
+            argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + argv
+        process = subprocess.Popen(argv, cwd=step.cwd, env=env, stdin=stdin,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         if step.stdin:
             stdin.close()
         statuses.append(process.returncode)
-        peak = max(peak, usage.ru_maxrss)
+        if rss_file:
+            with open(rss_file.name) as file:
+                lines = file.read().split()
+            os.unlink(rss_file.name)
+            # /usr/bin/time notes a non-zero exit before the figure.
+            peak = max(peak, int(lines[-1]))
+        else:
+            peak = max(peak, usage.ru_maxrss)
         cpu += usage.ru_utime + usage.ru_stime
     return time.perf_counter() - start, cpu, peak, statuses
 
@@ -182,6 +200,8 @@ def main():
     parser.add_argument("--report-runs", type=int, default=3, help="rounds for the report-throughput floods")
     parser.add_argument("--flood-sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100_000, 400_000],
                         help="test counts for the report-throughput floods, comma-separated")
+    parser.add_argument("--output-flood-bytes", type=int, default=2**30,
+                        help="bytes of a test's own output for the output-flood row (0: skip it)")
     parser.add_argument("--only", default="startup,report,crash,suites,nextest")
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
@@ -247,7 +267,7 @@ def main():
             for shape in ("pretty", "json"):
                 junit, results = os.path.join(out, f"{shape}-{size}.xml"), os.path.join(out, f"{shape}-{size}.json")
                 commands = {
-                    "crossrun": [Step([crossrun, "--junit", junit, "--json", results, args.flood, str(size), shape])],
+                    "crossrun": [Step([crossrun, "--junit", junit, "--json", results, args.flood, str(size), shape], own_rss=True)],
                     "alone": [Step([args.flood, str(size), shape])],
                 }
                 result = interleave(commands, args.report_runs)
@@ -264,6 +284,25 @@ def main():
                     f"{seconds(result['crossrun']['times'])} s, generator alone {seconds(result['alone']['times'])} s; "
                     f"**crossrun CPU {seconds(result['crossrun']['cpu'])} s** (generator {seconds(result['alone']['cpu'])} s)",
                     f"**{rss:.0f} MiB** peak RSS")
+        # A flood of lines that are not libtest's, printed inside one test: throughput and a flat peak memory.
+        size = args.output_flood_bytes
+        if size > 0:
+            junit, results = os.path.join(out, "output.xml"), os.path.join(out, "output.json")
+            commands = {
+                "crossrun": [Step([crossrun, "--junit", junit, "--json", results, args.flood, str(size), "output"], own_rss=True)],
+                "alone": [Step([args.flood, str(size), "output"])],
+            }
+            result = interleave(commands, args.report_runs)
+            with open(results) as file:
+                test = json.load(file)["tests"][0]
+            if test["outcome"] != "passed" or not test.get("outputTruncated"):
+                raise Failure(f"output flood: crossrun recorded {test['name']} as {test['outcome']}, output truncated: {test.get('outputTruncated')}")
+            rate = [size / 1e6 / t for t in result["crossrun"]["times"]]
+            rss = statistics.median(result["crossrun"]["rss"]) / 1024
+            row(section, f"{size / 2**30:.0f} GiB of a test's own output lines (not libtest's): wall crossrun "
+                f"{seconds(result['crossrun']['times'])} s (**{spread(rate, 0)} MB/s**), generator alone "
+                f"{seconds(result['alone']['times'])} s; crossrun CPU {seconds(result['crossrun']['cpu'])} s",
+                f"**{rss:.0f} MiB** peak RSS")
 
     def crash():
         section = "3. crash-resume: the aarch64 demo suite with k = 2 crashing tests"

@@ -5,6 +5,7 @@
  * program, so crossrun runs it directly, without an emulator.
  *
  *   libtest-flood N pretty|json
+ *   libtest-flood BYTES output     one test that prints BYTES of its own lines (not libtest's) under --nocapture
  *
  * Exits 101 when a test failed, as libtest does, else 0. */
 #include <stdio.h>
@@ -18,9 +19,28 @@ static void name(char *out, size_t size, long i) {
     snprintf(out, size, "module_%03ld::submodule_%02ld::test_case_number_%07ld", i / 1000, (i / 10) % 100, i);
 }
 
+/* The output flood: a pretty suite of one test whose header waits while the test prints BYTES in lines of 100. */
+static int output_flood(long bytes) {
+    static char block[100 * 655];
+    for (size_t i = 0; i < sizeof block; i += 100) {
+        memset(block + i, 'x', 99);
+        memcpy(block + i, "a line the test prints itself, not one of libtest's: ", 54);
+        block[i + 99] = '\n';
+    }
+    printf("\nrunning 1 test\ntest flood::output ... ");
+    fflush(stdout);
+    for (long done = 0; done < bytes; done += (long)sizeof block) {
+        size_t size = bytes - done < (long)sizeof block ? (size_t)(bytes - done) / 100 * 100 : sizeof block;
+        if (fwrite(block, 1, size, stdout) != size) return 1;
+    }
+    printf("ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.23s\n\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[2], "output") == 0) return output_flood(atol(argv[1]));
     if (argc != 3 || (strcmp(argv[2], "pretty") != 0 && strcmp(argv[2], "json") != 0)) {
-        fprintf(stderr, "usage: %s N pretty|json\n", argv[0]);
+        fprintf(stderr, "usage: %s N pretty|json, or %s BYTES output\n", argv[0], argv[0]);
         return 2;
     }
     long n = atol(argv[1]);

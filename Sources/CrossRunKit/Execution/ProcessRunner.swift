@@ -259,7 +259,8 @@ public struct ProcessRunner: Sendable {
     ) -> TerminationStatus {
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
         var open = [true, true]
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        // Reads of up to 1 MiB (the pipes are enlarged to match): a flood of output costs few system calls.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         var outWritable = passThrough
         var errWritable = passThrough
@@ -410,6 +411,9 @@ final class Pipe2 {
             throw CrossRunError.spawnFailed(executable: "pipe", reason: String(cString: strerror(errno)))
         }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // F_SETPIPE_SZ (1031, Linux): 1 MiB pipes, so a chatty test writes on while crossrun reads in big blocks.
+        // Best effort: a smaller /proc/sys/fs/pipe-max-size keeps the default.
+        _ = fcntl(fds[0], 1031, Int32(1 << 20))
         read = fds[0]
         write = fds[1]
     }

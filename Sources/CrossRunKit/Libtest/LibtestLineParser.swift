@@ -108,6 +108,90 @@ public struct LibtestLineParser: Sendable {
         return [.output(rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine)]
     }
 
+    /// What ``consumeFast(_:)`` did with a line.
+    enum FastLine: Equatable {
+        /// The line was text inside a captured section and is kept there.
+        case captured
+        /// The line is the tests' own output, exactly as ``consume(_:)`` would have reported it as `.output`.
+        case output
+        /// The line may mean something to libtest's grammar: give it to ``consume(_:)``.
+        case needsParse
+    }
+
+    /// The cheap path for the bulk of a big output: a line (its bytes, without the newline) that can only be the
+    /// tests' own output, or text inside a captured section, is recognised from a few bytes without building a
+    /// String. Anything that could be one of libtest's lines, or needs cleaning (escape sequences, `\r`), is
+    /// left to ``consume(_:)``; either way the parser ends in the state ``consume(_:)`` would have left.
+    mutating func consumeFast(_ line: UnsafeRawBufferPointer) -> FastLine {
+        guard let base = line.baseAddress, !line.isEmpty else {
+            // An empty line means nothing to libtest's grammar outside a heading's section.
+            switch section {
+            case .normal:
+                previousLineBlank = true
+                return .output
+            case .capture:
+                appendCapture(line)
+                previousLineBlank = true
+                return .captured
+            default:
+                return .needsParse
+            }
+        }
+        if line[line.count - 1] == UInt8(ascii: "\r") || memchr(base, 0x1B, line.count) != nil { return .needsParse }
+        let first = line[0]
+        switch section {
+        case .capture:
+            // A `---- NAME stdout ----` heading or a `failures:`/`successes:` line may end the section.
+            if first == UInt8(ascii: "-") || Self.isHeading(line) { return .needsParse }
+            appendCapture(line)
+            previousLineBlank = false
+            return .captured
+        case .normal:
+            switch first {
+            case UInt8(ascii: "{"):
+                return .needsParse
+            case UInt8(ascii: "t"):
+                if Self.hasPrefix(line, "test ") { return .needsParse }
+            case UInt8(ascii: "r"):
+                if Self.hasPrefix(line, "running ") { return .needsParse }
+            case UInt8(ascii: "f"), UInt8(ascii: "s"):
+                if Self.isHeading(line) { return .needsParse }
+            default:
+                break
+            }
+            if pendingTest != nil {
+                // The pending test's result may come on a line of its own, between white space.
+                var position = 0
+                while position < line.count, line[position] == 0x20 || line[position] == 0x09 { position += 1 }
+                if position < line.count {
+                    switch line[position] {
+                    case UInt8(ascii: "o"), UInt8(ascii: "F"), UInt8(ascii: "i"), UInt8(ascii: "b"), 0x80...:
+                        return .needsParse
+                    default:
+                        break
+                    }
+                }
+            }
+            if !sawPrettyLine, format != .json, first == UInt8(ascii: ".") || first == UInt8(ascii: "F") || first == UInt8(ascii: "i") {
+                return .needsParse
+            }
+            previousLineBlank = false
+            return .output
+        default:
+            return .needsParse
+        }
+    }
+
+    /// `failures:` or `successes:`.
+    private static func isHeading(_ line: UnsafeRawBufferPointer) -> Bool {
+        (line.count == 9 && hasPrefix(line, "failures:")) || (line.count == 10 && hasPrefix(line, "successes:"))
+    }
+
+    private static func hasPrefix(_ line: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
+        guard let base = line.baseAddress, line.count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmp(base, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+    }
+
     /// Ends the stream: a capture section still open is delivered.
     public mutating func finish() -> [LibtestEvent] {
         if case .capture(let name) = section {
@@ -118,13 +202,18 @@ public struct LibtestLineParser: Sendable {
     }
 
     private mutating func appendCapture(_ line: String) {
+        var line = line
+        line.withUTF8 { appendCapture(UnsafeRawBufferPointer($0)) }
+    }
+
+    private mutating func appendCapture(_ line: UnsafeRawBufferPointer) {
         if line.isEmpty {
             captureBlankRun += 1
             return
         }
-        if captureStarted { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
-        for _ in 0..<captureBlankRun { capture.append(CollectionOfOne(UInt8(ascii: "\n"))) }
-        capture.append(line.utf8)
+        if captureStarted { capture.append(line: "") }
+        for _ in 0..<captureBlankRun { capture.append(line: "") }
+        capture.append(line)
         captureStarted = true
         captureBlankRun = 0
     }
@@ -199,11 +288,15 @@ public struct LibtestLineParser: Sendable {
 
     /// `test NAME ... RESULT`, `test NAME - should panic ... ok`, or a header whose result comes later.
     static func testHeader(_ line: String) -> Header? {
-        guard let separator = line.range(of: " ... ") ?? (line.hasSuffix(" ...") ? line.range(of: " ...", options: .backwards) : nil)
+        // Searched as bytes: this runs on every result line of a suite (Foundation's `range(of:)` was a third of
+        // crossrun's time on 100k-test suites).
+        guard let separator = ByteSearch.firstRange(of: " ... ", in: line)
+            ?? (line.hasSuffix(" ...") ? line.utf8.index(line.endIndex, offsetBy: -4)..<line.endIndex : nil)
         else { return nil }
         // `test ...` alone (a program printing that bare line) has no name between the prefix and the dots.
-        guard line.distance(from: line.startIndex, to: separator.lowerBound) > 5 else { return nil }
-        var name = String(line[line.index(line.startIndex, offsetBy: 5)..<separator.lowerBound])
+        let nameStart = line.utf8.index(line.startIndex, offsetBy: 5, limitedBy: line.endIndex) ?? line.endIndex
+        guard separator.lowerBound > nameStart else { return nil }
+        var name = String(line[nameStart..<separator.lowerBound])
         var mode: String?
         for candidate in modes {
             let suffix = " - " + candidate
@@ -229,7 +322,7 @@ public struct LibtestLineParser: Sendable {
     static func result(_ text: String, name: String) -> TestCase? {
         var text = Substring(text)
         var duration: Double?
-        if text.hasSuffix("s>"), let open = text.range(of: " <", options: .backwards) {
+        if text.hasSuffix("s>"), let open = ByteSearch.lastRange(of: " <", in: text) {
             duration = Double(text[open.upperBound...].dropLast(2)).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             if duration != nil { text = text[..<open.lowerBound] }
         }
@@ -279,10 +372,57 @@ public struct LibtestLineParser: Sendable {
     }
 }
 
+/// Substring search over UTF-8 bytes, for the ASCII separators of libtest's lines.
+enum ByteSearch {
+    /// The first occurrence of `pattern` in `text`, as a range of `text`'s indices.
+    static func firstRange<Text: StringProtocol>(of pattern: StaticString, in text: Text) -> Range<String.Index>? {
+        search(pattern, in: text, last: false)
+    }
+
+    /// The last occurrence of `pattern` in `text`.
+    static func lastRange<Text: StringProtocol>(of pattern: StaticString, in text: Text) -> Range<String.Index>? {
+        search(pattern, in: text, last: true)
+    }
+
+    /// Whether the text's UTF-8 holds the byte (memchr over a native string's storage).
+    static func contains(_ byte: UInt8, in text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, Int32(byte), bytes.count) != nil
+        }
+            ?? text.utf8.contains(byte)
+    }
+
+    /// Whether every UTF-8 byte of the text passes `test` (a loop over a native string's storage).
+    static func allBytes(of text: String, _ test: (UInt8) -> Bool) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        } ?? text.utf8.allSatisfy(test)
+    }
+
+    private static func search<Text: StringProtocol>(_ pattern: StaticString, in text: Text, last: Bool) -> Range<String.Index>? {
+        let needle = UnsafeRawBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)
+        func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard let base = bytes.baseAddress, let first = needle.first, bytes.count >= needle.count else { return nil }
+            func matches(_ offset: Int) -> Bool {
+                base[offset] == first && memcmp(base + offset, needle.baseAddress!, needle.count) == 0
+            }
+            let offsets = 0...(bytes.count - needle.count)
+            return last ? offsets.reversed().first(where: matches) : offsets.first(where: matches)
+        }
+        let utf8 = text.utf8
+        let found = utf8.withContiguousStorageIfAvailable(find) ?? Array(utf8).withUnsafeBufferPointer(find)
+        guard let found else { return nil }
+        let start = utf8.index(utf8.startIndex, offsetBy: found)
+        return start..<utf8.index(start, offsetBy: needle.count)
+    }
+}
+
 /// Removes ANSI escape sequences (colours, cursor moves) from text.
 public enum ANSI {
     public static func strip(_ text: String) -> String {
-        guard text.utf8.contains(0x1B) else { return text }
+        guard ByteSearch.contains(0x1B, in: text) else { return text }
         var result = String.UnicodeScalarView()
         var iterator = text.unicodeScalars.makeIterator()
         while let scalar = iterator.next() {

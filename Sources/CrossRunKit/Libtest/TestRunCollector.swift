@@ -13,7 +13,6 @@ public struct TestRunCollector: Sendable {
     private let maximumLineLength = 8 << 20
 
     private(set) var tests: [TestCase] = []
-    private var index: [String: Int] = [:]
     private var captures: [String: (text: String, truncated: Bool)] = [:]
     private var listedFailures: [String] = []
     private var started: [String] = []
@@ -42,13 +41,21 @@ public struct TestRunCollector: Sendable {
 
     public mutating func consumeStdout(_ chunk: UnsafeRawBufferPointer) {
         allStdout.append(chunk)
-        var start = chunk.startIndex
-        while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            appendToLine(chunk[start..<newline])
-            endLine()
+        guard var start = chunk.baseAddress, !chunk.isEmpty else { return }
+        let end = start + chunk.count
+        // Lines found with memchr; a whole line inside the chunk is parsed where it lies, without a copy.
+        while let found = memchr(start, 0x0A, end - start) {
+            let newline = UnsafeRawPointer(found)
+            let piece = UnsafeRawBufferPointer(start: start, count: newline - start)
+            if lineBuffer.isEmpty {
+                endLine(piece)
+            } else {
+                appendToLine(piece)
+                endBufferedLine()
+            }
             start = newline + 1
         }
-        appendToLine(chunk[start...])
+        appendToLine(UnsafeRawBufferPointer(start: start, count: end - start))
     }
 
     public mutating func consumeStdout(_ text: String) {
@@ -60,20 +67,46 @@ public struct TestRunCollector: Sendable {
         stderr.append(chunk)
     }
 
-    private mutating func appendToLine(_ bytes: Slice<UnsafeRawBufferPointer>) {
+    private mutating func appendToLine(_ bytes: UnsafeRawBufferPointer) {
         let room = maximumLineLength - lineBuffer.count
-        if room > 0 { lineBuffer.append(contentsOf: bytes.prefix(room)) }
+        if room > 0, !bytes.isEmpty { lineBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(room))) }
     }
 
-    private mutating func endLine() {
-        let line = String(decoding: lineBuffer, as: UTF8.self)
-        lineBuffer.removeAll(keepingCapacity: true)
-        for event in parser.consume(line) { apply(event) }
+    /// The line collected in ``lineBuffer`` (it came in pieces) is complete.
+    private mutating func endBufferedLine() {
+        var line: [UInt8] = []
+        swap(&line, &lineBuffer)
+        line.withUnsafeBytes { endLine($0) }
+        line.removeAll(keepingCapacity: true)
+        swap(&line, &lineBuffer)
+    }
+
+    /// Off only in tests, which check that the fast path changes nothing.
+    var usesFastPath = true
+
+    private mutating func endLine(_ bytes: UnsafeRawBufferPointer) {
+        switch usesFastPath ? parser.consumeFast(bytes) : .needsParse {
+        case .captured:
+            break
+        case .output:
+            appendOutput(bytes)
+        case .needsParse:
+            for event in parser.consume(String(decoding: bytes, as: UTF8.self)) { apply(event) }
+        }
+    }
+
+    /// A line of the tests' own output: credited to the one test that is running, when exactly one is.
+    private mutating func appendOutput(_ line: UnsafeRawBufferPointer) {
+        if started.count == 1, let name = started.first {
+            pendingOutput[name, default: BoundedText()].append(line: line)
+        } else {
+            unattributed.append(line: line)
+        }
     }
 
     /// Delivers a last line without a newline and any open section.
     public mutating func finishInput() {
-        if !lineBuffer.isEmpty { endLine() }
+        if !lineBuffer.isEmpty { endBufferedLine() }
         for event in parser.finish() { apply(event) }
     }
 
@@ -81,13 +114,16 @@ public struct TestRunCollector: Sendable {
 
     mutating func apply(_ event: LibtestEvent) {
         switch event {
-        case .suiteStarted:
+        case .suiteStarted(let count):
             suitesStarted += 1
+            // Room for the announced tests at once: no doubling copies on large suites (capped, as the count is
+            // only what the binary printed).
+            tests.reserveCapacity(tests.count + min(max(count, 0), 1 << 20))
         case .testStarted(let name):
             if !started.contains(name) { started.append(name) }
         case .testFinished(var test):
-            started.removeAll { $0 == test.name }
-            if let text = pendingOutput.removeValue(forKey: test.name), test.output == nil {
+            if !started.isEmpty { started.removeAll { $0 == test.name } }
+            if !pendingOutput.isEmpty, let text = pendingOutput.removeValue(forKey: test.name), test.output == nil {
                 test.output = text.text
                 if text.isTruncated { test.outputTruncated = true }
             }
@@ -102,13 +138,8 @@ public struct TestRunCollector: Sendable {
             terse.ignored += ignored
         case .suiteFinished(let counts):
             suites.append(counts)
-        case .output(let line):
-            // Credit a print to the one test that is running, when exactly one is.
-            if started.count == 1, let name = started.first {
-                pendingOutput[name, default: BoundedText()].append(line: line)
-            } else {
-                unattributed.append(line: line)
-            }
+        case .output(var line):
+            line.withUTF8 { appendOutput(UnsafeRawBufferPointer($0)) }
         }
     }
 
@@ -122,8 +153,7 @@ public struct TestRunCollector: Sendable {
             test.outputTruncated = true
         }
         // A name reported twice (two results for one name) keeps both: replacing the first would hide a failure
-        // behind a later pass. Captured output attaches to the first.
-        if index[test.name] == nil { index[test.name] = tests.count }
+        // behind a later pass. Captured output attaches to the first (see ``finish(status:suiteName:)``).
         tests.append(test)
     }
 
@@ -136,8 +166,19 @@ public struct TestRunCollector: Sendable {
         if format == .plain {
             return ([plainCase(status: status, name: suiteName)], nil)
         }
+        // Where the first test of each name that a failures list or a captured section names is: found in one
+        // pass at the end, instead of a dictionary of every name kept all along.
+        var wanted = Set(listedFailures)
+        wanted.formUnion(captures.keys)
+        var index: [String: Int] = [:]
+        if !wanted.isEmpty {
+            for (position, test) in tests.enumerated() where index[test.name] == nil && wanted.contains(test.name) {
+                index[test.name] = position
+            }
+        }
         // Names libtest listed as failed but printed no line for (terse mode).
         for name in listedFailures where index[name] == nil {
+            index[name] = tests.count
             record(TestCase(name: name, outcome: .failed))
         }
         // Captured sections attach to their tests and explain failures.
@@ -159,7 +200,7 @@ public struct TestRunCollector: Sendable {
         // A test that started and never reported. In pretty output its result can be lost in its own print
         // (`test x ... printed textok`): libtest lists every failure, so when the counts agree it passed.
         // A JSON test always gets a result event, so a missing one is an error, and so is a process death.
-        let namedPassed = tests.filter { $0.outcome == .passed }.count
+        let namedPassed = count(.passed)
         let countsAgree = combinedCounts.map { namedPassed + started.count <= $0.passed } ?? false
         for name in started {
             let output = pendingOutput.removeValue(forKey: name)
@@ -191,6 +232,13 @@ public struct TestRunCollector: Sendable {
         return (tests, combinedCounts)
     }
 
+    /// How many tests have this outcome (counted, not filtered: a filtered copy of 100k tests costs megabytes).
+    private func count(_ outcome: TestCase.Outcome) -> Int {
+        var count = 0
+        for test in tests where test.outcome == outcome { count += 1 }
+        return count
+    }
+
     /// The sum of the suites' `test result:` lines, if libtest printed one.
     var combinedCounts: SuiteCounts? { suites.isEmpty ? nil : Self.sum(suites) }
 
@@ -219,8 +267,8 @@ public struct TestRunCollector: Sendable {
     /// `test result:` counts are used when it printed them (a test's own print can share a line with a
     /// progress mark); the progress marks otherwise.
     public var unnamedCounts: (passed: Int, ignored: Int) {
-        let namedPassed = tests.filter { $0.outcome == .passed }.count
-        let namedIgnored = tests.filter { $0.outcome == .ignored }.count
+        let namedPassed = count(.passed)
+        let namedIgnored = count(.ignored)
         let counted = combinedCounts.map { ($0.passed, $0.ignored) } ?? (terse.passed, terse.ignored)
         return (max(0, counted.0 - namedPassed), max(0, counted.1 - namedIgnored))
     }

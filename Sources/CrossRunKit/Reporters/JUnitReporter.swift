@@ -108,7 +108,7 @@ public enum JUnitReporter {
     /// `tests::math::adds` in suite `demo` → classname `demo::tests::math`, name `adds`. Names with spaces
     /// (doctests: `src/lib.rs - add (line 5)`) keep the suite as their classname.
     static func split(_ name: String, suite: String) -> (classname: String, name: String) {
-        guard !name.contains(" "), let separator = name.range(of: "::", options: .backwards) else {
+        guard !ByteSearch.contains(UInt8(ascii: " "), in: name), let separator = ByteSearch.lastRange(of: "::", in: name) else {
             return (suite, name)
         }
         return (suite + "::" + name[..<separator.lowerBound], String(name[separator.upperBound...]))

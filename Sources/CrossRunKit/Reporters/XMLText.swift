@@ -3,6 +3,8 @@
 /// replaced when the bytes were decoded.
 public enum XMLText {
     public static func sanitize(_ text: String) -> String {
+        // Nearly every name and attribute is printable ASCII: one pass over the bytes finds nothing to change.
+        if ByteSearch.allBytes(of: text, { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) { return text }
         let stripped = ANSI.strip(text)
         guard stripped.unicodeScalars.contains(where: { !isAllowed($0) }) else { return stripped }
         var scalars = String.UnicodeScalarView()

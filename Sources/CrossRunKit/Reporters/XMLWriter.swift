@@ -7,32 +7,32 @@ import Foundation
 /// A thin Swift face on libxml2's `xmlTextWriter`: libxml2 does the escaping and encoding, every string passes
 /// through ``XMLText/sanitize(_:)`` first so the document is always well-formed XML 1.0.
 final class XMLWriter {
-    private let writer: xmlTextWriterPtr
-    /// The document is built in memory and written to `path` by ``close()`` with checked system calls: libxml2's
-    /// own file output goes through stdio, whose buffered data is written (and an ENOSPC or EIO lost) only when
-    /// the writer is freed, which left an empty or cut report in place while crossrun said it was written.
-    private let buffer: xmlBufferPtr
+    private var writer: xmlTextWriterPtr?
+    /// The document streams to `path` as it is written, in blocks, through ``FileSink``'s checked system calls: a
+    /// report of any size costs no memory, and an ENOSPC or EIO is an error. (libxml2's own file output goes
+    /// through stdio, whose buffered data is written, and an error lost, only when the writer is freed.)
+    private let sink: FileSink
     private let path: String
     private var failed = false
 
     init(path: String) throws {
-        guard let buffer = xmlBufferCreate() else {
-            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not allocate a buffer")
+        sink = try FileSink(path: path)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        guard let output = xmlOutputBufferCreateIO(xmlSinkWrite, xmlSinkClose, context, nil) else {
+            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not allocate an output buffer")
         }
-        guard let writer = xmlNewTextWriterMemory(buffer, 0) else {
-            xmlBufferFree(buffer)
+        guard let writer = xmlNewTextWriter(output) else {
+            xmlOutputBufferClose(output)
             throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not start a writer")
         }
         self.writer = writer
-        self.buffer = buffer
         self.path = path
         _ = xmlTextWriterSetIndent(writer, 1)
         check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil))
     }
 
     deinit {
-        xmlFreeTextWriter(writer)
-        xmlBufferFree(buffer)
+        if let writer { xmlFreeTextWriter(writer) }
     }
 
     private func check(_ result: Int32) {
@@ -40,18 +40,22 @@ final class XMLWriter {
     }
 
     func start(_ element: String) {
+        guard let writer else { return }
         check(xmlTextWriterStartElement(writer, element))
     }
 
     func attribute(_ name: String, _ value: String) {
+        guard let writer else { return }
         check(xmlTextWriterWriteAttribute(writer, name, XMLText.sanitize(value)))
     }
 
     func text(_ value: String) {
+        guard let writer else { return }
         check(xmlTextWriterWriteString(writer, XMLText.sanitize(value)))
     }
 
     func end() {
+        guard let writer else { return }
         check(xmlTextWriterEndElement(writer))
     }
 
@@ -63,28 +67,30 @@ final class XMLWriter {
         end()
     }
 
-    /// Ends the document and writes it to the file; throws if anything failed along the way (including a full disk).
+    /// Ends the document and writes the rest to the file; throws if anything failed along the way (including a
+    /// full disk).
     func close() throws {
+        guard let writer else { return }
         check(xmlTextWriterEndDocument(writer))
         check(xmlTextWriterFlush(writer))
+        // Freeing the writer flushes and closes its output buffer (into the sink).
+        xmlFreeTextWriter(writer)
+        self.writer = nil
+        try sink.close()
         if failed { throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not write it") }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CrossRunError.reportNotWritable(path: path, reason: String(cString: strerror(errno))) }
-        var offset = 0
-        let count = Int(xmlBufferLength(buffer))
-        let bytes = UnsafeRawPointer(xmlBufferContent(buffer))
-        while offset < count, let bytes {
-            let written = write(fd, bytes + offset, count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                Glibc.close(fd)
-                throw CrossRunError.reportNotWritable(path: path, reason: reason)
-            }
-            offset += written
-        }
-        guard Glibc.close(fd) == 0 else { throw CrossRunError.reportNotWritable(path: path, reason: String(cString: strerror(errno))) }
     }
+}
+
+/// libxml2's output callbacks: the context is the writer's ``FileSink``.
+private func xmlSinkWrite(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafePointer<CChar>?, _ count: Int32) -> Int32 {
+    guard let context else { return -1 }
+    let sink = Unmanaged<FileSink>.fromOpaque(context).takeUnretainedValue()
+    sink.write(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+    return sink.failure == nil ? count : -1
+}
+
+private func xmlSinkClose(_ context: UnsafeMutableRawPointer?) -> Int32 {
+    0
 }
 
 // libxml2 takes `const xmlChar *` (unsigned char); Swift strings convert to `const char *` only.

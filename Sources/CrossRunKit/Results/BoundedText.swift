@@ -21,6 +21,8 @@ public struct BoundedText: Sendable, Equatable {
     public var isTruncated: Bool { droppedBytes > 0 }
 
     public mutating func append<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        // Contiguous bytes (a String's UTF-8, an array, a read buffer) are copied in blocks.
+        if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) != nil { return }
         totalBytes += bytes.count
         var rest = bytes[...]
         if head.count < headLimit {
@@ -31,6 +33,35 @@ public struct BoundedText: Sendable, Equatable {
         guard !rest.isEmpty else { return }
         tail.append(contentsOf: rest)
         if tail.count > 2 * tailLimit { tail.removeFirst(tail.count - tailLimit) }
+    }
+
+    /// Appends raw bytes: the path every chunk of a flood takes, so it copies blocks and never holds more than
+    /// twice the tail limit.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        totalBytes += bytes.count
+        guard !bytes.isEmpty else { return }
+        var rest = UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        if head.count < headLimit {
+            let take = min(headLimit - head.count, rest.count)
+            head.append(contentsOf: UnsafeBufferPointer(rebasing: rest[0..<take]))
+            rest = UnsafeBufferPointer(rebasing: rest[take...])
+        }
+        guard !rest.isEmpty else { return }
+        if rest.count >= tailLimit {
+            // This block alone fills the tail: what was there before goes.
+            tail.removeAll(keepingCapacity: true)
+            tail.append(contentsOf: UnsafeBufferPointer(rebasing: rest[(rest.count - tailLimit)...]))
+            return
+        }
+        tail.append(contentsOf: rest)
+        if tail.count > 2 * tailLimit { tail.removeFirst(tail.count - tailLimit) }
+    }
+
+    /// Appends a line's bytes and a newline.
+    public mutating func append(line: UnsafeRawBufferPointer) {
+        append(line)
+        var newline = UInt8(ascii: "\n")
+        withUnsafeBytes(of: &newline) { append($0) }
     }
 
     public mutating func append(line: String) {
