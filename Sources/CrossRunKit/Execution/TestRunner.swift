@@ -249,6 +249,7 @@ public struct TestRunner: Sendable {
         // nextest runs one test per process: the test that crashed is the one it asked for, there is nothing to
         // resume, and nextest reports the crash itself.
         if NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments)?.isSingleTest == true { return }
+        guard first.diedEarly else { return }  // before hashing every reported name
         let reportedNames = Set(first.reported.map(\.name))
         guard first.diedEarly, configuration.resume, !terminalInterrupt, !invocation.isListing, mayStartProcess,
             let listed = listTests(plan: plan, selection: TestListing.selection(from: invocation.arguments)),
