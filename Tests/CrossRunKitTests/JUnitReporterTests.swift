@@ -121,6 +121,13 @@ struct JUnitReporterTests {
         #expect(try JUnitSchema.xpath("string(/testsuites/testsuite/properties/property[@name='crossrun.target']/@value)", in: file) == "aarch64")
     }
 
+    @Test("timestamps are ISO 8601 in UTC, to the second", arguments: [
+        (0.0, "1970-01-01T00:00:00Z"), (1_795_642_449.75, "2026-11-25T21:34:09Z"), (951_782_400, "2000-02-29T00:00:00Z"),
+    ])
+    func timestamp(seconds: Double, expected: String) {
+        #expect(JUnitReporter.timestamp(Date(timeIntervalSince1970: seconds)) == expected)
+    }
+
     @Test("a doctest keeps its whole name and the suite as classname")
     func doctestCase() throws {
         let folder = try TemporaryDirectory()
