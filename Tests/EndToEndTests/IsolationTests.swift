@@ -106,29 +106,12 @@ struct IsolationTests {
         let json = folder.appendingPathComponent("r.json").path
         let junit = folder.appendingPathComponent("r.xml").path
         let (env, marker) = Support.markedEnvironment(["CROSSRUN_DEMO_HANG": "1"])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: crossrunExecutable)
-        process.arguments = ["--isolate", "-j", "2", "--json", json, "--junit", junit, binary]
-        process.environment = env
-        process.currentDirectoryURL = folder
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until the other tests have reported and only the hanging one runs.
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, String(decoding: seen, as: UTF8.self).components(separatedBy: " ... ").count - 1 < 15 {
-            seen.append(out.fileHandleForReading.availableData)
+        // Once every other test has its line (2 ignored, 13 ended), only the hanging one runs.
+        let ended = try Support.interrupt(["--isolate", "-j", "2", "--json", json, "--junit", junit, binary], environment: env, in: folder) {
+            $0.components(separatedBy: " ... ").count - 1 >= 15
         }
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(process.processIdentifier, SIGTERM)
-        let exited = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < exited { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 143)
+        #expect(ended.reason == .exit)
+        #expect(ended.status == 143)
         #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
         let results = try readResults(json)
         #expect((results["interrupted"] as? [String: Any])?["signalName"] as? String == "SIGTERM")

@@ -31,6 +31,34 @@ struct TimeoutRetryTests {
         return found
     }
 
+    /// Starts crossrun with `arguments`, waits (up to 60 s) until its stdout so far satisfies `ready`, gives it
+    /// half a second more, sends it SIGTERM, and waits up to 15 s for it to end (SIGKILL after that).
+    static func interrupt(
+        _ arguments: [String], environment: [String: String], in folder: URL, when ready: (String) -> Bool
+    ) throws -> (reason: Process.TerminationReason, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: crossrunExecutable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = folder
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !ready(String(decoding: seen, as: UTF8.self)) {
+            seen.append(out.fileHandleForReading.availableData)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(process.processIdentifier, SIGTERM)
+        let exited = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < exited { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationReason, process.terminationStatus)
+    }
+
     static func tests(_ results: [String: Any]) -> [String: [String: Any]] {
         var byName: [String: [String: Any]] = [:]
         for test in results["tests"] as? [[String: Any]] ?? [] {
@@ -133,29 +161,12 @@ struct TimeoutRetryTests {
         let json = folder.appendingPathComponent("r.json").path
         let junit = folder.appendingPathComponent("r.xml").path
         let (env, marker) = Self.markedEnvironment(["CROSSRUN_DEMO_HANG": "1"])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: crossrunExecutable)
-        process.arguments = ["--json", json, "--junit", junit, binary]
-        process.environment = env
-        process.currentDirectoryURL = folder
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until libtest says it is running, then give the other tests time to report.
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("test tests::reverse_words_works ... ok") {
-            seen.append(out.fileHandleForReading.availableData)
+        // Once libtest says the other tests ran, only the hanging one is left.
+        let ended = try Self.interrupt(["--json", json, "--junit", junit, binary], environment: env, in: folder) {
+            $0.contains("test tests::reverse_words_works ... ok")
         }
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(process.processIdentifier, SIGTERM)
-        let exited = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < exited { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 143)
+        #expect(ended.reason == .exit)
+        #expect(ended.status == 143)
         #expect(Self.leftovers(marker).isEmpty, "still running: \(Self.leftovers(marker))")
         let results = try readResults(json)
         let interrupted = results["interrupted"] as? [String: Any] ?? [:]
