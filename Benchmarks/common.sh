@@ -11,7 +11,7 @@ if [ -n "${CROSSRUN_BIN:-}" ]; then
   crossrun="$(cd "$(dirname "$CROSSRUN_BIN")" && pwd)/$(basename "$CROSSRUN_BIN")"
 else
   # The flags `make install` (the README's install) uses: release, Swift's runtime linked statically.
-  scratch=(--scratch-path "${CROSSRUN_SCRATCH:-.build-static}")
+  scratch=(--scratch-path "${CROSSRUN_SCRATCH:-$root/.build-static}")
   swift build -c release --static-swift-stdlib --product crossrun "${scratch[@]}" >&2
   crossrun="$(swift build -c release --static-swift-stdlib "${scratch[@]}" --show-bin-path)/crossrun"
 fi

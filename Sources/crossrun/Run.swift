@@ -82,6 +82,8 @@ struct Run: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        // Everything after `run` is captured for the binary, so `crossrun run --help` would name a binary `--help`.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(Self.self) }
         if arguments.binary == nil {
             throw ValidationError("missing the test binary: crossrun [OPTIONS] BINARY [ARGS...]")
         }

@@ -34,6 +34,14 @@ struct DocsTests {
         }
     }
 
+    @Test("crossrun run --help and -h print run's help (not a binary named --help)", arguments: ["--help", "-h"])
+    func runHelp(flag: String) throws {
+        let help = try crossrun(["run", flag])
+        #expect(help.status == 0, "\(help.stderrText)")
+        #expect(help.stdoutText == (try crossrun(["help", "run"])).stdoutText)
+        #expect(help.stdoutText.contains("--isolate"))
+    }
+
     @Test("docs/cli.md documents setup's and doctor's options in their own sections", arguments: ["setup", "doctor"])
     func cliSections(subcommand: String) throws {
         let cli = try String(contentsOf: Self.docs.appendingPathComponent("cli.md"), encoding: .utf8)
