@@ -72,11 +72,7 @@ struct CrashResume {
                     }
                     break
                 }
-                culprit.message = "the test process was \(Self.verb(attempt.outcome.status, plan: attempt.plan)) while this test ran"
-                if culprit.output?.contains("panicked at") != true {
-                    culprit = recoverMessage(for: culprit, plan: first.plan, base: base)
-                }
-                outcomes[culprit.name] = culprit
+                outcomes[culprit.name] = explainCrash(of: culprit, status: attempt.outcome.status, plan: first.plan, base: base)
             }
             remaining = remaining.filter { outcomes[$0] == nil }
             previous = attempt
@@ -89,6 +85,20 @@ struct CrashResume {
         var tests = listed.compactMap { outcomes[$0] }
         tests += first.tests.filter { !listedSet.contains($0.name) && $0.name != TestRunCollector.processCaseName && $0.outcome != .error }
         return (attempts, tests)
+    }
+
+    /// The test a crashed process was running: says how the process ended and, unless its panic is already in its
+    /// output, recovers what it printed (``recoverMessage(for:plan:base:)``).
+    func explainCrash(of test: TestCase, status: TerminationStatus, plan: LaunchPlan, base: [String]) -> TestCase {
+        var test = test
+        test.message = "the test process was \(Self.verb(status, plan: plan)) while this test ran"
+        if test.output?.contains("panicked at") != true { test = recoverMessage(for: test, plan: plan, base: base) }
+        return test
+    }
+
+    /// Whether `arguments` ask libtest for `format` (`--format json` or `--format=json`).
+    static func asks(for format: String, in arguments: [String]) -> Bool {
+        zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == format } || arguments.contains("--format=" + format)
     }
 
     /// libtest captures a test's output in memory; a process that dies loses it. The crashed test runs once
@@ -127,7 +137,7 @@ struct CrashResume {
     static func resumeArguments(from arguments: [String]) -> [String] {
         var kept: [String] = []
         var index = 0
-        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
+        let json = asks(for: "json", in: arguments)
         while index < arguments.count {
             let argument = arguments[index]
             index += 1

@@ -97,11 +97,8 @@ extension TestRunner {
         var test = attempt.tests.first { $0.name == name }
             ?? TestCase(name: name, outcome: .error, message: "the test process reported no result for this test (it \(CrashResume.verb(status, plan: plan)))")
         if attempt.diedEarly, test.outcome == .error, test.errorKind == nil, attempt.outcome.killedBy == nil, attempt.outcome.forwardedSignal == nil {
-            test.message = "the test process was \(CrashResume.verb(status, plan: plan)) while this test ran"
-            if test.output?.contains("panicked at") != true {
-                test = CrashResume(runner: self, suiteName: suiteName, progress: { _ in })
-                    .recoverMessage(for: test, plan: plan, base: base)
-            }
+            test = CrashResume(runner: self, suiteName: suiteName, progress: { _ in })
+                .explainCrash(of: test, status: status, plan: plan, base: base)
         } else if test.outcome == .passed, !status.isSuccess,
             let process = attempt.tests.first(where: { $0.name == TestRunCollector.processCaseName })
         {
@@ -162,9 +159,8 @@ final class IsolatedOutput: @unchecked Sendable {
     init(runner: ProcessRunner, arguments: [String], total: Int) {
         self.runner = runner
         self.total = total
-        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
-        let terse = arguments.contains("-q") || arguments.contains("--quiet")
-            || zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "terse" } || arguments.contains("--format=terse")
+        let json = CrashResume.asks(for: "json", in: arguments)
+        let terse = arguments.contains("-q") || arguments.contains("--quiet") || CrashResume.asks(for: "terse", in: arguments)
         format = json ? .json : terse ? .terse : .pretty
         raw = json || arguments.contains("--nocapture") || arguments.contains("--show-output")
     }
