@@ -223,56 +223,6 @@ public struct ConfigDuration: Codable, Equatable, Sendable {
     }
 }
 
-/// Durations as users write them: `30s`, `5m`, `1.5s`, `250ms`, `2h`, or plain seconds (`30`, `0.5`).
-public enum DurationText {
-    public static let expected = "a duration such as 30s, 5m, 1.5s, 250ms, 1h or plain seconds, more than 0"
-
-    /// The duration, or nil for text that is not one or is not more than 0.
-    public static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        var number = Substring(trimmed)
-        var scale = 1.0
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            number = trimmed.dropLast(suffix.count)
-            scale = factor
-            break
-        }
-        // Digits with at most one point; no sign, exponent, inf or nan.
-        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-            number.filter({ $0 == "." }).count <= 1, number != ".", let value = Double(number)
-        else { return nil }
-        let seconds = value * scale
-        guard seconds > 0, seconds.isFinite, seconds < 1e9 else { return nil }
-        let milliseconds = (seconds * 1000).rounded()
-        guard milliseconds >= 1 else { return nil }
-        return .milliseconds(Int64(milliseconds))
-    }
-
-    /// `30s`, `1.5s`, `250ms`, `5m`.
-    public static func format(_ duration: Duration) -> String {
-        let milliseconds = Int64((duration.seconds * 1000).rounded())
-        if milliseconds < 1000 { return "\(milliseconds)ms" }
-        if milliseconds % 60_000 == 0 && milliseconds >= 60_000 {
-            return milliseconds % 3_600_000 == 0 ? "\(milliseconds / 3_600_000)h" : "\(milliseconds / 60_000)m"
-        }
-        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-        var text = String(format: "%.3f", Double(milliseconds) / 1000)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text + "s"
-    }
-}
-
-enum Paths {
-    static func absolute(_ path: String, relativeTo folder: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if path == "~" || path.hasPrefix("~/") {
-            return NSHomeDirectory() + path.dropFirst()
-        }
-        return ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
-    }
-}
-
 extension Dictionary {
     var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -18,12 +18,3 @@ public enum LibtestEvent: Equatable, Sendable {
     /// Any other line: the tests' own prints, notes, warnings.
     case output(String)
 }
-
-/// The output format libtest is using, as detected from the lines themselves.
-public enum LibtestFormat: String, Codable, Sendable {
-    case pretty = "libtest-pretty"
-    case terse = "libtest-terse"
-    case json = "libtest-json"
-    /// No libtest output: a C program or a `harness = false` test.
-    case plain
-}

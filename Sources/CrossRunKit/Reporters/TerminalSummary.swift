@@ -24,7 +24,7 @@ public enum TerminalSummary {
         for timeout in result.timeouts ?? [] { text += "; timed out: \(timeout.description)" }
         if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
         if let retries = result.retries { text += "; \(retries) retr\(retries == 1 ? "y" : "ies")" }
-        let where_ = result.launch.kind == LaunchPlan.Kind.native.rawValue ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
+        let where_ = result.launch.isNative ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
         var line = "crossrun: \(result.binary.name) [\(where_)] "
         let status = result.succeeded ? "ok" : "FAILED"
         line += colour ? (result.succeeded ? "\u{1B}[32m\(status)\u{1B}[0m" : "\u{1B}[31m\(status)\u{1B}[0m") : status

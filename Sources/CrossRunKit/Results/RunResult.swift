@@ -20,7 +20,7 @@ public struct RunResult: Codable, Equatable, Sendable {
     }
 
     public struct Launch: Codable, Equatable, Sendable {
-        /// `native`, `qemu-user`, `wasmtime` or `embedded-wasm`.
+        /// The launcher kind: `native`, `qemu-user`, `qemu-system`, `qemu-system-linux`, `wasmtime` or `embedded-wasm`.
         public var kind: String
         /// The runner name (`aarch64`, ...) or `host`.
         public var target: String
@@ -28,6 +28,9 @@ public struct RunResult: Codable, Equatable, Sendable {
         public var argv: [String]
         public var sysroot: String?
         public var sysrootOrigin: String?
+
+        /// A binary for this machine, run without an emulator.
+        public var isNative: Bool { kind == "native" }
     }
 
     public struct Exit: Codable, Equatable, Sendable {
@@ -164,19 +167,5 @@ extension RunResult.Counts {
             unnamedPassed: unnamed.passed > 0 ? unnamed.passed : nil,
             unnamedIgnored: unnamed.ignored > 0 ? unnamed.ignored : nil)
         self.flaky = flaky > 0 ? flaky : nil
-    }
-}
-
-extension RunResult.Exit {
-    init(_ outcome: ProcessOutcome) {
-        switch outcome.status {
-        case .exited(let code):
-            self.init(status: code, code: code, signal: nil, signalName: nil, interruptedBy: nil, description: outcome.status.description)
-        case .signaled(let signal):
-            self.init(
-                status: outcome.status.shellStatus, code: nil, signal: signal, signalName: Signals.name(signal),
-                interruptedBy: nil, description: outcome.status.description)
-        }
-        interruptedBy = outcome.forwardedSignal.map(Signals.name)
     }
 }

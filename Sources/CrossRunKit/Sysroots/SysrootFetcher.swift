@@ -1,26 +1,5 @@
 import Foundation
 
-/// How a fetch may behave.
-public struct FetchOptions: Sendable {
-    /// The mirror's base URL; nil to read the machine's apt sources.
-    public var mirror: String?
-    /// Check InRelease with gpgv (on by default).
-    public var verifySignature = true
-    /// The keyring gpgv checks against.
-    public var keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
-    /// Never touch the network: only a cached sysroot will do.
-    public var offline = false
-    /// Never change an installed sysroot or its lock record.
-    public var locked = false
-    public var sizeCap = DebArchive.defaultSizeCap
-    /// Where progress lines go (stderr in the CLI).
-    public var progress: @Sendable (String) -> Void = { _ in }
-    public var sourcesList = DebianMirror.defaultSourcesList
-    public var sourcesDirectory = DebianMirror.defaultSourcesDirectory
-
-    public init() {}
-}
-
 /// Fetches a sysroot: the suite's InRelease (signature checked with gpgv), the Packages index (checked against
 /// InRelease's SHA-256), each package (checked against the index's SHA-256 and size), unpacked safely into a
 /// temporary folder in the cache and renamed into place with its lock record. Any failure leaves nothing behind.

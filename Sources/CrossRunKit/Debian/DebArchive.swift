@@ -248,7 +248,7 @@ public enum DebArchive {
             guard got > 0 else { throw CrossRunError.archiveUnreadable(package: package, reason: errorText(archive)) }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
             hasher.update(bufferPointer: chunk)
-            guard ProcessRunner.writeAll(fd, chunk) else { throw refuse("cannot write it: \(String(cString: strerror(errno)))") }
+            guard FileDescriptors.writeAll(fd, chunk) else { throw refuse("cannot write it: \(String(cString: strerror(errno)))") }
             total += got
         }
         return (Hashing.hex(hasher.finalize()), total)

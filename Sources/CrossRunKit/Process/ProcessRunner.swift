@@ -337,10 +337,10 @@ public struct ProcessRunner: Sendable {
                 }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
                 if index == 0 {
-                    if outWritable { outWritable = Self.writeAll(stdoutDescriptor, chunk) }
+                    if outWritable { outWritable = FileDescriptors.writeAll(stdoutDescriptor, chunk) }
                     onStdout(chunk)
                 } else {
-                    if errWritable { errWritable = Self.writeAll(stderrDescriptor, chunk) }
+                    if errWritable { errWritable = FileDescriptors.writeAll(stderrDescriptor, chunk) }
                     onStderr(chunk)
                 }
             }
@@ -378,24 +378,6 @@ public struct ProcessRunner: Sendable {
     /// within a few milliseconds).
     static let gatherMicroseconds: UInt32 = 4000
 
-    /// Writes a whole chunk; false once the reader has gone away (EPIPE) or the descriptor fails.
-    static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < chunk.count {
-            let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&descriptor, 1, 1000)
-                    continue
-                }
-                return false
-            }
-            offset += written
-        }
-        return true
-    }
 
     /// crossrun's environment with `additions` applied, as `NAME=value` strings.
     static func environment(adding additions: [String: String]) -> [String] {

@@ -204,6 +204,6 @@ final class IsolatedOutput: @unchecked Sendable {
 
     private func write(_ bytes: [UInt8], to descriptor: Int32? = nil) {
         guard runner.passThrough else { return }
-        bytes.withUnsafeBytes { _ = ProcessRunner.writeAll(descriptor ?? runner.stdoutDescriptor, $0) }
+        bytes.withUnsafeBytes { _ = FileDescriptors.writeAll(descriptor ?? runner.stdoutDescriptor, $0) }
     }
 }
