@@ -134,11 +134,11 @@ struct TestListingTests {
     func terseOutcomes() throws {
         let ignored: Set<String> = ["tests::needs_real_hardware", "tests::slow_exhaustive_add"]
         let outcomes = try #require(TestListing.terseOutcomes(
-            listed: Self.demoNames, ignored: ignored, failed: ["tests::opt_in_failure"], counts: (passed: 7, ignored: 2)))
+            listed: Self.demoNames, ignored: ignored, failed: ["tests::opt_in_failure"], counts: UnnamedCounts(passed: 7, ignored: 2)))
         #expect(outcomes.count == 9)
         #expect(outcomes.filter { $0.outcome == .ignored }.map(\.name).sorted() == ignored.sorted())
         #expect(!outcomes.contains { $0.name == "tests::opt_in_failure" })
-        #expect(TestListing.terseOutcomes(listed: Self.demoNames, ignored: ignored, failed: [], counts: (passed: 7, ignored: 2)) == nil)
+        #expect(TestListing.terseOutcomes(listed: Self.demoNames, ignored: ignored, failed: [], counts: UnnamedCounts(passed: 7, ignored: 2)) == nil)
     }
 }
 

@@ -44,7 +44,7 @@ enum JUnitSchema {
 /// A result as `TestRunner` would build it around the given test cases.
 func makeResult(
     name: String = "crossrun_demo", tests: [TestCase], libtest: SuiteCounts?, format: LibtestFormat,
-    unnamed: (passed: Int, ignored: Int) = (0, 0), output: String? = nil, stderr: String? = nil,
+    unnamed: UnnamedCounts = .none, output: String? = nil, stderr: String? = nil,
     duration: Double = 0.8765, status: Int32 = 101, startedAt: Date = Date(timeIntervalSince1970: 1_767_225_600)
 ) -> RunResult {
     let fileName = name + "-0123456789abcdef"
@@ -72,7 +72,7 @@ func makeResult(
 /// A recorded run turned into a result, the way `TestRunner` does it.
 func fixtureResult(_ name: String, suite: String = "crossrun_demo") throws -> RunResult {
     let (collector, tests, counts) = try collectFixture(name, withStderr: true)
-    let unnamed = collector.format == .terse ? collector.unnamedCounts : (passed: 0, ignored: 0)
+    let unnamed = collector.format == .terse ? collector.unnamedCounts : .none
     let status = try LibtestManifest.status(of: name)
     return makeResult(
         name: suite, tests: tests, libtest: counts, format: collector.format, unnamed: unnamed,

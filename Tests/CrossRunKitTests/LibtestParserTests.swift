@@ -185,7 +185,7 @@ struct LibtestFixtureTests {
         #expect(collector.format == fixture.format)
 
         // What crossrun reports (named cases plus the ones terse output only counted) equals libtest's summary.
-        let unnamed = collector.format == .terse ? collector.unnamedCounts : (passed: 0, ignored: 0)
+        let unnamed = collector.format == .terse ? collector.unnamedCounts : .none
         let reported = RunResult.Counts(tests: tests, unnamed: unnamed, libtest: counts)
         #expect(reported.passed == fixture.passed)
         #expect(reported.failed == fixture.failed)

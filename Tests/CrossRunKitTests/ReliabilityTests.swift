@@ -76,22 +76,22 @@ struct ReliabilityTests {
             Configuration(options: options, environment: environment, files: files ?? [file]).limits(for: definition, defaultTimeout: builtIn)
         }
         let none = RunOptions()
-        #expect(limitsOf(none, [:], aarch64).timeout?.0 == .seconds(90))
-        #expect(limitsOf(none, [:], aarch64).timeout?.1 == .file("/p/crossrun.toml"))
-        #expect(limitsOf(none, [:], aarch64).testTimeout?.0 == .seconds(10))
-        #expect(limitsOf(none, [:], armv7).timeout?.0 == .seconds(300))
+        #expect(limitsOf(none, [:], aarch64).timeout?.value == .seconds(90))
+        #expect(limitsOf(none, [:], aarch64).timeout?.origin == .file("/p/crossrun.toml"))
+        #expect(limitsOf(none, [:], aarch64).testTimeout?.value == .seconds(10))
+        #expect(limitsOf(none, [:], armv7).timeout?.value == .seconds(300))
         #expect(limitsOf(none, [:], armv7).testTimeout == nil)
-        #expect(limitsOf(none, [:], nil).timeout?.0 == .seconds(300))  // a host binary: the global value
-        #expect(limitsOf(none, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(120))
+        #expect(limitsOf(none, [:], nil).timeout?.value == .seconds(300))  // a host binary: the global value
+        #expect(limitsOf(none, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.value == .seconds(120))
         var flagged = RunOptions()
         flagged.timeout = .seconds(7)
         flagged.testTimeout = .seconds(1)
-        #expect(limitsOf(flagged, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.0 == .seconds(7))
-        #expect(limitsOf(flagged, [:], aarch64).timeout?.1 == .flag("--timeout"))
-        #expect(limitsOf(flagged, [:], aarch64).testTimeout?.0 == .seconds(1))
-        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.0 == .seconds(600))
-        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.1 == .builtIn)
-        #expect(limitsOf(none, [:], aarch64, builtIn: .seconds(600)).timeout?.0 == .seconds(90))
+        #expect(limitsOf(flagged, [Configuration.Variable.timeout: "2m"], aarch64).timeout?.value == .seconds(7))
+        #expect(limitsOf(flagged, [:], aarch64).timeout?.origin == .flag("--timeout"))
+        #expect(limitsOf(flagged, [:], aarch64).testTimeout?.value == .seconds(1))
+        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.value == .seconds(600))
+        #expect(limitsOf(none, [:], aarch64, files: [], builtIn: .seconds(600)).timeout?.origin == .builtIn)
+        #expect(limitsOf(none, [:], aarch64, builtIn: .seconds(600)).timeout?.value == .seconds(90))
         #expect(limitsOf(none, [:], aarch64).killGrace == .seconds(2))
         #expect(limitsOf(none, [Configuration.Variable.killGrace: "250ms"], aarch64).killGrace == .milliseconds(250))
     }
@@ -246,7 +246,7 @@ struct ReliabilityTests {
 
     @Test("--test-timeout watch: counts from the last progress, names the test of an unfinished pretty header")
     func progressWatch() throws {
-        var progress = TestProgress(limit: (.milliseconds(150), .flag("--test-timeout")))
+        var progress = TestProgress(limit: Configured(.milliseconds(150), from: .flag("--test-timeout")))
         var collector = TestRunCollector()
         func feed(_ text: String) {
             var bytes = Array(text.utf8)
@@ -261,18 +261,18 @@ struct ReliabilityTests {
         feed("\nrunning 3 tests\ntest a ... ok\ntest b ... ")
         #expect(progress.check(collector) == nil)
         Thread.sleep(forTimeInterval: 0.2)
-        #expect(progress.check(collector) == .testTimeout(test: "b", limit: .milliseconds(150), origin: "--test-timeout"))
+        #expect(progress.check(collector) == TestProgress.Stall(test: "b", limit: .milliseconds(150), origin: .flag("--test-timeout")))
         feed("ok\ntest c ... ok\n\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n")
         Thread.sleep(forTimeInterval: 0.2)
         #expect(progress.check(collector) == nil, "the suite finished")
 
         // Several threads: nothing names the running test.
-        var multi = TestProgress(limit: (.milliseconds(100), .environment("CROSSRUN_TEST_TIMEOUT")))
+        var multi = TestProgress(limit: Configured(.milliseconds(100), from: .environment("CROSSRUN_TEST_TIMEOUT")))
         var second = TestRunCollector()
         var bytes = Array("\nrunning 3 tests\ntest a ... ok\n".utf8)
         bytes.withUnsafeMutableBytes { second.consumeStdout(UnsafeRawBufferPointer($0)); multi.consume(UnsafeRawBufferPointer($0)) }
         _ = multi.check(second)
         Thread.sleep(forTimeInterval: 0.15)
-        #expect(multi.check(second) == .testTimeout(test: nil, limit: .milliseconds(100), origin: "$CROSSRUN_TEST_TIMEOUT"))
+        #expect(multi.check(second) == TestProgress.Stall(test: nil, limit: .milliseconds(100), origin: .environment("CROSSRUN_TEST_TIMEOUT")))
     }
 }

@@ -64,17 +64,23 @@ public struct RunOptions: Equatable, Sendable {
 /// The time limits of one binary's run and where each came from.
 public struct RunLimits: Equatable, Sendable {
     /// The whole run of the binary: every process crossrun starts for it (crash-resume and retries too).
-    public var timeout: (Duration, SettingOrigin)?
+    public var timeout: Configured<Duration>?
     /// One test: no test reporting for this long stops the process.
-    public var testTimeout: (Duration, SettingOrigin)?
+    public var testTimeout: Configured<Duration>?
     /// Between SIGTERM and SIGKILL.
     public var killGrace: Duration = .seconds(2)
 
     public init() {}
+}
 
-    public static func == (a: RunLimits, b: RunLimits) -> Bool {
-        a.timeout?.0 == b.timeout?.0 && a.timeout?.1 == b.timeout?.1 && a.testTimeout?.0 == b.testTimeout?.0
-            && a.testTimeout?.1 == b.testTimeout?.1 && a.killGrace == b.killGrace
+/// A setting's value and the layer it came from.
+public struct Configured<Value: Sendable & Equatable>: Sendable, Equatable {
+    public var value: Value
+    public var origin: SettingOrigin
+
+    public init(_ value: Value, from origin: SettingOrigin) {
+        self.value = value
+        self.origin = origin
     }
 }
 
@@ -211,10 +217,10 @@ public struct Configuration: Sendable {
     }
 
     /// The first value set, with where it came from.
-    private func pick(flag: (String?, String), variable: String, file: (ConfigFile) -> String?) -> (String, SettingOrigin)? {
-        if let value = flag.0 { return (value, .flag(flag.1)) }
-        if let value = env(variable) { return (value, .environment(variable)) }
-        for config in files { if let value = file(config) { return (value, .file(config.path)) } }
+    private func pick(flag: String?, named flagName: String, variable: String, file: (ConfigFile) -> String?) -> Configured<String>? {
+        if let value = flag { return Configured(value, from: .flag(flagName)) }
+        if let value = env(variable) { return Configured(value, from: .environment(variable)) }
+        for config in files { if let value = file(config) { return Configured(value, from: .file(config.path)) } }
         return nil
     }
 
@@ -240,8 +246,8 @@ public struct Configuration: Sendable {
     /// How fetched sysroots are fetched: mirror, signature checks, offline and locked modes, cache folder.
     public func fetchOptions() -> FetchOptions {
         var fetch = FetchOptions()
-        fetch.mirror = pick(flag: (options.mirror, "--mirror"), variable: Variable.mirror) { $0.mirror }?.0
-        if let keyring = pick(flag: (nil, ""), variable: Variable.keyring, file: { $0.keyring })?.0 { fetch.keyring = keyring }
+        fetch.mirror = pick(flag: options.mirror, named: "--mirror", variable: Variable.mirror) { $0.mirror }?.value
+        if let keyring = pick(flag: nil, named: "", variable: Variable.keyring, file: { $0.keyring })?.value { fetch.keyring = keyring }
         fetch.offline = flag(options.offline, Variable.offline, { $0.offline }, fallback: false)
         fetch.verifySignature = options.verifySignature
             ?? environment[Variable.noVerifySignature].flatMap(Self.boolean).map { !$0 }
@@ -259,22 +265,22 @@ public struct Configuration: Sendable {
     /// The time limits for a binary of `definition` (nil: a host binary run natively), each from the highest
     /// layer that sets it; `defaultTimeout` (a runner definition's own) is the lowest layer for the timeout.
     public func limits(for definition: RunnerDefinition?, defaultTimeout: Duration? = nil) -> RunLimits {
-        func fromFiles(_ value: (TargetSettings) -> ConfigDuration?) -> (Duration, SettingOrigin)? {
+        func fromFiles(_ value: (TargetSettings) -> ConfigDuration?) -> Configured<Duration>? {
             for config in files {
                 let settings = definition.map(config.settings(for:))
                     ?? TargetSettings(timeout: config.timeout, testTimeout: config.testTimeout)
-                if let duration = value(settings) { return (duration.value, .file(config.path)) }
+                if let duration = value(settings) { return Configured(duration.value, from: .file(config.path)) }
             }
             return nil
         }
-        func pickDuration(_ flag: Duration?, _ flagName: String, _ variable: String, _ file: (TargetSettings) -> ConfigDuration?) -> (Duration, SettingOrigin)? {
-            if let flag { return (flag, .flag(flagName)) }
-            if let text = env(variable), let duration = DurationText.parse(text) { return (duration, .environment(variable)) }
+        func pickDuration(_ flag: Duration?, _ flagName: String, _ variable: String, _ file: (TargetSettings) -> ConfigDuration?) -> Configured<Duration>? {
+            if let flag { return Configured(flag, from: .flag(flagName)) }
+            if let text = env(variable), let duration = DurationText.parse(text) { return Configured(duration, from: .environment(variable)) }
             return fromFiles(file)
         }
         var limits = RunLimits()
         limits.timeout = pickDuration(options.timeout, "--timeout", Variable.timeout) { $0.timeout }
-            ?? defaultTimeout.map { ($0, .builtIn) }
+            ?? defaultTimeout.map { Configured($0, from: .builtIn) }
         limits.testTimeout = pickDuration(options.testTimeout, "--test-timeout", Variable.testTimeout) { $0.testTimeout }
         if let grace = options.killGrace ?? env(Variable.killGrace).flatMap(DurationText.parse)
             ?? files.lazy.compactMap(\.killGrace).first?.value
@@ -305,10 +311,10 @@ public struct Configuration: Sendable {
         flag(options.ignoreSystemSysroots, Variable.ignoreSystemSysroots, { _ in nil }, fallback: false)
     }
 
-    public var junitPath: (String, SettingOrigin)? { pick(flag: (options.junitPath, "--junit"), variable: Variable.junit) { $0.junit } }
-    public var jsonPath: (String, SettingOrigin)? { pick(flag: (options.jsonPath, "--json"), variable: Variable.json) { $0.json } }
-    public var reportDirectory: (String, SettingOrigin)? {
-        pick(flag: (options.reportDirectory, "--report-dir"), variable: Variable.reportDir) { $0.reportDir }
+    public var junitPath: Configured<String>? { pick(flag: options.junitPath, named: "--junit", variable: Variable.junit) { $0.junit } }
+    public var jsonPath: Configured<String>? { pick(flag: options.jsonPath, named: "--json", variable: Variable.json) { $0.json } }
+    public var reportDirectory: Configured<String>? {
+        pick(flag: options.reportDirectory, named: "--report-dir", variable: Variable.reportDir) { $0.reportDir }
     }
 
     /// The share of the tests to run: `--partition` or `CROSSRUN_PARTITION` (`hash:K/N`, `slice:K/N`).

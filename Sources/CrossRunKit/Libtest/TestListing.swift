@@ -50,7 +50,7 @@ public enum TestListing {
     /// Outcomes for terse mode: every listed test that is not a named failure passed, unless it is ignored.
     /// Returns nil when the sets do not add up to libtest's counts (then the counts are reported as they are).
     public static func terseOutcomes(
-        listed: [String], ignored: Set<String>, failed: Set<String>, counts: (passed: Int, ignored: Int)
+        listed: [String], ignored: Set<String>, failed: Set<String>, counts: UnnamedCounts
     ) -> [TestCase]? {
         var result: [TestCase] = []
         var passed = 0

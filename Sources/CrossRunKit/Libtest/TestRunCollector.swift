@@ -266,11 +266,10 @@ public struct TestRunCollector: Sendable {
     /// Terse mode names only failures: the passed and ignored tests it counted but did not name. libtest's
     /// `test result:` counts are used when it printed them (a test's own print can share a line with a
     /// progress mark); the progress marks otherwise.
-    public var unnamedCounts: (passed: Int, ignored: Int) {
-        let namedPassed = count(.passed)
-        let namedIgnored = count(.ignored)
-        let counted = combinedCounts.map { ($0.passed, $0.ignored) } ?? (terse.passed, terse.ignored)
-        return (max(0, counted.0 - namedPassed), max(0, counted.1 - namedIgnored))
+    public var unnamedCounts: UnnamedCounts {
+        let counted = combinedCounts.map { UnnamedCounts(passed: $0.passed, ignored: $0.ignored) }
+            ?? UnnamedCounts(passed: terse.passed, ignored: terse.ignored)
+        return UnnamedCounts(passed: max(0, counted.passed - count(.passed)), ignored: max(0, counted.ignored - count(.ignored)))
     }
 
     private func plainCase(status: TerminationStatus, name: String) -> TestCase {

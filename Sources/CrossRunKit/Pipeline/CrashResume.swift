@@ -1,34 +1,5 @@
 import Foundation
 
-/// One process run of a test binary and what its output said.
-struct Attempt {
-    var plan: LaunchPlan
-    var outcome: ProcessOutcome
-    var collector: TestRunCollector
-    var tests: [TestCase]
-    var counts: SuiteCounts?
-    /// The process's own stdout and stderr bytes, when asked for (`--isolate` prints them once the test ends).
-    var rawStdout: [UInt8]? = nil
-    var rawStderr: [UInt8]? = nil
-
-    /// libtest output that stopped before libtest's closing line, or a death by signal: tests may be unreported.
-    var diedEarly: Bool {
-        guard collector.format != .plain else { return false }
-        if case .signaled = outcome.status { return true }
-        return counts == nil
-    }
-
-    /// Tests with a real outcome from this process, and one it was stopped in for taking too long (which would
-    /// only hang again).
-    var reported: [TestCase] { tests.filter { $0.outcome != .error || ($0.errorKind == .timeout && $0.name != TestRunCollector.processCaseName) } }
-
-    /// The test that was running when the process died: with one test thread (how crossrun resumes) the one
-    /// whose header or `started` event came without a result.
-    var culprit: TestCase? {
-        tests.first { $0.outcome == .error && $0.name != TestRunCollector.processCaseName }
-    }
-}
-
 /// Crash-resume: when a test process dies with tests unreported (a segfault, an abort, a wasm trap, a panic
 /// under panic=abort), the tests that never reported run again in a fresh process, one test thread, by exact
 /// name, until every test has an outcome. The test that was running when a process died is reported as an
@@ -63,7 +34,7 @@ struct CrashResume {
             if attempt.diedEarly, attempt.outcome.killedBy != nil {
                 // Stopped by --test-timeout in a known test: already reported (as a timeout); the rest go on.
             } else if attempt.diedEarly {
-                guard var culprit = attempt.culprit, outcomes[culprit.name] == nil else {
+                guard let culprit = attempt.culprit, outcomes[culprit.name] == nil else {
                     // Dead before any test started (or in one already reported): nothing more can be learnt.
                     for name in remaining where outcomes[name] == nil {
                         outcomes[name] = TestCase(
@@ -164,5 +135,32 @@ struct CrashResume {
             }
         }
         return kept + ["--test-threads=1"]
+    }
+}
+
+extension TestRunner {
+    /// Crash-resume: a process that died with tests unreported is followed by fresh ones for the rest.
+    /// Not after an interruption (crossrun's own, or a terminal Ctrl-C): the user asked it to stop.
+    func resumeAfterCrash(_ phases: inout RunPhases, in run: PreparedRun) throws {
+        let first = phases.first
+        let invocation = run.invocation
+        if case .timeout = first.outcome.killedBy { return }
+        // nextest runs one test per process: the test that crashed is the one it asked for, there is nothing to
+        // resume, and nextest reports the crash itself.
+        if NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments)?.isSingleTest == true { return }
+        guard first.diedEarly else { return }  // before hashing every reported name
+        let reportedNames = Set(first.reported.map(\.name))
+        guard run.configuration.resume, first.outcome.terminalInterruption == nil, !invocation.isListing, mayStartProcess,
+            let listed = listTests(plan: run.plan, selection: TestListing.selection(from: invocation.arguments)),
+            listed.contains(where: { !reportedNames.contains($0) }), mayStartProcess
+        else { return }
+        let resume = CrashResume(runner: self, suiteName: run.suiteName, progress: { TerminalSummary.emit($0) })
+        let resumed = try resume.resume(after: first, listed: listed)
+        phases.tests = resumed.tests
+        phases.resumed = resumed.attempts
+        phases.unnamed = .none
+        resumed.attempts.forEach { phases.absorb($0) }
+        // Each process printed its own `test result:` for its part: crossrun's counts stand for the whole.
+        phases.libtestCounts = nil
     }
 }

@@ -150,7 +150,7 @@ extension RunResult.Binary {
 }
 
 extension RunResult.Counts {
-    init(tests: [TestCase], unnamed: (passed: Int, ignored: Int), libtest: SuiteCounts?) {
+    init(tests: [TestCase], unnamed: UnnamedCounts, libtest: SuiteCounts?) {
         // Counted in one pass: filtered copies of a 100k-test array cost megabytes each.
         var byOutcome: [TestCase.Outcome: Int] = [:]
         var flaky = 0

@@ -39,3 +39,11 @@ public enum DurationText {
         return text + "s"
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as results report it.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

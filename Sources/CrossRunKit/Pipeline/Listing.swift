@@ -1,0 +1,33 @@
+import Foundation
+
+/// libtest's `--list`: the user's own listing passes through untouched (stage 3, before any result is made),
+/// and crossrun lists tests itself for partitions, terse naming, crash-resume and `--isolate`.
+extension TestRunner {
+    /// `BINARY --list` with no report asked for: runs once, output passed through, no results. Nil otherwise.
+    func passListingThrough(_ prepared: PreparedRun) throws -> RunReport? {
+        guard prepared.invocation.isListing, prepared.reportPaths.junit == nil, prepared.reportPaths.json == nil else { return nil }
+        let outcome = try processRunner.run(prepared.plan, watch: watch, onStdout: { _ in }, onStderr: { _ in })
+        var status = outcome.status.shellStatus
+        if outcome.killedBy != nil { status = ExitStatus.timedOut }
+        if let signal = ProcessRunner.interruption { status = ExitStatus.forSignal(signal) }
+        return RunReport(exitStatus: status, result: nil, reports: ReportPaths(), outcome: outcome)
+    }
+
+    /// The test names `--list` prints for `selection` (output not passed through), or nil when listing fails.
+    /// `requireLibtest`: also nil when the output has neither a test line nor libtest's closing
+    /// `N tests, M benchmarks` line (a program that ignored `--list`).
+    func listTests(plan: LaunchPlan, selection: [String], requireLibtest: Bool = false) -> [String]? {
+        var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
+        var quiet = processRunner
+        quiet.passThrough = false
+        quiet.interactive = false
+        guard mayStartProcess,
+            let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { _ in }),
+            result.status.isSuccess, !output.isTruncated
+        else { return nil }
+        let text = output.text
+        let names = TestListing.names(in: text)
+        if requireLibtest, names.isEmpty, !TestListing.hasClosingLine(text) { return nil }
+        return names
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Stage 1, prepare: the configuration, the binary's header, the runner catalogue and the launch plan.
+struct PreparedRun {
+    var invocation: Invocation
+    /// The binary's absolute path.
+    var binaryPath: String
+    var configuration: Configuration
+    var info: BinaryInfo
+    var catalog: TargetCatalog
+    var plan: LaunchPlan
+    /// Where the reports go (none when they are off).
+    var reportPaths: ReportPaths
+    /// The share of the tests this run takes (`--partition`); set by ``TestRunner/selectPartition(_:)``.
+    var partition: Partition?
+
+    /// The binary's file name.
+    var fileName: String { (binaryPath as NSString).lastPathComponent }
+    /// cargo's `name-0123456789abcdef` without the hash.
+    var suiteName: String { RunResult.Binary.suiteName(forFile: fileName) }
+}
+
+extension TestRunner {
+    #if canImport(Glibc)
+        static let coreLimit = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+    #else
+        static let coreLimit = RLIMIT_CORE
+    #endif
+
+    func prepare(_ invocation: Invocation) throws -> PreparedRun {
+        let binaryPath = Paths.absolute(invocation.binary, relativeTo: invocation.workingDirectory)
+        var options = invocation.options
+        options.sysroot = options.sysroot.map { Paths.absolute($0, relativeTo: invocation.workingDirectory) }
+        let configuration = try Configuration.load(
+            options: options, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
+        let info = try BinaryInspector.inspect(path: binaryPath)
+        let catalog = try TargetCatalog.load(extraDirectory: invocation.environment[Configuration.Variable.runnersDir])
+        try configuration.validateTargets(in: catalog)
+        let plan = try planner(for: invocation, configuration: configuration, catalog: catalog)
+            .plan(binary: info, arguments: invocation.arguments)
+        Self.disableCoreDumps()
+        return PreparedRun(
+            invocation: invocation, binaryPath: binaryPath, configuration: configuration, info: info, catalog: catalog,
+            plan: plan, reportPaths: reportPaths(for: binaryPath, invocation: invocation, configuration: configuration))
+    }
+
+    /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones) and
+    /// the folders a wasm module may open.
+    func planner(for invocation: Invocation, configuration: Configuration, catalog: TargetCatalog) -> LaunchPlanner {
+        var fetchOptions = configuration.fetchOptions()
+        fetchOptions.progress = { TerminalSummary.emit($0) }
+        let fetched = FetchedSysrootProvider(
+            fetcher: SysrootFetcher(cache: SysrootCache(environment: invocation.environment), options: fetchOptions),
+            configuration: configuration)
+        let resolver = SysrootResolver(
+            providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
+        var planner = LaunchPlanner(
+            catalog: catalog, configuration: configuration, sysroots: resolver,
+            searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        planner.environment = invocation.environment
+        planner.workingDirectory = invocation.workingDirectory
+        planner.wasmDirectories = invocation.options.wasmDirectories.map { directory in
+            guard let separator = directory.range(of: "::") else { return Paths.absolute(directory, relativeTo: invocation.workingDirectory) }
+            return Paths.absolute(String(directory[..<separator.lowerBound]), relativeTo: invocation.workingDirectory) + directory[separator.lowerBound...]
+        }
+        if let executable = selfExecutable { planner.selfExecutable = executable }
+        return planner
+    }
+
+    /// qemu dumps a core of the guest (and the host one of itself) into the working directory on a guest
+    /// crash; a test suite's crash must not litter the project with hundreds of megabytes.
+    static func disableCoreDumps() {
+        var noCore = rlimit()
+        if getrlimit(coreLimit, &noCore) == 0 {
+            noCore.rlim_cur = 0
+            setrlimit(coreLimit, &noCore)
+        }
+    }
+}
