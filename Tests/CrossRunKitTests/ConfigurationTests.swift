@@ -325,7 +325,7 @@ struct RunnerDefinitionTests {
     func builtInsAreSound() throws {
         for definition in try TargetCatalog.builtIn().definitions {
             if definition.match.isWasm {
-                #expect(definition.emulator.kind == "wasm")
+                #expect(definition.emulator.kind == .wasm)
                 #expect(definition.emulator.candidates.contains("embedded"))
             } else {
                 #expect(ELFMachine.number(named: definition.match.machine ?? "") != nil, "\(definition.name)")

@@ -41,7 +41,7 @@ public struct Doctor: Sendable {
     public func diagnose(general: [DoctorReport.Problem] = []) -> DoctorReport {
         var versions = VersionProbe()
         let wasmtime = tool("wasmtime", installHint: nil, versions: &versions)
-        let targets = catalog.definitions.map { status(of: $0, wasmtime: wasmtime, versions: &versions) }
+        let targets = catalog.definitions.map { status(of: $0, versions: &versions) }
         let qemuSystem = qemuSystemPrograms.map {
             tool($0, installHint: $0 == "qemu-system-arm" || $0 == "qemu-system-aarch64"
                 ? "apt-get install qemu-system-arm" : "apt-get install qemu-system-misc", versions: &versions)
@@ -57,49 +57,39 @@ public struct Doctor: Sendable {
         return .init(name: name, path: path, version: path.flatMap { versions.firstLine(of: $0) }, installHint: installHint)
     }
 
-    func status(of definition: RunnerDefinition, wasmtime: DoctorReport.ToolStatus, versions: inout VersionProbe) -> DoctorReport.TargetStatus {
+    /// Every target's emulator and sysroot as `run` would choose them, without starting any emulator
+    /// (`crossrun targets`).
+    public func targets() -> [DoctorReport.TargetStatus] {
+        var versions = VersionProbe()
+        return catalog.definitions.map { status(of: $0, versions: &versions, probeVersions: false) }
+    }
+
+    func status(of definition: RunnerDefinition, versions: inout VersionProbe, probeVersions: Bool = true) -> DoctorReport.TargetStatus {
         let (settings, sysrootOrigin) = configuration.settings(for: definition)
         var problems: [DoctorReport.Problem] = []
 
-        // The emulator: the configured one, else the first candidate found (wasm: wasmtime, else embedded).
+        // The emulator `run` would start (EmulatorResolver: the configured one, else the first candidate found).
+        let mode = (try? TargetMode(setting: settings.mode, target: definition.name)) ?? .user
+        let resolution = EmulatorResolver(configuration: configuration, searchPath: searchPath).resolve(definition, mode: mode)
         var emulator = DoctorReport.EmulatorStatus(
-            kind: definition.emulator.kind, candidates: definition.emulator.candidates, configuredBy: nil, path: nil,
-            version: nil, installHint: definition.emulator.installHint)
-        if let configured = settings.emulator {
-            emulator.candidates = [configured]
-            emulator.configuredBy = configuredOrigin(for: definition)
-            if configured == "embedded" && definition.match.isWasm {
-                emulator.path = "embedded"
-            } else {
-                emulator.path = Executables.find(configured, searchPath: searchPath)
-            }
-        } else {
-            for candidate in definition.emulator.candidates {
-                if candidate == "embedded" {
-                    emulator.path = "embedded"
-                    break
-                }
-                if let found = Executables.find(candidate, searchPath: searchPath) {
-                    emulator.path = found
-                    break
-                }
-            }
-        }
-        if emulator.path == "embedded" {
+            kind: definition.emulator.kind.rawValue, candidates: resolution.candidates, configuredBy: resolution.configuredBy,
+            path: resolution.path, version: nil, installHint: resolution.installHint)
+        switch resolution.emulator {
+        case .embedded:
             emulator.version = "WasmKit runtime built into crossrun \(CrossRunVersion.current)"
-        } else if let path = emulator.path {
-            emulator.version = versions.firstLine(of: path)
-        } else {
+        case .executable(let path):
+            if probeVersions { emulator.version = versions.firstLine(of: path) }
+        case nil:
             let looked = emulator.candidates.joined(separator: ", ")
             let origin = emulator.configuredBy.map { " (set by \($0))" } ?? ""
             problems.append(.init(
                 message: "no emulator: none of \(looked)\(origin) is on PATH",
-                fix: emulator.configuredBy == nil ? definition.emulator.installHint : "\(definition.emulator.installHint), or change the emulator setting"))
+                fix: emulator.configuredBy == nil ? resolution.installHint : "\(resolution.installHint), or change the emulator setting"))
         }
 
         // The sysroot, in the order SysrootResolver tries them.
         var sysroot = DoctorReport.SysrootStatus(state: .missing, path: nil, installHint: definition.sysroot.installHint)
-        if definition.match.isWasm || definition.emulator.kind != "qemu-user" {
+        if definition.match.isWasm || definition.emulator.kind != .qemuUser {
             sysroot.state = .notNeeded
         } else if let configured = settings.sysroot {
             sysroot.state = .configured
@@ -136,13 +126,6 @@ public struct Doctor: Sendable {
         return .init(
             name: definition.name, description: definition.description, rustTargets: definition.rustTargets,
             emulator: emulator, sysroot: sysroot, canRun: emulator.path != nil && sysroot.state != .missing, problems: problems)
-    }
-
-    /// Which layer set the emulator for this target (for messages).
-    func configuredOrigin(for definition: RunnerDefinition) -> String {
-        if configuration.options.emulator != nil { return "--emulator" }
-        if let value = environment[Configuration.Variable.emulator], !value.isEmpty { return "$" + Configuration.Variable.emulator }
-        return configuration.files.first { $0.settings(for: definition).emulator != nil }?.path ?? "configuration"
     }
 
     /// binfmt_misc: mounted or not, and the qemu entries registered there.

@@ -95,3 +95,29 @@ extension DoctorReport {
         return try encoder.encode(self)
     }
 }
+
+extension DoctorReport.TargetStatus {
+    /// `crossrun targets`' entry: the target, its Rust targets, the emulator and the sysroot `run` would use.
+    public var catalogueText: String {
+        let emulatorLine: String
+        switch emulator.path {
+        case "embedded"?: emulatorLine = "embedded WasmKit runtime (built in)"
+        case let path?: emulatorLine = path + (emulator.configuredBy.map { " (set by \($0))" } ?? "")
+        case nil: emulatorLine = "missing: none of \(emulator.candidates.joined(separator: ", ")) on PATH (\(emulator.installHint))"
+        }
+        let sysrootLine: String
+        switch sysroot.state {
+        case .notNeeded: sysrootLine = "none needed"
+        case .configured, .installed, .cached: sysrootLine = (sysroot.path ?? "") + " (\(sysroot.state.rawValue))"
+        case .fetchable: sysrootLine = "not installed; fetched from Debian on first use (or \(sysroot.installHint)); static binaries need none"
+        case .missing: sysrootLine = "missing (\(sysroot.installHint)); static binaries need none"
+        }
+        return """
+            \(name): \(description)
+              rust targets: \(rustTargets.joined(separator: ", "))
+              emulator:     \(emulatorLine)
+              sysroot:      \(sysrootLine)
+
+            """
+    }
+}

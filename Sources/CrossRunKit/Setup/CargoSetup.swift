@@ -29,7 +29,7 @@ public struct CargoSetup: Sendable {
     public func triples(for names: [String]) throws -> [String] {
         var triples: [String] = []
         if names.isEmpty {
-            for definition in catalog.definitions where ["qemu-user", "wasm"].contains(definition.emulator.kind) {
+            for definition in catalog.definitions where [.qemuUser, .wasm].contains(definition.emulator.kind) {
                 if let main = definition.rustTargets.first { triples.append(main) }
             }
         } else {

@@ -29,7 +29,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
 
     public struct Emulator: Codable, Equatable, Sendable {
         /// `qemu-user`, `qemu-system` (bare metal, semihosting), or `wasm` (a WASI runtime).
-        public var kind: String
+        public var kind: EmulatorKind
         /// Executable names (looked up on PATH) or absolute paths, tried in order. For `wasm`, `embedded` names
         /// crossrun's own WasmKit runtime.
         public var candidates: [String]
@@ -89,7 +89,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     ]
 
     /// The emulator kinds crossrun can launch.
-    public static let supportedKinds = ["qemu-user", "qemu-system", "wasm"]
+    public static let supportedKinds = EmulatorKind.allCases.map(\.rawValue)
 
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
         let definition: RunnerDefinition
@@ -109,10 +109,6 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         } catch {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
         }
-        guard supportedKinds.contains(definition.emulator.kind) else {
-            throw CrossRunError.invalidRunnerDefinition(
-                name: source, reason: "emulator.kind \"\(definition.emulator.kind)\" is not one crossrun can launch (\(supportedKinds.joined(separator: ", ")))")
-        }
         switch definition.match.format ?? "elf" {
         case "wasm":
             break
@@ -127,11 +123,11 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         case let other:
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
         }
-        guard (definition.emulator.kind == "wasm") == definition.match.isWasm else {
+        guard (definition.emulator.kind == .wasm) == definition.match.isWasm else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
         }
         let isBareMetal = definition.match.abi == .bareMetal
-        guard (definition.emulator.kind == "qemu-system") == isBareMetal else {
+        guard (definition.emulator.kind == .qemuSystem) == isBareMetal else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind qemu-system goes with match.abi \"bare-metal\", and only with it")
         }
         if isBareMetal, (definition.emulator.machine ?? "").isEmpty {
@@ -193,7 +189,7 @@ extension RunnerDefinition {
                 endian: try match.choice("endian"), floatABI: try match.choice("float-abi"), abi: try match.choice("abi"),
                 armArch: try match.strings("arm-arch")),
             emulator: Emulator(
-                kind: try emulator.required("kind", emulator.string), candidates: try emulator.required("candidates", emulator.strings),
+                kind: try emulator.required("kind", emulator.kind), candidates: try emulator.required("candidates", emulator.strings),
                 installHint: try emulator.required("install-hint", emulator.string), cpu: try emulator.string("cpu"),
                 args: try emulator.strings("args"), env: try emulator.stringTable("env"), machine: try emulator.string("machine"),
                 memory: try emulator.string("memory"), timeout: try emulator.string("timeout")),
@@ -261,6 +257,15 @@ struct TOMLReader {
     }
 
     /// A string that must be one of `T`'s raw values.
+    /// `emulator.kind`, said as before: not one crossrun can launch, with the ones it can.
+    func kind(_ key: String) throws -> EmulatorKind? {
+        guard let text = try string(key) else { return nil }
+        guard let kind = EmulatorKind(rawValue: text) else {
+            throw fail("emulator.kind \"\(text)\" is not one crossrun can launch (\(RunnerDefinition.supportedKinds.joined(separator: ", ")))")
+        }
+        return kind
+    }
+
     func choice<T: RawRepresentable & CaseIterable>(_ key: String) throws -> T? where T.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = T(rawValue: text) else {

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Turns a binary, the runner catalogue and the configuration into a ``LaunchPlan``: finds the runner that
+/// matches the binary's header (or the one `--target` names), resolves its emulator with the one
+/// ``EmulatorResolver``, and hands the rest to the ``Launcher`` of that kind.
+public struct LaunchPlanner: Sendable {
+    public var catalog: TargetCatalog
+    public var configuration: Configuration
+    public var sysroots: SysrootResolver
+    /// The `PATH` used to find emulators.
+    public var searchPath: String
+    /// The crossrun executable that runs wasm modules with the embedded runtime (`crossrun wasm-run`) and
+    /// boots full-system mode (`crossrun system-run`).
+    public var selfExecutable: String = Self.currentExecutable
+    /// The guest's environment for an external wasm runtime, which does not pass its own through.
+    public var environment: [String: String] = [:]
+    /// The working directory, preopened for wasm modules.
+    public var workingDirectory: String = FileManager.default.currentDirectoryPath
+    /// Extra host folders preopened for wasm modules (`--dir`), as `HOST` or `HOST::GUEST`.
+    public var wasmDirectories: [String] = []
+
+    /// This process's executable (Linux: `/proc/self/exe`).
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    public init(catalog: TargetCatalog, configuration: Configuration, sysroots: SysrootResolver = SysrootResolver(), searchPath: String) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.sysroots = sysroots
+        self.searchPath = searchPath
+    }
+
+    public var emulators: EmulatorResolver { EmulatorResolver(configuration: configuration, searchPath: searchPath) }
+
+    public func plan(binary info: BinaryInfo, arguments: [String]) throws -> LaunchPlan {
+        var request = LaunchRequest(binary: info, arguments: arguments, runner: nil, planner: self)
+        if HostMachine.canRunNatively(info) { return try NativeLauncher().plan(request) }
+        let definition = try self.definition(for: info)
+        let (settings, sysrootOrigin) = configuration.settings(for: definition)
+        // `mode` matters to qemu-user targets only (bare metal and wasm have one way to run).
+        let mode = definition.emulator.kind == .qemuUser ? try TargetMode(setting: settings.mode, target: definition.name) : .user
+        if mode == .system { try QemuSystemLinuxLauncher.check(info, target: definition.name) }
+        let emulator = try emulators.resolve(definition, mode: mode).required()
+        let runner = LaunchRequest.Runner(
+            definition: definition, settings: settings, sysrootOrigin: sysrootOrigin, mode: mode, emulator: emulator)
+        request.runner = runner
+        return try launcher(for: runner).plan(request)
+    }
+
+    /// The runner `--target` names (which must fit the binary), else the one the binary's header matches.
+    func definition(for info: BinaryInfo) throws -> RunnerDefinition {
+        if let name = configuration.explicitTarget {
+            let definition = try catalog.definition(named: name)
+            guard definition.isCompatible(with: info) else {
+                throw CrossRunError.targetMismatch(path: info.path, found: info.summary, target: definition.name, expected: definition.description)
+            }
+            return definition
+        }
+        guard let found = catalog.definition(for: info) else {
+            throw CrossRunError.unsupportedMachine(path: info.path, found: info.summary, supported: catalog.supportedSummary)
+        }
+        return found
+    }
+
+    /// The launcher for a runner: by its emulator kind, its mode, and (wasm) the runtime found.
+    func launcher(for runner: LaunchRequest.Runner) -> any Launcher {
+        switch (runner.definition.emulator.kind, runner.mode, runner.emulator) {
+        case (.wasm, _, .embedded): return EmbeddedWasmLauncher()
+        case (.wasm, _, .executable): return WasmtimeLauncher()
+        case (.qemuSystem, _, _): return BareMetalLauncher()
+        case (.qemuUser, .system, _): return QemuSystemLinuxLauncher()
+        case (.qemuUser, .user, _): return QemuUserLauncher()
+        }
+    }
+}

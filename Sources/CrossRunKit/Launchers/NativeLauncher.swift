@@ -1,0 +1,14 @@
+import Foundation
+
+/// A binary for this machine runs directly: `BINARY ARGS...`.
+public struct NativeLauncher: Launcher {
+    public var kind: LaunchPlan.Kind { .native }
+
+    public init() {}
+
+    public func plan(_ request: LaunchRequest) throws -> LaunchPlan {
+        let path = request.binary.path
+        guard access(path, X_OK) == 0 else { throw CrossRunError.notExecutableOnHost(path: path) }
+        return request.plan(.native, target: "host", executable: path, argv: [path] + request.arguments, environment: [:])
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Linux full-system mode (`mode = "system"`, aarch64 only): the binary runs through `crossrun system-run`,
+/// which boots Debian's arm64 kernel (fetched and verified like a sysroot) under qemu-system-aarch64 with an
+/// initramfs holding the binary, its loader and libraries from the resolved sysroot. See docs/system-mode.md.
+public struct QemuSystemLinuxLauncher: Launcher {
+    public var kind: LaunchPlan.Kind { .qemuSystemLinux }
+
+    public init() {}
+
+    /// Full-system mode boots an arm64 kernel: other machines get a one-line error before anything is looked up.
+    static func check(_ info: BinaryInfo, target: String) throws {
+        guard info.elf?.machine == ELFMachine.aarch64 else {
+            throw CrossRunError.invalidConfiguration(
+                file: "[target.\(target)] mode", reason: "mode = \"system\" is available for aarch64 only; remove it for \(target)")
+        }
+    }
+
+    public func plan(_ request: LaunchRequest) throws -> LaunchPlan {
+        let runner = try request.requireRunner()
+        let definition = runner.definition
+        let settings = runner.settings
+        let planner = request.planner
+        try Self.check(request.binary, target: definition.name)
+        let qemu = runner.executable(or: planner.selfExecutable)
+        let sysroot = try planner.sysroots.resolve(
+            binary: request.binary, definition: definition, explicit: settings.sysroot, explicitOrigin: runner.sysrootOrigin)
+        var argv = [planner.selfExecutable, "system-run", "--fetch", "--qemu", qemu]
+        if let sysroot { argv += ["--sysroot", sysroot.path] }
+        if let cpu = settings.cpu, !cpu.isEmpty { argv += ["--cpu", cpu] }
+        if let memory = settings.memory, !memory.isEmpty { argv += ["--memory", memory] }
+        argv += ["--", request.binary.path] + request.arguments
+        return request.plan(
+            .qemuSystemLinux, target: definition.name, executable: planner.selfExecutable, argv: argv,
+            environment: runner.environment, sysroot: sysroot)
+    }
+}
