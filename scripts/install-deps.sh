@@ -19,6 +19,8 @@ apt_update() {
 packages=(
   # build and report
   libxml2-dev libxml2-utils pkg-config
+  # scripts/folder-graph.py (the tests check the folder graph in docs/architecture.md)
+  python3
   # libcurl's header for Sources/CCurlLoader (libcurl itself is loaded with dlopen when a sysroot is fetched)
   libcurl4-openssl-dev
   # sysroot fetching: .deb and tar extraction, signature checks against the Debian archive keyring

@@ -46,6 +46,31 @@ struct DoctorTests {
         #expect(wasm["canRun"] as? Bool == true)
     }
 
+    @Test("crossrun targets shows what run would use, crossrun.toml included, as doctor does")
+    func targetsHonourConfiguration() throws {
+        let directory = try temporaryDirectory("targets-config")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let qemu = try #require(Tool.find("qemu-arm-static"))
+        let configured = directory.appendingPathComponent("my-qemu-arm").path
+        try FileManager.default.createSymbolicLink(atPath: configured, withDestinationPath: qemu)
+        try "[target.armv7]\nemulator = \"\(configured)\"\n".write(
+            to: directory.appendingPathComponent("crossrun.toml"), atomically: true, encoding: .utf8)
+
+        let listed = try crossrun(["targets"], in: directory)
+        #expect(listed.status == 0, "\(listed.stderrText)")
+        let armv7 = listed.stdoutText.components(separatedBy: "\narmv7:").dropFirst().first ?? ""
+        #expect(armv7.contains("emulator:     \(configured) (set by \(directory.path)/crossrun.toml)"), "\(listed.stdoutText)")
+        let (_, report) = try doctorJSON(in: directory)
+        let emulator = try #require(try target("armv7", in: report)["emulator"] as? [String: Any])
+        #expect(emulator["path"] as? String == configured)
+
+        // The configured emulator missing: both say so, and the list still comes out.
+        try FileManager.default.removeItem(atPath: configured)
+        let missing = try crossrun(["targets"], in: directory)
+        #expect(missing.status == 0)
+        #expect(missing.stdoutText.contains("missing: none of \(configured) on PATH"), "\(missing.stdoutText)")
+    }
+
     @Test("no qemu on PATH: --target exits 1 and names the command that fixes it")
     func missingEmulator() throws {
         let env = environment(["PATH": "/nonexistent"])
