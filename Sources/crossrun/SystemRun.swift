@@ -53,9 +53,6 @@ struct SystemRun: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The binary, then its arguments.", valueName: "binary args"))
     var command: [String] = []
 
-    /// Host variables that describe this machine, not the guest: never passed in.
-    static let hostOnly: Set<String> = ["PATH", "HOME", "PWD", "OLDPWD", "SHELL", "SHLVL", "TMPDIR", "TERM", "USER", "LOGNAME", "MAIL", "_"]
-
     func run() throws {
         let words = command.first == "--" ? Array(command.dropFirst()) : command
         guard let binary = words.first else {
@@ -63,7 +60,7 @@ struct SystemRun: ParsableCommand {
         }
         let environment = ProcessInfo.processInfo.environment
         do {
-            let guestEnvironment = try Self.guestEnvironment(variables, inherit: !cleanEnv, from: environment)
+            let guestEnvironment = try GuestEnvironment(adding: variables, inherit: !cleanEnv, from: environment)
             var kernelPath = kernel
             var busyboxPath = busybox
             if kernelPath == nil || busyboxPath == nil {
@@ -84,7 +81,7 @@ struct SystemRun: ParsableCommand {
             if environment["CROSSRUN_SYSTEM_CONSOLE"] == "1" { boot.consoleCopy = STDERR_FILENO }
             // A closed stdout must not kill the boot: qemu is still to be stopped and the folder removed.
             signal(SIGPIPE, SIG_IGN)
-            let outcome = try boot.run(binary: binary, arguments: Array(words.dropFirst()), environment: guestEnvironment) { chunk in
+            let outcome = try boot.run(binary: binary, arguments: Array(words.dropFirst()), environment: guestEnvironment.variables) { chunk in
                 var offset = 0
                 while offset < chunk.count {
                     let written = write(STDOUT_FILENO, chunk.baseAddress! + offset, chunk.count - offset)
@@ -123,27 +120,6 @@ struct SystemRun: ParsableCommand {
         sigprocmask(SIG_UNBLOCK, &mask, nil)
         kill(getpid(), signal)
         Glibc.exit(ExitStatus.forSignal(signal))
-    }
-
-    /// The guest's variables: this process's (less `hostOnly`, `LD_*`, `QEMU_*` and names a shell cannot
-    /// export) unless `inherit` is false, then each `--env NAME` (its value here) or `NAME=VALUE`, in order.
-    static func guestEnvironment(_ variables: [String], inherit: Bool, from environment: [String: String]) throws -> [(String, String)] {
-        var result: [(String, String)] = []
-        if inherit {
-            for (name, value) in environment.sorted(by: { $0.key < $1.key })
-            where !hostOnly.contains(name) && !name.hasPrefix("LD_") && !name.hasPrefix("QEMU_") && GuestInit.isValidName(name) {
-                result.append((name, value))
-            }
-        }
-        for variable in variables {
-            let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            guard GuestInit.isValidName(name) else { throw SystemModeError.invalidEnvironmentName(variable) }
-            let value = parts.count == 2 ? String(parts[1]) : environment[name]
-            result.removeAll { $0.0 == name }
-            if let value { result.append((name, value)) }
-        }
-        return result
     }
 
     static func fetchOptions(_ environment: [String: String]) -> FetchOptions {

@@ -172,7 +172,7 @@ struct GuestInitTests {
 
     @Test("the script runs the program with its arguments and environment between the markers")
     func script() {
-        let guestInit = GuestInit(nonce: "n0", program: "/crossrun/demo", arguments: ["--exact", "a b"], environment: [("CROSSRUN_DEMO_FAIL", "1"), ("bad-name", "x")], workingDirectory: "/tmp/work")
+        let guestInit = GuestInit(nonce: "n0", program: "/crossrun/demo", arguments: ["--exact", "a b"], environment: [GuestVariable("CROSSRUN_DEMO_FAIL", "1"), GuestVariable("bad-name", "x")], workingDirectory: "/tmp/work")
         let script = guestInit.script
         #expect(script.hasPrefix("#!/bin/busybox sh\n"))
         #expect(script.contains("export CROSSRUN_DEMO_FAIL='1'\n"))

@@ -15,25 +15,19 @@ public struct GuestInit: Equatable, Sendable {
     public var program: String
     public var arguments: [String]
     /// In order; names must be valid shell names (see `isValidName`).
-    public var environment: [(String, String)]
+    public var environment: [GuestVariable]
     /// Created empty in the guest (the host's folders are not shared).
     public var workingDirectory: String
 
     public init(
         nonce: String = GuestInit.randomNonce(), program: String = GuestInit.binaryPath, arguments: [String],
-        environment: [(String, String)], workingDirectory: String = "/tmp/work"
+        environment: [GuestVariable], workingDirectory: String = "/tmp/work"
     ) {
         self.nonce = nonce
         self.program = program
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
-    }
-
-    public static func == (lhs: GuestInit, rhs: GuestInit) -> Bool {
-        lhs.nonce == rhs.nonce && lhs.program == rhs.program && lhs.arguments == rhs.arguments
-            && lhs.environment.map { [$0.0, $0.1] } == rhs.environment.map { [$0.0, $0.1] }
-            && lhs.workingDirectory == rhs.workingDirectory
     }
 
     public static func randomNonce() -> String {
@@ -73,8 +67,8 @@ public struct GuestInit: Equatable, Sendable {
             "unset $(\(bb) env | \(bb) sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p')",
             "export PATH=/bin HOME=/root",
         ]
-        for (name, value) in environment where Self.isValidName(name) {
-            lines.append("export \(name)=\(Self.quoted(value))")
+        for variable in environment where Self.isValidName(variable.name) {
+            lines.append("export \(variable.name)=\(Self.quoted(variable.value))")
         }
         lines += [
             "echo \(Self.quoted(startMarker))",

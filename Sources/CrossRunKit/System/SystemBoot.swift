@@ -108,7 +108,7 @@ public struct SystemBoot: Sendable {
     /// Checks the inputs, builds the initramfs in a temporary folder, boots, streams the program's output to
     /// `output` as it arrives, and removes the folder. SIGINT, SIGTERM and SIGHUP kill qemu and end the boot.
     public func run(
-        binary: String, arguments: [String], environment: [(String, String)],
+        binary: String, arguments: [String], environment: [GuestVariable],
         output: (UnsafeRawBufferPointer) -> Void
     ) throws -> Outcome {
         guard FileManager.default.fileExists(atPath: kernel) else { throw SystemModeError.kernelNotFound(path: kernel) }
