@@ -6,7 +6,7 @@ import Foundation
 struct Sysroot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sysroot",
-        abstract: "Fetch, list, locate, verify and remove the sysroots crossrun downloads from Debian.",
+        abstract: "Fetch, list, locate, verify and remove the sysroots (and system mode's kernel) crossrun downloads from Debian.",
         subcommands: [Fetch.self, List.self, Path.self, Verify.self, Remove.self]
     )
 
@@ -14,7 +14,7 @@ struct Sysroot: ParsableCommand {
     struct Context {
         var configuration: Configuration
         var catalog: TargetCatalog
-        var cache: SysrootCache
+        var cache: SysrootCache { fetcher.cache }
         var fetcher: SysrootFetcher
 
         init(options: SysrootOptions? = nil) throws {
@@ -24,29 +24,56 @@ struct Sysroot: ParsableCommand {
             configuration = try Configuration.load(
                 options: runOptions, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
             catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
-            cache = SysrootCache(environment: environment)
-            var fetch = configuration.fetchOptions()
-            fetch.progress = { TerminalSummary.emit($0) }
-            fetcher = SysrootFetcher(cache: cache, options: fetch)
+            fetcher = SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })
         }
 
-        /// The manifest for a target named by runner name or Rust triple, with the configured extra packages.
-        func manifest(_ name: String) throws -> SysrootManifest {
+        /// A cache entry a name stands for: a target's sysroot (runner name or Rust triple, with the configured
+        /// extra packages), or system mode's kernel and busybox (`system-aarch64`).
+        enum Entry {
+            case sysroot(SysrootManifest)
+            case system(SystemImageManifest)
+
+            /// The cache's target name.
+            var target: String {
+                switch self {
+                case .sysroot(let manifest): return manifest.name
+                case .system(let manifest): return manifest.cacheName
+                }
+            }
+
+            var digest: String {
+                switch self {
+                case .sysroot(let manifest): return manifest.digest
+                case .system(let manifest): return manifest.digest
+                }
+            }
+        }
+
+        func entry(_ name: String) throws -> Entry {
+            if let system = SystemImageManifest.named(name) { return .system(system) }
             let definition = try catalog.definition(named: name)
             let extra = configuration.settings(for: definition).settings.packages ?? []
             guard let manifest = try SysrootManifest.forTarget(definition.name, extraPackages: extra) else {
                 throw CrossRunError.noSysrootManifest(target: definition.name)
             }
-            return manifest
+            return .sysroot(manifest)
         }
 
-        /// The cached sysroot of a target, or an error that says why there is none (`because`).
-        func cached(_ name: String, because reason: String) throws -> (SysrootManifest, CachedSysroot) {
-            let manifest = try manifest(name)
-            guard let sysroot = cache.lookup(manifest) else {
-                throw CrossRunError.sysrootNotCached(target: manifest.name, reason: reason)
+        /// The entry from the cache, fetched first when missing (unless offline or locked).
+        func fetch(_ entry: Entry) throws -> CachedSysroot {
+            switch entry {
+            case .sysroot(let manifest): return try fetcher.sysroot(for: manifest)
+            case .system(let manifest): return try SystemImageFetcher(fetcher: fetcher, manifest: manifest).image().entry
             }
-            return (manifest, sysroot)
+        }
+
+        /// The cached entry a name stands for, or an error that says why there is none (`because`).
+        func cached(_ name: String, because reason: String) throws -> (target: String, sysroot: CachedSysroot) {
+            let entry = try entry(name)
+            guard let sysroot = cache.lookup(target: entry.target, digest: entry.digest) else {
+                throw CrossRunError.sysrootNotCached(target: entry.target, reason: reason)
+            }
+            return (entry.target, sysroot)
         }
     }
 
@@ -54,7 +81,7 @@ struct Sysroot: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "fetch", abstract: "Fetch (if not cached) and print the sysroot of each target.")
 
         @OptionGroup var options: SysrootOptions
-        @Argument(help: ArgumentHelp("Runner names or Rust target triples.", valueName: "target"))
+        @Argument(help: ArgumentHelp("Runner names or Rust target triples, or system-aarch64 (full-system mode's kernel and busybox).", valueName: "target"))
         var targets: [String]
 
         func validate() throws {
@@ -64,8 +91,7 @@ struct Sysroot: ParsableCommand {
         func run() throws {
             let context = try Context(options: options)
             for target in targets {
-                let sysroot = try context.fetcher.sysroot(for: try context.manifest(target))
-                print(sysroot.path)
+                print(try context.fetch(try context.entry(target)).path)
             }
         }
     }
@@ -85,39 +111,38 @@ struct Sysroot: ParsableCommand {
     struct Path: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "path", abstract: "Print the cached sysroot folder of a target (what qemu gets as -L).")
 
-        @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
+        @Argument(help: ArgumentHelp("A runner name or Rust target triple, or system-aarch64.", valueName: "target"))
         var target: String
 
         func run() throws {
-            let (_, sysroot) = try Context().cached(target, because: "`sysroot path` does not download")
-            print(sysroot.path)
+            print(try Context().cached(target, because: "`sysroot path` does not download").sysroot.path)
         }
     }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "verify", abstract: "Re-hash every file of a cached sysroot against its lock record.")
 
-        @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
+        @Argument(help: ArgumentHelp("A runner name or Rust target triple, or system-aarch64.", valueName: "target"))
         var target: String
 
         func run() throws {
             let context = try Context()
-            let (manifest, sysroot) = try context.cached(target, because: "there is nothing to verify")
+            let (name, sysroot) = try context.cached(target, because: "there is nothing to verify")
             let problems = context.cache.verify(sysroot)
-            guard problems.isEmpty else { throw CrossRunError.sysrootModified(target: manifest.name, problems: problems) }
-            TerminalSummary.emit("crossrun: the \(manifest.name) sysroot matches its lock record (\(sysroot.lock.files.count) files)")
+            guard problems.isEmpty else { throw CrossRunError.sysrootModified(target: name, problems: problems) }
+            TerminalSummary.emit("crossrun: the \(name) sysroot matches its lock record (\(sysroot.lock.files.count) files)")
         }
     }
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a target's cached sysroots.")
 
-        @Argument(help: ArgumentHelp("A runner name or Rust target triple.", valueName: "target"))
+        @Argument(help: ArgumentHelp("A runner name or Rust target triple, or system-aarch64.", valueName: "target"))
         var target: String
 
         func run() throws {
             let context = try Context()
-            let name = try context.catalog.definition(named: target).name
+            let name = try context.entry(target).target
             let count = try context.cache.remove(target: name)
             TerminalSummary.emit("crossrun: removed \(count) cached \(name) sysroot\(count == 1 ? "" : "s")")
         }

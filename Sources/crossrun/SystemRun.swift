@@ -44,8 +44,11 @@ struct SystemRun: ParsableCommand {
     @Flag(help: "Pass only the --env variables, not this process's environment.")
     var cleanEnv = false
 
-    @Flag(help: "Fetch (or reuse) Debian's arm64 kernel and busybox-static for --kernel and --busybox when they are not given.")
+    @Flag(help: "Fetch (or reuse) Debian's arm64 kernel and busybox-static for --kernel and --busybox when they are not given, with the configuration's fetch settings (crossrun.toml, CROSSRUN_*, the options below).")
     var fetch = false
+
+    @OptionGroup(title: "Fetching the kernel and busybox (with --fetch)")
+    var fetchSettings: SysrootOptions
 
     @Flag(help: "Compress the initramfs with gzip.")
     var gzip = false
@@ -67,7 +70,7 @@ struct SystemRun: ParsableCommand {
                 guard fetch else {
                     throw ValidationError("missing --kernel and --busybox; pass them, or --fetch to use Debian's arm64 kernel and busybox-static")
                 }
-                let image = try SystemImageFetcher(cache: SysrootCache(environment: environment), options: Self.fetchOptions(environment)).image()
+                let image = try fetchedImage(environment: environment)
                 kernelPath = kernelPath ?? image.kernel
                 busyboxPath = busyboxPath ?? image.busybox
             }
@@ -122,11 +125,13 @@ struct SystemRun: ParsableCommand {
         Glibc.exit(ExitStatus.forSignal(signal))
     }
 
-    static func fetchOptions(_ environment: [String: String]) -> FetchOptions {
-        var options = FetchOptions()
-        options.mirror = environment["CROSSRUN_DEBIAN_MIRROR"]
-        options.offline = environment["CROSSRUN_OFFLINE"] == "1"
-        options.progress = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        return options
+    /// The cached (or now fetched) kernel and busybox, with the configuration `crossrun run` would load here:
+    /// crossrun.toml, the user config, `CROSSRUN_*` and this command's fetch options.
+    func fetchedImage(environment: [String: String]) throws -> SystemImage {
+        var options = RunOptions()
+        fetchSettings.apply(to: &options)
+        let configuration = try Configuration.load(
+            options: options, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
+        return try SystemImageFetcher(fetcher: SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })).image()
     }
 }

@@ -45,10 +45,33 @@ public enum DebArchive {
 
     /// Unpacks the data.tar.* member of the `.deb` in `deb` into `root`; returns what it wrote.
     public static func unpack(deb: Data, package: String, into root: String, budget: inout Int) throws -> [SysrootFile] {
+        // The member streams from the outer archive into the inner one in one pass over the file.
+        let member = try dataMember(deb: deb, package: package, limit: budget + (64 << 20))
+        return try unpackTar(member, package: package, into: root, budget: &budget)
+    }
+
+    /// The first regular file of a .deb's data.tar.* whose path (without `./`) satisfies `matches`; reading stops
+    /// there, so the rest of a large package is never decompressed. Nothing is written to disk.
+    public static func extractFirst(deb: Data, package: String, where matches: (String) -> Bool) throws -> (path: String, data: Data)? {
+        let member = try dataMember(deb: deb, package: package, limit: 1 << 30)
+        var found: (path: String, data: Data)?
+        try forEachEntry(tar: member, package: package) { archive, entry in
+            var path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+            while path.hasPrefix("./") { path.removeFirst(2) }
+            let type = UInt32(archive_entry_filetype(entry)) & typeMask
+            guard type == regular, archive_entry_hardlink(entry) == nil, matches(path) else { return true }
+            found = (path, try readAll(archive, name: package, limit: 256 << 20))
+            return false
+        }
+        return found
+    }
+
+    /// The data.tar.* member of a `.deb` (an ar archive), read whole, at most `limit` bytes.
+    static func dataMember(deb: Data, package: String, limit: Int) throws -> Data {
         let outer = archive_read_new()
         defer { archive_read_free(outer) }
         archive_read_support_format_ar(outer)
-        return try deb.withUnsafeBytes { raw -> [SysrootFile] in
+        return try deb.withUnsafeBytes { raw -> Data in
             guard archive_read_open_memory(outer, raw.baseAddress, raw.count) == ARCHIVE_OK else {
                 throw CrossRunError.archiveUnreadable(package: package, reason: errorText(outer))
             }
@@ -63,83 +86,93 @@ public enum DebArchive {
                 let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
                 members.append(name)
                 guard name.hasPrefix("data.tar") else { continue }
-                // The member streams from the outer archive into the inner one in one pass over the file.
-                let member = try readAll(outer, name: package, limit: budget + (64 << 20))
-                return try unpackTar(member, package: package, into: root, budget: &budget)
+                return try readAll(outer, name: package, limit: limit)
             }
             throw CrossRunError.archiveUnreadable(
                 package: package, reason: "no data.tar member (members: \(members.joined(separator: ", ")))")
         }
     }
 
-    static func unpackTar(_ tar: Data, package: String, into root: String, budget: inout Int) throws -> [SysrootFile] {
+    /// Calls `body` with each entry of the tar archive `tar` (compressed or not) until it returns false.
+    static func forEachEntry(
+        tar: Data, package: String, _ body: (_ archive: OpaquePointer?, _ entry: OpaquePointer) throws -> Bool
+    ) throws {
         let archive = archive_read_new()
         defer { archive_read_free(archive) }
         archive_read_support_filter_all(archive)
         archive_read_support_format_tar(archive)
         archive_read_support_format_gnutar(archive)
-        return try tar.withUnsafeBytes { raw -> [SysrootFile] in
+        try tar.withUnsafeBytes { raw in
             guard archive_read_open_memory(archive, raw.baseAddress, raw.count) == ARCHIVE_OK else {
                 throw CrossRunError.archiveUnreadable(package: package, reason: errorText(archive))
             }
-            var written: [SysrootFile] = []
             var entry: OpaquePointer?
             while true {
                 let status = archive_read_next_header(archive, &entry)
-                if status == ARCHIVE_EOF { break }
+                if status == ARCHIVE_EOF { return }
                 guard status >= ARCHIVE_WARN, let entry else {
                     throw CrossRunError.archiveUnreadable(package: package, reason: errorText(archive))
                 }
-                let rawPath = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-                func refuse(_ reason: String) -> CrossRunError {
-                    .unsafeArchiveEntry(package: package, entry: rawPath, reason: reason)
-                }
-                guard let path = try safePath(rawPath, refuse: refuse) else { continue }  // the root itself
-                let type = UInt32(archive_entry_filetype(entry)) & typeMask
-                let full = root + "/" + path
-                if let hardlink = archive_entry_hardlink(entry).map({ String(cString: $0) }) {
-                    guard let target = try safePath(hardlink, refuse: refuse), !target.isEmpty else { throw refuse("a hard link to the root") }
-                    try makeParents(of: path, in: root, refuse: refuse)
-                    // The target's folders must be real folders too: a link among them could lead to a host file.
-                    try makeParents(of: target, in: root, refuse: refuse)
-                    var status = stat()
-                    guard lstat(root + "/" + target, &status) == 0, (UInt32(status.st_mode) & typeMask) == regular else {
-                        throw refuse("a hard link to \(hardlink), which is not a file unpacked before it")
-                    }
-                    try removeExisting(full, refuse: refuse)
-                    guard link(root + "/" + target, full) == 0 else { throw refuse("cannot link: \(String(cString: strerror(errno)))") }
-                    written.append(SysrootFile(path: path, sha256: nil, size: nil, link: nil))
-                    continue
-                }
-                switch type {
-                case directory:
-                    try makeParents(of: path + "/x", in: root, refuse: refuse)
-                case regular:
-                    let size = Int(archive_entry_size(entry))
-                    budget -= size
-                    guard budget >= 0 else { throw refuse("the packages unpack to more than crossrun's size cap") }
-                    try makeParents(of: path, in: root, refuse: refuse)
-                    try removeExisting(full, refuse: refuse)
-                    let permissions = mode_t(archive_entry_perm(entry)) & 0o755 | 0o600
-                    let (hash, count) = try writeFile(archive, to: full, permissions: permissions, package: package, refuse: refuse)
-                    written.append(SysrootFile(path: path, sha256: hash, size: count, link: nil))
-                case symbolicLink:
-                    let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
-                    let relative = try linkTarget(target, at: path, refuse: refuse)
-                    // The text stays inside; the links already unpacked must not lead it out either
-                    // (`a/up -> ..` then `x -> a/up/../..`).
-                    try resolveInside(root: root, path: path, target: relative, refuse: refuse)
-                    try makeParents(of: path, in: root, refuse: refuse)
-                    try removeExisting(full, refuse: refuse)
-                    guard symlink(relative, full) == 0 else { throw refuse("cannot link: \(String(cString: strerror(errno)))") }
-                    written.append(SysrootFile(path: path, sha256: nil, size: nil, link: relative))
-                default:
-                    throw refuse("a device node or other special file")
-                }
+                guard try body(archive, entry) else { return }
             }
-            try checkLinks(written, in: root, package: package)
-            return written
         }
+    }
+
+    static func unpackTar(_ tar: Data, package: String, into root: String, budget: inout Int) throws -> [SysrootFile] {
+        var written: [SysrootFile] = []
+        var remaining = budget
+        defer { budget = remaining }
+        try forEachEntry(tar: tar, package: package) { archive, entry in
+            let rawPath = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+            func refuse(_ reason: String) -> CrossRunError {
+                .unsafeArchiveEntry(package: package, entry: rawPath, reason: reason)
+            }
+            guard let path = try safePath(rawPath, refuse: refuse) else { return true }  // the root itself
+            let type = UInt32(archive_entry_filetype(entry)) & typeMask
+            let full = root + "/" + path
+            if let hardlink = archive_entry_hardlink(entry).map({ String(cString: $0) }) {
+                guard let target = try safePath(hardlink, refuse: refuse), !target.isEmpty else { throw refuse("a hard link to the root") }
+                try makeParents(of: path, in: root, refuse: refuse)
+                // The target's folders must be real folders too: a link among them could lead to a host file.
+                try makeParents(of: target, in: root, refuse: refuse)
+                var status = stat()
+                guard lstat(root + "/" + target, &status) == 0, (UInt32(status.st_mode) & typeMask) == regular else {
+                    throw refuse("a hard link to \(hardlink), which is not a file unpacked before it")
+                }
+                try removeExisting(full, refuse: refuse)
+                guard link(root + "/" + target, full) == 0 else { throw refuse("cannot link: \(String(cString: strerror(errno)))") }
+                written.append(SysrootFile(path: path, sha256: nil, size: nil, link: nil))
+                return true
+            }
+            switch type {
+            case directory:
+                try makeParents(of: path + "/x", in: root, refuse: refuse)
+            case regular:
+                let size = Int(archive_entry_size(entry))
+                remaining -= size
+                guard remaining >= 0 else { throw refuse("the packages unpack to more than crossrun's size cap") }
+                try makeParents(of: path, in: root, refuse: refuse)
+                try removeExisting(full, refuse: refuse)
+                let permissions = mode_t(archive_entry_perm(entry)) & 0o755 | 0o600
+                let (hash, count) = try writeFile(archive, to: full, permissions: permissions, package: package, refuse: refuse)
+                written.append(SysrootFile(path: path, sha256: hash, size: count, link: nil))
+            case symbolicLink:
+                let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
+                let relative = try linkTarget(target, at: path, refuse: refuse)
+                // The text stays inside; the links already unpacked must not lead it out either
+                // (`a/up -> ..` then `x -> a/up/../..`).
+                try resolveInside(root: root, path: path, target: relative, refuse: refuse)
+                try makeParents(of: path, in: root, refuse: refuse)
+                try removeExisting(full, refuse: refuse)
+                guard symlink(relative, full) == 0 else { throw refuse("cannot link: \(String(cString: strerror(errno)))") }
+                written.append(SysrootFile(path: path, sha256: nil, size: nil, link: relative))
+            default:
+                throw refuse("a device node or other special file")
+            }
+            return true
+        }
+        try checkLinks(written, in: root, package: package)
+        return written
     }
 
     /// Every link unpacked so far, checked again against the finished tree: a later link can change where an

@@ -32,6 +32,9 @@ public struct DebianPackage: Codable, Equatable, Sendable {
     public var filename: String
     public var size: Int
     public var sha256: String
+
+    /// The `.deb`'s file name (the last part of `filename`), as errors name it.
+    public var debName: String { (filename as NSString).lastPathComponent }
 }
 
 /// Debian control-file syntax (RFC 822-like stanzas), as used by Release and Packages files.
@@ -92,6 +95,20 @@ public enum DebianControl {
             if let start = stanzaStart { take(start, count) }
         }
         return result
+    }
+
+    /// The fields of package `name`'s stanza in a Packages index (the last one, as `packages` does).
+    public static func stanza(of name: String, in index: Data) -> [String: String]? {
+        let needle = Data("Package: \(name)\n".utf8)
+        var found: Range<Data.Index>?
+        var searchStart = index.startIndex
+        while let range = index.range(of: needle, in: searchStart..<index.endIndex) {
+            if range.lowerBound == index.startIndex || index[range.lowerBound - 1] == UInt8(ascii: "\n") { found = range }
+            searchStart = range.upperBound
+        }
+        guard let found else { return nil }
+        let end = index.range(of: Data("\n\n".utf8), in: found.lowerBound..<index.endIndex)?.lowerBound ?? index.endIndex
+        return stanzas(String(decoding: index[found.lowerBound..<end], as: UTF8.self)).first
     }
 
     /// The packages of a Packages index's text; where a name appears twice, the later stanza wins.

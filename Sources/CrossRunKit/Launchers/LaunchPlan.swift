@@ -13,7 +13,7 @@ public struct LaunchPlan: Equatable, Sendable {
         case embeddedWasm = "embedded-wasm"
         /// A bare-metal image under qemu-system with semihosting: `qemu-system-arm -machine M ... -kernel IMAGE`.
         case qemuSystem = "qemu-system"
-        /// Linux full-system mode: `crossrun system-run --fetch ... -- BINARY ARGS...` boots a kernel under
+        /// Linux full-system mode: `crossrun system-run --kernel K --busybox B ... -- BINARY ARGS...` boots a kernel under
         /// qemu-system-aarch64 with the binary in an initramfs ([target.X] mode = "system").
         case qemuSystemLinux = "qemu-system-linux"
     }

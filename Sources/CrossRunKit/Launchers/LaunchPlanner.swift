@@ -7,6 +7,9 @@ public struct LaunchPlanner: Sendable {
     public var catalog: TargetCatalog
     public var configuration: Configuration
     public var sysroots: SysrootResolver
+    /// The fetcher of this run's configuration (mirror, keyring, signature checks, offline, locked): the one the
+    /// fetched sysroots use, and what full-system mode's kernel and busybox come through.
+    public var fetcher: SysrootFetcher
     /// The `PATH` used to find emulators.
     public var searchPath: String
     /// The crossrun executable that runs wasm modules with the embedded runtime (`crossrun wasm-run`) and
@@ -29,6 +32,7 @@ public struct LaunchPlanner: Sendable {
         self.configuration = configuration
         self.sysroots = sysroots
         self.searchPath = searchPath
+        fetcher = SysrootFetcher(configuration: configuration, progress: { _ in })
     }
 
     public var emulators: EmulatorResolver { EmulatorResolver(configuration: configuration, searchPath: searchPath) }

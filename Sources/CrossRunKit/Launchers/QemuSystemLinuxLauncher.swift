@@ -1,8 +1,10 @@
 import Foundation
 
 /// Linux full-system mode (`mode = "system"`, aarch64 only): the binary runs through `crossrun system-run`,
-/// which boots Debian's arm64 kernel (fetched and verified like a sysroot) under qemu-system-aarch64 with an
-/// initramfs holding the binary, its loader and libraries from the resolved sysroot. See docs/system-mode.md.
+/// which boots Debian's arm64 kernel under qemu-system-aarch64 with an initramfs holding the binary, its loader
+/// and libraries from the resolved sysroot. The kernel and busybox are found in the cache or fetched here, in
+/// this process, by the planner's one fetcher (so `--offline`, the mirror, the keyring, `--locked` apply as to
+/// sysroots), and the child gets their paths. See docs/system-mode.md.
 public struct QemuSystemLinuxLauncher: Launcher {
     public var kind: LaunchPlan.Kind { .qemuSystemLinux }
 
@@ -25,7 +27,8 @@ public struct QemuSystemLinuxLauncher: Launcher {
         let qemu = runner.executable(or: planner.selfExecutable)
         let sysroot = try planner.sysroots.resolve(
             binary: request.binary, definition: definition, explicit: settings.sysroot, explicitOrigin: runner.sysrootOrigin)
-        var argv = [planner.selfExecutable, "system-run", "--fetch", "--qemu", qemu]
+        let image = try SystemImageFetcher(fetcher: planner.fetcher).image()
+        var argv = [planner.selfExecutable, "system-run", "--kernel", image.kernel, "--busybox", image.busybox, "--qemu", qemu]
         if let sysroot { argv += ["--sysroot", sysroot.path] }
         if let cpu = settings.cpu, !cpu.isEmpty { argv += ["--cpu", cpu] }
         if let memory = settings.memory, !memory.isEmpty { argv += ["--memory", memory] }

@@ -44,19 +44,17 @@ extension TestRunner {
             plan: plan, reportPaths: reportPaths(for: binaryPath, invocation: invocation, configuration: configuration))
     }
 
-    /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones) and
-    /// the folders a wasm module may open.
+    /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones), the
+    /// one fetcher (fetched sysroots, full-system mode's kernel) and the folders a wasm module may open.
     func planner(for invocation: Invocation, configuration: Configuration, catalog: TargetCatalog) -> LaunchPlanner {
-        var fetchOptions = configuration.fetchOptions()
-        fetchOptions.progress = { TerminalSummary.emit($0) }
-        let fetched = FetchedSysrootProvider(
-            fetcher: SysrootFetcher(cache: SysrootCache(environment: invocation.environment), options: fetchOptions),
-            configuration: configuration)
+        let fetcher = SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })
+        let fetched = FetchedSysrootProvider(fetcher: fetcher, configuration: configuration)
         let resolver = SysrootResolver(
             providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
         var planner = LaunchPlanner(
             catalog: catalog, configuration: configuration, sysroots: resolver,
             searchPath: invocation.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        planner.fetcher = fetcher
         planner.environment = invocation.environment
         planner.workingDirectory = invocation.workingDirectory
         planner.wasmDirectories = invocation.options.wasmDirectories.map { directory in

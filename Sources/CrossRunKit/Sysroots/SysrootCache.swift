@@ -52,9 +52,49 @@ public struct SysrootCache: Sendable {
 
     public func targetDirectory(_ target: String) -> String { base + "/sysroots/" + target }
 
+    /// The complete entry `<target>/<digest>`: from the cache, else filled now, unless `options` forbid it
+    /// (offline: ``CrossRunError/sysrootNotCached(target:reason:)``; locked: ``CrossRunError/sysrootLocked(target:reason:)``
+    /// with `lockedReason`). Filling holds the target's file lock, looks again (another process may have
+    /// installed it meanwhile), removes leftovers of killed fetches, lets `fill` write the files into
+    /// `<temporary>/root` and return the lock record and a summary for the progress line, then renames the
+    /// folder into place, so no reader ever sees half an entry. A failure leaves nothing behind.
+    public func entry(
+        target: String, digest: String, options: FetchOptions, lockedReason: String,
+        fill: (_ root: String) throws -> (lock: SysrootLock, summary: String)
+    ) throws -> CachedSysroot {
+        if let cached = lookup(target: target, digest: digest) { return cached }
+        if options.offline {
+            throw CrossRunError.sysrootNotCached(target: target, reason: "--offline (CROSSRUN_OFFLINE) forbids downloading one")
+        }
+        if options.locked { throw CrossRunError.sysrootLocked(target: target, reason: lockedReason) }
+        return try withLock(target: target) {
+            if let cached = lookup(target: target, digest: digest) { return cached }
+            removeLeftovers(target: target)
+            let final = targetDirectory(target) + "/" + digest
+            let temporary = targetDirectory(target) + "/.tmp-\(digest)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            do {
+                do {
+                    try FileManager.default.createDirectory(atPath: temporary + "/root", withIntermediateDirectories: true)
+                } catch {
+                    throw CrossRunError.cacheNotWritable(path: temporary, reason: error.localizedDescription)
+                }
+                let (lock, summary) = try fill(temporary + "/root")
+                try install(lock, from: temporary, to: final)
+                options.progress("crossrun: fetched \(summary) into \(final)")
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
+            }
+            guard let cached = lookup(target: target, digest: digest) else {
+                throw CrossRunError.cacheNotWritable(path: final, reason: "the installed lock record cannot be read back")
+            }
+            return cached
+        }
+    }
+
     /// Writes `lock` as `lock.json` into the filled `temporary` folder, then moves it to `final` in one rename
-    /// (replacing what was there), so a reader sees a complete entry or none. `what` names it in errors.
-    func install<Lock: Encodable>(_ lock: Lock, from temporary: String, to final: String, what: String) throws {
+    /// (replacing what was there), so a reader sees a complete entry or none.
+    func install(_ lock: SysrootLock, from temporary: String, to final: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -63,8 +103,13 @@ public struct SysrootCache: Sendable {
         }
         try? FileManager.default.removeItem(atPath: final)
         guard rename(temporary, final) == 0 else {
-            throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move \(what) into place: \(String(cString: strerror(errno)))")
+            throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move \(lock.target) into place: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The complete entry `<target>/<digest>`, if there is one.
+    public func lookup(target: String, digest: String) -> CachedSysroot? {
+        load(directory: targetDirectory(target) + "/" + digest)
     }
 
     public func directory(for manifest: SysrootManifest) -> String {
@@ -73,7 +118,7 @@ public struct SysrootCache: Sendable {
 
     /// The installed sysroot for `manifest`, if one is complete.
     public func lookup(_ manifest: SysrootManifest) -> CachedSysroot? {
-        load(directory: directory(for: manifest))
+        lookup(target: manifest.name, digest: manifest.digest)
     }
 
     func load(directory: String) -> CachedSysroot? {
