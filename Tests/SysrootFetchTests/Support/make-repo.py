@@ -265,6 +265,78 @@ def package_specs(arch, libc_size):
     ]
 
 
+# A fake arm64 kernel `Image`: its header's magic "ARM\x64" at offset 56 is all crossrun checks; it does not boot.
+KERNEL_ABI = "6.1.0-99-arm64"
+
+
+def fake_arm64_image(size=8192):
+    header = bytearray(filler("vmlinuz", 64))
+    header[56:60] = b"ARM\x64"
+    return bytes(header) + filler("vmlinuz-body", size - 64)
+
+
+def kernel_spec(arch, package, depends, summary, files):
+    """One package of linux-signed-arm64 (the metapackage or the kernel it depends on)."""
+    return {
+        "package": package,
+        "source": "linux-signed-arm64",
+        "version": "6.1.99-1",
+        "architecture": arch,
+        "index": f"{COMPONENT}/binary-{arch}",
+        "pool_dir": "pool/main/l/linux-signed-arm64",
+        "compression": "xz",
+        "fields": [
+            ("Maintainer", "Debian Kernel Team <debian-kernel@lists.debian.org>"),
+            ("Depends", depends),
+            ("Section", "kernel"),
+            ("Priority", "optional"),
+            ("Description", f"{summary}\n .\n (crossrun test fixture: not the real package.)"),
+        ],
+        "files": [{"path": path, "type": "file", "content": content, "mode": 0o644} for path, content in files],
+    }
+
+
+def system_specs(arch):
+    """System mode's kernel (a metapackage and the real package it depends on) and busybox-static."""
+    return [
+        kernel_spec(arch, "linux-image-arm64", f"linux-image-{KERNEL_ABI} (= 6.1.99-1)",
+                    "Linux for 64-bit ARMv8 machines (meta-package)",
+                    [("./usr/share/doc/linux-image-arm64/README", b"crossrun test metapackage\n")]),
+        kernel_spec(arch, f"linux-image-{KERNEL_ABI}",
+                    "kmod, linux-base (>= 4.3~), initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool",
+                    f"Linux {KERNEL_ABI[:-6]} for 64-bit ARMv8 machines (signed)",
+                    [(f"./boot/System.map-{KERNEL_ABI}", b"ffff800008000000 T _text\n"),
+                     (f"./boot/vmlinuz-{KERNEL_ABI}", fake_arm64_image()),
+                     (f"./lib/modules/{KERNEL_ABI}/kernel/crossrun-test.ko", b"crossrun test module\n")]),
+        {
+            "package": "busybox-static",
+            "source": "busybox",
+            "version": "1.35.0-4+b3",
+            "architecture": arch,
+            "index": f"{COMPONENT}/binary-{arch}",
+            "pool_dir": "pool/main/b/busybox",
+            "compression": "xz",
+            "fields": [
+                ("Maintainer", "Debian Install System Team <debian-boot@lists.debian.org>"),
+                ("Section", "shells"),
+                ("Priority", "optional"),
+                ("Homepage", "http://www.busybox.net"),
+                ("Description", "Standalone rescue shell with tons of builtin utilities\n"
+                                " BusyBox combines tiny versions of many common UNIX utilities into a single\n"
+                                " small executable.\n"
+                                " .\n"
+                                " (crossrun test fixture: not the real package.)"),
+            ],
+            "files": [
+                {"path": "./bin/busybox", "type": "file", "content": b"crossrun test busybox\n" + filler("busybox", 4096),
+                 "mode": 0o755},
+                {"path": "./usr/share/doc/busybox-static/copyright", "type": "file",
+                 "content": b"crossrun test fixture\n", "mode": 0o644},
+            ],
+        },
+    ]
+
+
 def deb_name(spec):
     return f"{spec['package']}_{spec['version']}_{spec['architecture']}.deb"
 
@@ -764,7 +836,7 @@ def main():
             other_key.export(other_keyring)
 
         supported = dpkg_deb_compressions()
-        specs = package_specs(args.arch, args.libc_size)
+        specs = package_specs(args.arch, args.libc_size) + system_specs(args.arch)
         debdir = os.path.join(workdir, "debs")
         os.makedirs(debdir)
         built = {}
