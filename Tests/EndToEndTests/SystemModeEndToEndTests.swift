@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// Linux full-system mode: `[target.aarch64] mode = "system"` boots Debian's arm64 kernel (fetched and verified
-/// from the real Debian mirror on first use) under qemu-system-aarch64; the rust-demo tests give the same results
-/// as under qemu-user.
+/// from the real Debian mirror on first use, by the planning crossrun process, into the test cache's
+/// `system-aarch64` entry) under qemu-system-aarch64; the rust-demo tests give the same results as under qemu-user.
 @Suite(.enabled(if: Tool.available("qemu-system-aarch64", "qemu-aarch64-static", "xmllint")), .serialized)
 struct SystemModeEndToEndTests {
     /// test name → outcome from a results JSON.
@@ -36,7 +36,13 @@ struct SystemModeEndToEndTests {
         #expect(LibtestCounts.all(in: system.stdoutText) == LibtestCounts.all(in: user.stdoutText))
         let launch = try #require(try readResults(systemJSON)["launch"] as? [String: Any])
         #expect(launch["kind"] as? String == "qemu-system-linux")
-        #expect((launch["argv"] as? [String])?.contains("system-run") == true)
+        let argv = launch["argv"] as? [String] ?? []
+        #expect(argv.contains("system-run"))
+        // The kernel and busybox were fetched (or found) by the planning process; the child gets their paths.
+        let kernel = try #require(argv.firstIndex(of: "--kernel").map { argv[$0 + 1] })
+        #expect(kernel.hasPrefix(testCache + "/sysroots/system-aarch64/") && kernel.hasSuffix("/root/vmlinuz"), "\(argv)")
+        #expect(argv.contains("--busybox"))
+        #expect(!argv.contains("--fetch"))
         #expect(try schemaProblems(junit) == nil)
     }
 }
