@@ -101,7 +101,7 @@ struct SystemRun: ParsableCommand {
             case .interrupted(let signal):
                 Self.reraise(signal)
             }
-        } catch let error as SystemModeError {
+        } catch let error as CrossRunError {
             FileHandle.standardError.write(Data("crossrun: error: \(error.description)\n".utf8))
             throw ExitCode(error.exitStatus)
         }
@@ -138,7 +138,7 @@ struct SystemRun: ParsableCommand {
         for variable in variables {
             let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
-            guard GuestInit.isValidName(name) else { throw SystemModeError.invalidEnvironmentName(variable) }
+            guard GuestInit.isValidName(name) else { throw CrossRunError.invalidEnvironmentName(variable) }
             let value = parts.count == 2 ? String(parts[1]) : environment[name]
             result.removeAll { $0.0 == name }
             if let value { result.append((name, value)) }
