@@ -60,8 +60,8 @@ struct CrossRunErrorTests {
         (.unsupportedBinary(path: "x", found: "ARMv7"), 125),
         (.invalidEnvironmentName("A B=1"), 125),
         (.kernelPackageUnresolved(package: "linux-image-arm64", reason: "no Depends"), 126),
-        (.qemuFailed(reason: "ended with exit status 1", console: "line one\nline two\n"), 126),
-        (.noStartMarker(console: "[ 1.0] Kernel panic - not syncing: No working init found.\n[ 1.1] end\n"), 126),
+        (.qemuFailed(reason: "ended with exit status 1", console: "line one\r\nline two\r\n"), 126),
+        (.noStartMarker(console: "[ 1.0] Kernel panic - not syncing: No working init found.\r\n[ 1.1] end\r\n"), 126),
         (.noEndMarker(console: ""), 126),
     ]
 

@@ -144,7 +144,9 @@ struct ConsoleFilterTests {
         #expect(result.output == "")
         #expect(result.state == .booting)
         #expect(result.console.contains("No working init found"))
-        #expect(CrossRunError.noStartMarker(console: result.console).description.contains("Kernel panic - not syncing: No working init found."))
+        let message = CrossRunError.noStartMarker(console: result.console).message
+        #expect(message.contains("(console: \"[ 1.0] Kernel panic - not syncing: No working init found.\")"), "\(message)")
+        #expect(!message.contains("\n") && !message.contains("\r"))
     }
 }
 

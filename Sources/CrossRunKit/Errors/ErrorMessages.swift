@@ -352,9 +352,10 @@ extension CrossRunError {
             message: "the guest stopped before the test binary reported its exit status\(consoleTail(console)); the kernel may have panicked or run out of memory (try --memory 1G, or CROSSRUN_SYSTEM_CONSOLE=1 to see the whole console).")
     }
 
-    /// `: "last console line"`, or nothing, kept to one line.
+    /// ` (console: "last console line")`, or nothing, kept to one line. `isNewline` also splits at "\r\n", one
+    /// Character in Swift, which a serial console ends its lines with.
     static func consoleTail(_ console: String) -> String {
-        let lines = console.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let lines = console.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         // A panic's first line says why; otherwise the last thing the console showed.
         guard let line = lines.first(where: { $0.contains("Kernel panic") }) ?? lines.last else { return "" }
