@@ -63,6 +63,8 @@ struct CrossRunErrorTests {
         (.qemuFailed(reason: "ended with exit status 1", console: "line one\r\nline two\r\n"), 126),
         (.noStartMarker(console: "[ 1.0] Kernel panic - not syncing: No working init found.\r\n[ 1.1] end\r\n"), 126),
         (.noEndMarker(console: ""), 126),
+        (.wasmModuleUnreadable(path: "x.wasm", reason: "magic header not detected"), 126),
+        (.targetsCannotRun(names: ["aarch64", "riscv64"]), 1),
     ]
 
     @Test("one line, a full stop, the documented exit status", arguments: samples)

@@ -71,6 +71,10 @@ extension CrossRunError {
             case qemuNotFound, kernelNotFound, kernelNotImage, busyboxNotFound, unreadable, initramfs
             case libraryMissing, sysrootNeeded, unsupportedBinary, invalidEnvironmentName, kernelPackageUnresolved
             case qemuFailed, noStartMarker, noEndMarker
+            // The embedded wasm runtime
+            case wasmModuleUnreadable
+            // crossrun doctor
+            case targetsCannotRun
         }
 
         let name: Name
@@ -99,8 +103,11 @@ extension CrossRunError {
                 .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
                 .sysrootModified, .cacheNotWritable,
                 .kernelNotFound, .kernelNotImage, .busyboxNotFound, .unreadable, .initramfs, .libraryMissing,
-                .sysrootNeeded, .kernelPackageUnresolved, .qemuFailed, .noStartMarker, .noEndMarker:
+                .sysrootNeeded, .kernelPackageUnresolved, .qemuFailed, .noStartMarker, .noEndMarker,
+                .wasmModuleUnreadable:
                 return ExitStatus.cannotExecute
+            case .targetsCannotRun:
+                return ExitStatus.checkFailed
             case .binaryNotFound, .binaryIsDirectory, .binaryNotReadable, .binaryEmpty, .binaryTruncated,
                 .binaryMalformed, .notAnExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
                 .notELF, .elfTruncated, .elfInvalid,
@@ -173,5 +180,9 @@ extension CrossRunError {
         public static let qemuFailed = Code(.qemuFailed)
         public static let noStartMarker = Code(.noStartMarker)
         public static let noEndMarker = Code(.noEndMarker)
+        // The embedded wasm runtime
+        public static let wasmModuleUnreadable = Code(.wasmModuleUnreadable)
+        // crossrun doctor
+        public static let targetsCannotRun = Code(.targetsCannotRun)
     }
 }

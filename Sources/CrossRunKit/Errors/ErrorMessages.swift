@@ -362,4 +362,19 @@ extension CrossRunError {
         let short = line.count > 200 ? String(line.prefix(200)) + "..." : line
         return " (console: \"\(short)\")"
     }
+
+    // MARK: The embedded wasm runtime
+
+    public static func wasmModuleUnreadable(path: String, reason: String) -> CrossRunError {
+        CrossRunError(
+            code: .wasmModuleUnreadable, message: "\(path) cannot be loaded as a wasm module (\(reason)); rebuild it for wasm32-wasi.",
+            subject: path, reason: reason)
+    }
+
+    // MARK: crossrun doctor
+
+    public static func targetsCannotRun(names: [String]) -> CrossRunError {
+        CrossRunError(
+            code: .targetsCannotRun, message: "\(names.joined(separator: ", ")) cannot run on this machine; see the fixes above.")
+    }
 }
