@@ -39,17 +39,39 @@ enum Main {
             }
             var command = try CrossRun.parseAsRoot()
             try command.run()
-        } catch let error as CrossRunError {
-            FileHandle.standardError.write(Data("crossrun: error: \(error.description)\n".utf8))
-            exit(error.exitStatus)
-        } catch let exitCode as ExitCode {
-            exit(exitCode.rawValue)
         } catch {
-            // Help and --version exit 0 as usual; any usage mistake is crossrun's own error, status 125.
-            if CrossRun.exitCode(for: error) == .success { CrossRun.exit(withError: error) }
-            let message = CrossRun.message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-            FileHandle.standardError.write(Data("crossrun: error: \(message) (see crossrun --help)\n".utf8))
-            exit(ExitStatus.crossrunError)
+            exit(CrossRun.exitStatus(reporting: error))
         }
+    }
+}
+
+extension CrossRun {
+    /// The one place an error ends crossrun: says it on stderr in one line and gives the status to exit with.
+    /// Subcommands throw; none prints an error or exits itself.
+    ///
+    /// - `ExitCode`: the status of what ran (a test binary, a guest), not an error; nothing is printed.
+    /// - argument-parser's help and `--version`: printed as argument-parser does, status 0.
+    /// - a usage mistake (unknown option, missing value, `ValidationError`): `crossrun: error: MESSAGE (see
+    ///   crossrun --help)`, status 125.
+    /// - anything else: `crossrun: error: MESSAGE` with ``CrossRunError/message(for:)`` and
+    ///   ``CrossRunError/exitStatus(for:)``.
+    static func exitStatus(reporting error: any Error) -> Int32 {
+        if let exitCode = error as? ExitCode { return exitCode.rawValue }
+        if !(error is CrossRunError) {
+            switch exitCode(for: error) {
+            case .success: exit(withError: error)
+            case .validationFailure:
+                let usage = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+                report("\(usage) (see crossrun --help)")
+                return ExitStatus.crossrunError
+            default: break
+            }
+        }
+        report(CrossRunError.message(for: error))
+        return CrossRunError.exitStatus(for: error)
+    }
+
+    private static func report(_ message: String) {
+        FileHandle.standardError.write(Data("crossrun: error: \(message)\n".utf8))
     }
 }

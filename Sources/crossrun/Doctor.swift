@@ -31,10 +31,6 @@ struct Doctor: ParsableCommand {
             print(report.text(), terminator: "")
         }
         let unrunnable = report.unrunnable(targets)
-        if !unrunnable.isEmpty {
-            let names = unrunnable.map(\.name).joined(separator: ", ")
-            FileHandle.standardError.write(Data("crossrun: error: \(names) cannot run on this machine; see the fixes above.\n".utf8))
-            throw ExitCode(1)
-        }
+        if !unrunnable.isEmpty { throw CrossRunError.targetsCannotRun(names: unrunnable.map(\.name)) }
     }
 }

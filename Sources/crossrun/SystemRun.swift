@@ -62,48 +62,43 @@ struct SystemRun: ParsableCommand {
             throw ValidationError("missing the test binary: crossrun system-run --kernel K --busybox B -- BINARY [ARGS...]")
         }
         let environment = ProcessInfo.processInfo.environment
-        do {
-            let guestEnvironment = try GuestEnvironment(adding: variables, inherit: !cleanEnv, from: environment)
-            var kernelPath = kernel
-            var busyboxPath = busybox
-            if kernelPath == nil || busyboxPath == nil {
-                guard fetch else {
-                    throw ValidationError("missing --kernel and --busybox; pass them, or --fetch to use Debian's arm64 kernel and busybox-static")
-                }
-                let image = try fetchedImage(environment: environment)
-                kernelPath = kernelPath ?? image.kernel
-                busyboxPath = busyboxPath ?? image.busybox
+        let guestEnvironment = try GuestEnvironment(adding: variables, inherit: !cleanEnv, from: environment)
+        var kernelPath = kernel
+        var busyboxPath = busybox
+        if kernelPath == nil || busyboxPath == nil {
+            guard fetch else {
+                throw ValidationError("missing --kernel and --busybox; pass them, or --fetch to use Debian's arm64 kernel and busybox-static")
             }
-            var boot = SystemBoot(
-                qemu: try SystemBoot.findQemu(explicit: qemu, path: environment["PATH"] ?? "/usr/bin:/bin"),
-                kernel: kernelPath!, busybox: busyboxPath!, sysroot: sysroot)
-            boot.memory = memory
-            boot.cpu = cpu
-            boot.workingDirectory = workdir
-            boot.compression = gzip ? .gzip : .none
-            if environment["CROSSRUN_SYSTEM_CONSOLE"] == "1" { boot.consoleCopy = STDERR_FILENO }
-            // A closed stdout must not kill the boot: qemu is still to be stopped and the folder removed.
-            signal(SIGPIPE, SIG_IGN)
-            let outcome = try boot.run(binary: binary, arguments: Array(words.dropFirst()), environment: guestEnvironment.variables) { chunk in
-                var offset = 0
-                while offset < chunk.count {
-                    let written = write(STDOUT_FILENO, chunk.baseAddress! + offset, chunk.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    if written <= 0 { break }
-                    offset += written
-                }
+            let image = try fetchedImage(environment: environment)
+            kernelPath = kernelPath ?? image.kernel
+            busyboxPath = busyboxPath ?? image.busybox
+        }
+        var boot = SystemBoot(
+            qemu: try SystemBoot.findQemu(explicit: qemu, path: environment["PATH"] ?? "/usr/bin:/bin"),
+            kernel: kernelPath!, busybox: busyboxPath!, sysroot: sysroot)
+        boot.memory = memory
+        boot.cpu = cpu
+        boot.workingDirectory = workdir
+        boot.compression = gzip ? .gzip : .none
+        if environment["CROSSRUN_SYSTEM_CONSOLE"] == "1" { boot.consoleCopy = STDERR_FILENO }
+        // A closed stdout must not kill the boot: qemu is still to be stopped and the folder removed.
+        signal(SIGPIPE, SIG_IGN)
+        let outcome = try boot.run(binary: binary, arguments: Array(words.dropFirst()), environment: guestEnvironment.variables) { chunk in
+            var offset = 0
+            while offset < chunk.count {
+                let written = write(STDOUT_FILENO, chunk.baseAddress! + offset, chunk.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break }
+                offset += written
             }
-            switch outcome {
-            case .guestStatus(let status):
-                // A program killed by a signal ends this process with the same signal, as qemu-user does.
-                if status > 128, Self.terminatingSignals.contains(status - 128) { Self.reraise(status - 128) }
-                if status != 0 { throw ExitCode(status) }
-            case .interrupted(let signal):
-                Self.reraise(signal)
-            }
-        } catch let error as SystemModeError {
-            FileHandle.standardError.write(Data("crossrun: error: \(error.description)\n".utf8))
-            throw ExitCode(error.exitStatus)
+        }
+        switch outcome {
+        case .guestStatus(let status):
+            // A program killed by a signal ends this process with the same signal, as qemu-user does.
+            if status > 128, Self.terminatingSignals.contains(status - 128) { Self.reraise(status - 128) }
+            if status != 0 { throw ExitCode(status) }
+        case .interrupted(let signal):
+            Self.reraise(signal)
         }
     }
 

@@ -24,7 +24,7 @@ struct WasmRun: ParsableCommand {
             guard let separator = directory.range(of: "::") else { return .init(hostPath: directory, guestPath: directory) }
             return .init(hostPath: String(directory[..<separator.lowerBound]), guestPath: String(directory[separator.upperBound...]))
         }
-        let status = EmbeddedWasmRuntime.run(
+        let status = try EmbeddedWasmRuntime.run(
             module: module, arguments: Array(words.dropFirst()), environment: ProcessInfo.processInfo.environment,
             preopens: preopens)
         if status != 0 { throw ExitCode(status) }

@@ -199,12 +199,9 @@ struct ConfigurationTests {
     func badBoolean(variable: String, value: String) throws {
         let world = try ConfigWorld()
         let error = #expect(throws: CrossRunError.self) { try world.load(environment: [variable: value]) }
-        guard case .invalidEnvironmentValue(let name, let reported, _)? = error else {
-            Issue.record("expected invalidEnvironmentValue, got \(String(describing: error))")
-            return
-        }
-        #expect(name == variable)
-        #expect(reported == value)
+        #expect(error?.code == .invalidEnvironmentValue, "\(String(describing: error))")
+        #expect(error?.subject == variable)
+        #expect(error?.reason == value)
         #expect(error?.exitStatus == 125)
         #expect(error.map { !$0.description.contains("\n") && $0.description.contains("\(variable)=\(value)") } == true)
     }
@@ -217,11 +214,8 @@ struct ConfigurationTests {
     func unknownKey(toml: String, key: String) throws {
         let world = try ConfigWorld(project: toml)
         let error = #expect(throws: CrossRunError.self) { try world.load() }
-        guard case .invalidConfiguration(let file, _)? = error else {
-            Issue.record("expected invalidConfiguration, got \(String(describing: error))")
-            return
-        }
-        #expect(file == world.projectFile)
+        #expect(error?.code == .invalidConfiguration, "\(String(describing: error))")
+        #expect(error?.subject == world.projectFile)
         #expect(error?.description.contains("\"\(key)\"") == true, "\(String(describing: error?.description))")
         #expect(error.map { !$0.description.contains("\n") } == true)
     }
@@ -230,7 +224,7 @@ struct ConfigurationTests {
     func badTOML() throws {
         let world = try ConfigWorld(project: "sysroot = \"/x\"\n# a comment\nreport-dir = = \"y\"\n")
         let error = #expect(throws: CrossRunError.self) { try world.load() }
-        #expect(error?.caseName == "invalidConfiguration")
+        #expect(error?.code == .invalidConfiguration)
         #expect(error?.description.contains("line 3") == true, "\(String(describing: error?.description))")
         #expect(error?.description.contains(world.projectFile) == true)
         #expect(error.map { !$0.description.contains("\n") } == true, "\(String(describing: error?.description))")
@@ -240,18 +234,15 @@ struct ConfigurationTests {
     func badUserFile() throws {
         let world = try ConfigWorld(user: "[target.aarch64\n")
         let error = #expect(throws: CrossRunError.self) { try world.load(in: world.elsewhere) }
-        guard case .invalidConfiguration(let file, _)? = error else {
-            Issue.record("expected invalidConfiguration, got \(String(describing: error))")
-            return
-        }
-        #expect(file == world.userFile)
+        #expect(error?.code == .invalidConfiguration, "\(String(describing: error))")
+        #expect(error?.subject == world.userFile)
     }
 
     @Test("a value of the wrong type is refused on one line", arguments: ["reports = \"yes\"\n", "[target.aarch64]\nargs = \"-d\"\n", "target = 3\n"])
     func wrongType(toml: String) throws {
         let world = try ConfigWorld(project: toml)
         let error = #expect(throws: CrossRunError.self) { try world.load() }
-        #expect(error?.caseName == "invalidConfiguration", "\(String(describing: error))")
+        #expect(error?.code == .invalidConfiguration, "\(String(describing: error))")
         #expect(error.map { !$0.description.contains("\n") } == true, "\(String(describing: error?.description))")
     }
 }
@@ -310,11 +301,8 @@ struct RunnerDefinitionTests {
         let text = Self.valid.replacingOccurrences(of: original, with: replacement)
         #expect(text != Self.valid)
         let error = #expect(throws: CrossRunError.self) { try RunnerDefinition.parse(toml: text, source: "Runners/bad.toml") }
-        guard case .invalidRunnerDefinition(let name, _)? = error else {
-            Issue.record("expected invalidRunnerDefinition, got \(String(describing: error))")
-            return
-        }
-        #expect(name == "Runners/bad.toml")
+        #expect(error?.code == .invalidRunnerDefinition, "\(String(describing: error))")
+        #expect(error?.subject == "Runners/bad.toml")
         let description = error?.description ?? ""
         #expect(description.contains(mentioned), "\(description)")
         #expect(!description.contains("\n"), "\(description)")
@@ -341,12 +329,9 @@ struct RunnerDefinitionTests {
         #expect(try catalog.definition(named: "armv7-unknown-linux-gnueabihf").name == "armv7")
         #expect(try catalog.definition(named: "riscv64").name == "riscv64")
         let error = #expect(throws: CrossRunError.self) { try catalog.definition(named: "sparc64") }
-        guard case .unknownTarget(let name, let known)? = error else {
-            Issue.record("expected unknownTarget, got \(String(describing: error))")
-            return
-        }
-        #expect(name == "sparc64")
-        #expect(Set(known) == Set(catalog.names))
+        #expect(error?.code == .unknownTarget, "\(String(describing: error))")
+        #expect(error?.subject == "sparc64")
+        #expect(error == .unknownTarget(name: "sparc64", known: catalog.names))
     }
 
     @Test("an extra runners folder replaces a built-in definition by name and adds new ones")
@@ -402,18 +387,15 @@ struct RunnerDefinitionTests {
         let folder = try TemporaryDirectory()
         let path = try folder.file("runners/broken.toml", text: "name = \n")
         let error = #expect(throws: CrossRunError.self) { try TargetCatalog.load(extraDirectory: folder.path("runners")) }
-        guard case .invalidRunnerDefinition(let name, _)? = error else {
-            Issue.record("expected invalidRunnerDefinition, got \(String(describing: error))")
-            return
-        }
-        #expect(name == path)
+        #expect(error?.code == .invalidRunnerDefinition, "\(String(describing: error))")
+        #expect(error?.subject == path)
     }
 
     @Test("a missing extra folder is a runner-definition error that names CROSSRUN_RUNNERS_DIR")
     func extraDirectoryMissing() throws {
         let folder = try TemporaryDirectory()
         let error = #expect(throws: CrossRunError.self) { try TargetCatalog.load(extraDirectory: folder.path("nope")) }
-        #expect(error?.caseName == "invalidRunnerDefinition")
+        #expect(error?.code == .invalidRunnerDefinition)
         #expect(error?.description.contains("CROSSRUN_RUNNERS_DIR") == true)
     }
 }
@@ -509,13 +491,10 @@ struct LaunchPlannerTests {
         let error = #expect(throws: CrossRunError.self) {
             try world.planner(RunOptions(sysroot: world.sysroot), searchPath: path).plan(binary: try world.info(world.dynamicBinary), arguments: [])
         }
-        guard case .emulatorNotFound(let target, let candidates, let hint)? = error else {
-            Issue.record("expected emulatorNotFound, got \(String(describing: error))")
-            return
-        }
-        #expect(target == "aarch64")
-        #expect(candidates.contains("qemu-aarch64-static"))
-        #expect(hint.contains("qemu-user"))
+        #expect(error?.code == .emulatorNotFound, "\(String(describing: error))")
+        #expect(error?.subject == "aarch64")
+        #expect(error?.message.contains("looked for qemu-aarch64-static") == true)
+        #expect(error?.message.contains("install one with `apt-get install qemu-user") == true)
         #expect(error?.exitStatus == 127)
         #expect(error.map { !$0.description.contains("\n") && $0.description.contains("qemu-aarch64-static") } == true)
     }
@@ -529,7 +508,7 @@ struct LaunchPlannerTests {
             try world.planner(searchPath: other).plan(binary: try world.info(world.staticBinary), arguments: [])
         }
         // Root passes access(X_OK) only when some execute bit is set, so this holds for root too.
-        #expect(error?.caseName == "emulatorNotFound")
+        #expect(error?.code == .emulatorNotFound)
     }
 
     @Test("an explicit sysroot without the loader")
@@ -540,13 +519,10 @@ struct LaunchPlannerTests {
         let error = #expect(throws: CrossRunError.self) {
             try world.planner(RunOptions(sysroot: sysroot)).plan(binary: try world.info(world.dynamicBinary), arguments: [])
         }
-        guard case .loaderMissing(let target, let interpreter, let searched, _)? = error else {
-            Issue.record("expected loaderMissing, got \(String(describing: error))")
-            return
-        }
-        #expect(target == "aarch64")
-        #expect(interpreter == "/lib/ld-linux-aarch64.so.1")
-        #expect(searched == [sysroot])
+        #expect(error?.code == .loaderMissing, "\(String(describing: error))")
+        #expect(error?.subject == "aarch64")
+        #expect(error?.reason == "/lib/ld-linux-aarch64.so.1")
+        #expect(error?.message.contains("not found under \(sysroot);") == true, "\(String(describing: error))")
         #expect(error?.exitStatus == 126)
         let description = error?.description ?? ""
         #expect(description.contains("/lib/ld-linux-aarch64.so.1"))
@@ -560,13 +536,11 @@ struct LaunchPlannerTests {
         let error = #expect(throws: CrossRunError.self) {
             try world.planner(loaderExists: false).plan(binary: try world.info(world.dynamicBinary), arguments: [])
         }
-        guard case .loaderMissing(_, let interpreter, let searched, let hint)? = error else {
-            Issue.record("expected loaderMissing, got \(String(describing: error))")
-            return
-        }
-        #expect(interpreter == "/lib/ld-linux-aarch64.so.1")
-        #expect(searched.contains("/usr/aarch64-linux-gnu"))
-        #expect(hint == "apt-get install libc6-arm64-cross libgcc-s1-arm64-cross")
+        #expect(error?.code == .loaderMissing, "\(String(describing: error))")
+        #expect(error?.reason == "/lib/ld-linux-aarch64.so.1")
+        let message = error?.message ?? ""
+        #expect(message.contains("/usr/aarch64-linux-gnu"), "\(message)")
+        #expect(message.contains("install it with `apt-get install libc6-arm64-cross libgcc-s1-arm64-cross`"), "\(message)")
     }
 
     @Test("the Debian cross sysroot is found when its loader exists")
@@ -593,7 +567,7 @@ struct LaunchPlannerTests {
         let world = try World()
         let path = try world.folder.file("bin/" + file, Data(try Fixtures.elf(file)), mode: 0o755)
         let error = #expect(throws: CrossRunError.self) { try world.planner().plan(binary: try world.info(path), arguments: []) }
-        #expect(error?.caseName == "unsupportedMachine", "\(String(describing: error))")
+        #expect(error?.code == .unsupportedMachine, "\(String(describing: error))")
         #expect(error?.exitStatus == 125)
         #expect(error.map { !$0.description.contains("\n") } == true)
     }

@@ -5,8 +5,9 @@ import Testing
 
 @Suite("CrossRunError")
 struct CrossRunErrorTests {
-    /// One value of every case, with awkward but realistic details, and the exit status docs/exit-status.md gives it.
-    static let all: [(CrossRunError, Int32)] = [
+    /// At least one error of every code, with awkward but realistic details, and the exit status
+    /// docs/exit-status.md gives it.
+    static let samples: [(CrossRunError, Int32)] = [
         (.binaryNotFound(path: "target/debug/deps/x"), 125),
         (.binaryIsDirectory(path: "target"), 125),
         (.binaryNotReadable(path: "x", reason: "Permission denied"), 125),
@@ -16,6 +17,11 @@ struct CrossRunErrorTests {
         (.notAnExecutable(path: "run.sh", magic: "\"#!/b\""), 125),
         (.unsupportedMachine(path: "x", found: "ELF 64-bit big-endian s390", supported: ["aarch64 (AArch64 Linux)", "armv7 (ARMv7)"]), 125),
         (.notExecutableOnHost(path: "x"), 126),
+        (.targetMismatch(path: "x", found: "AArch64", target: "armv7", expected: "ARMv7"), 125),
+        (.partitionListingFailed(path: "x", partition: "hash:1/2"), 125),
+        (.notELF, 125),
+        (.elfTruncated("the program header table at offset 64 is cut short"), 125),
+        (.elfInvalid("unknown ELF class 0"), 125),
         (.emulatorNotFound(target: "aarch64", candidates: ["qemu-aarch64-static", "qemu-aarch64"], installHint: "apt-get install qemu-user-static"), 127),
         (.loaderMissing(target: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1", searched: [], installHint: "apt-get install libc6-arm64-cross"), 126),
         (.loaderMissing(target: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1", searched: ["/usr/aarch64-linux-gnu"], installHint: "apt-get install libc6-arm64-cross"), 126),
@@ -43,20 +49,66 @@ struct CrossRunErrorTests {
         (.sysrootLocked(target: "aarch64", reason: "no lock record"), 126),
         (.sysrootModified(target: "aarch64", problems: ["a", "b", "c", "d"]), 126),
         (.cacheNotWritable(path: "/ro/cache", reason: "Read-only file system"), 126),
+        (.qemuNotFound(candidates: ["qemu-system-aarch64"]), 127),
+        (.kernelNotFound(path: "/boot/Image"), 126),
+        (.kernelNotImage(path: "/boot/vmlinuz"), 126),
+        (.busyboxNotFound(path: "/bin/busybox"), 126),
+        (.unreadable(path: "/lib/libc.so.6", reason: "Permission denied"), 126),
+        (.initramfs(path: "/tmp/x/initramfs.cpio", reason: "No space left on device"), 126),
+        (.libraryMissing(binary: "/bin/sh", library: "libc.so.6", searched: ["/s/lib", "/s/usr/lib"]), 126),
+        (.sysrootNeeded(binary: "x", interpreter: "/lib/ld-linux-aarch64.so.1"), 126),
+        (.unsupportedBinary(path: "x", found: "ARMv7"), 125),
+        (.invalidEnvironmentName("A B=1"), 125),
+        (.kernelPackageUnresolved(package: "linux-image-arm64", reason: "no Depends"), 126),
+        (.qemuFailed(reason: "ended with exit status 1", console: "line one\r\nline two\r\n"), 126),
+        (.noStartMarker(console: "[ 1.0] Kernel panic - not syncing: No working init found.\r\n[ 1.1] end\r\n"), 126),
+        (.noEndMarker(console: ""), 126),
+        (.wasmModuleUnreadable(path: "x.wasm", reason: "magic header not detected"), 126),
+        (.targetsCannotRun(names: ["aarch64", "riscv64"]), 1),
     ]
 
-    @Test("one line, a full stop, the documented exit status", arguments: all)
+    @Test("one line, a full stop, the documented exit status", arguments: samples)
     func shape(error: CrossRunError, status: Int32) {
         #expect(error.exitStatus == status)
-        #expect(!error.description.contains("\n"))
-        #expect(error.description.hasSuffix("."))
-        #expect(error.localizedDescription == error.description)
+        #expect(CrossRunError.exitStatus(for: error) == status)
+        #expect(!error.message.contains("\n") && !error.message.contains("\r"))
+        #expect(error.message.hasSuffix("."))
+        #expect(error.description == error.message)
+        #expect(error.localizedDescription == error.message)
+        #expect(CrossRunError.message(for: error) == error.message)
     }
 
-    @Test("every case is in the table")
-    func tableIsComplete() {
-        // As many distinct cases as CrossRunError declares (count them in CrossRunError.swift when adding one).
-        #expect(Set(Self.all.map(\.0.caseName)).count == 35)
+    @Test("every code has a sample error: its exit status, and a non-empty one-line message", arguments: CrossRunError.Code.all)
+    func code(_ code: CrossRunError.Code) {
+        let samples = Self.samples.filter { $0.0.code == code }
+        #expect(!samples.isEmpty, "add a sample error of code \(code) to the table")
+        for (error, status) in samples {
+            #expect(code.exitStatus == status)
+            #expect(!error.message.isEmpty)
+            #expect(error.message.split(whereSeparator: \.isNewline).count == 1)
+        }
+        #expect(CrossRunError.Code(rawValue: code.rawValue) == code)
+    }
+
+    @Test("codes are distinct and named like their factory functions")
+    func codeNames() {
+        #expect(Set(CrossRunError.Code.all).count == CrossRunError.Code.all.count)
+        #expect(CrossRunError.Code.binaryNotFound.rawValue == "binaryNotFound")
+        #expect(CrossRunError.Code(rawValue: "noSuchCode") == nil)
+        #expect(CrossRunError.binaryNotFound(path: "x").code == .binaryNotFound)
+    }
+
+    struct Foreign: Error {}
+    struct ForeignLocalized: LocalizedError {
+        var errorDescription: String? { "first line\nsecond line" }
+    }
+
+    @Test("an error of another type is crossrun's own error, 125, on one line")
+    func foreignError() {
+        #expect(CrossRunError.exitStatus(for: Foreign()) == ExitStatus.crossrunError)
+        #expect(CrossRunError.exitStatus(for: CocoaError(.fileNoSuchFile)) == 125)
+        #expect(!CrossRunError.message(for: Foreign()).isEmpty)
+        #expect(CrossRunError.message(for: ForeignLocalized()) == "first line second line")
     }
 
     @Test("signals map to 128 + N and are named")

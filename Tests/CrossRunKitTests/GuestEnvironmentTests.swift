@@ -50,9 +50,9 @@ struct GuestEnvironmentTests {
 
     @Test("an --env name a shell cannot export is a one-line error", arguments: ["1ABC=x", "A-B", "=x", ""])
     func invalid(variable: String) {
-        #expect(throws: SystemModeError.invalidEnvironmentName(variable)) {
+        #expect(throws: CrossRunError.invalidEnvironmentName(variable)) {
             try GuestEnvironment(adding: [variable], from: Self.host)
         }
-        #expect(!SystemModeError.invalidEnvironmentName(variable).description.contains("\n"))
+        #expect(!CrossRunError.invalidEnvironmentName(variable).description.contains("\n"))
     }
 }

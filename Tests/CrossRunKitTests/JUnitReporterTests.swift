@@ -250,7 +250,7 @@ struct JUnitReporterTests {
         let error = #expect(throws: CrossRunError.self) {
             try JUnitReporter.write(makeResult(tests: [], libtest: nil, format: .plain), to: path)
         }
-        #expect(error?.caseName == "reportNotWritable", "\(String(describing: error))")
+        #expect(error?.code == .reportNotWritable, "\(String(describing: error))")
         #expect(error.map { !$0.description.contains("\n") } == true)
         #expect(error?.exitStatus == 125)
     }
@@ -304,11 +304,8 @@ struct ReportMergerTests {
         try JUnitReporter.write(try fixtureResult("rust1.63-aarch64-pretty-pass"), to: good)
         let bad = try folder.file("bad.xml", text: "running 1 test\ntest a ... ok\n")
         let error = #expect(throws: CrossRunError.self) { try ReportMerger.merge([good, bad], into: folder.path("out.xml")) }
-        guard case .reportNotReadable(let path, _)? = error else {
-            Issue.record("expected reportNotReadable, got \(String(describing: error))")
-            return
-        }
-        #expect(path == bad)
+        #expect(error?.code == .reportNotReadable, "\(String(describing: error))")
+        #expect(error?.subject == bad)
         #expect(error.map { !$0.description.contains("\n") } == true)
         #expect(!FileManager.default.fileExists(atPath: folder.path("out.xml")))
     }
@@ -318,7 +315,7 @@ struct ReportMergerTests {
         let folder = try TemporaryDirectory()
         let html = try folder.file("page.xml", text: "<html><body/></html>")
         let error = #expect(throws: CrossRunError.self) { try ReportMerger.merge([html], into: folder.path("out.xml")) }
-        #expect(error?.caseName == "reportNotReadable")
+        #expect(error?.code == .reportNotReadable)
         #expect(error?.description.contains("html") == true)
     }
 
@@ -336,7 +333,7 @@ struct ReportMergerTests {
     func missingInput() throws {
         let folder = try TemporaryDirectory()
         let error = #expect(throws: CrossRunError.self) { try ReportMerger.merge([folder.path("nope.xml")], into: folder.path("out.xml")) }
-        #expect(error?.caseName == "reportNotReadable")
+        #expect(error?.code == .reportNotReadable)
     }
 }
 

@@ -86,7 +86,7 @@ struct InitramfsBuilderTests {
     @Test("a missing host file is a one-line error")
     func missingHostFile() throws {
         var builder = InitramfsBuilder()
-        #expect(throws: SystemModeError.self) { try builder.addFile("x", copying: "/nonexistent/crossrun-file") }
+        #expect(throws: CrossRunError.self) { try builder.addFile("x", copying: "/nonexistent/crossrun-file") }
     }
 }
 
@@ -144,7 +144,9 @@ struct ConsoleFilterTests {
         #expect(result.output == "")
         #expect(result.state == .booting)
         #expect(result.console.contains("No working init found"))
-        #expect(SystemModeError.noStartMarker(console: result.console).description.contains("Kernel panic - not syncing: No working init found."))
+        let message = CrossRunError.noStartMarker(console: result.console).message
+        #expect(message.contains("(console: \"[ 1.0] Kernel panic - not syncing: No working init found.\")"), "\(message)")
+        #expect(!message.contains("\n") && !message.contains("\r"))
     }
 }
 
@@ -211,7 +213,7 @@ struct SystemLibrariesTests {
         let folder = try TemporaryDirectory("crossrun-sysroot")
         try FileManager.default.createDirectory(atPath: folder.path + "/lib", withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: folder.path + "/lib/ld-linux-aarch64.so.1", contents: Data([0]))
-        #expect(throws: SystemModeError.libraryMissing(binary: "/bin/sh", library: "libc.so.6", searched: [folder.path + "/lib"])) {
+        #expect(throws: CrossRunError.libraryMissing(binary: "/bin/sh", library: "libc.so.6", searched: [folder.path + "/lib"])) {
             try GuestLibraries.placements(binary: "/bin/sh", interpreter: "/lib/ld-linux-aarch64.so.1", sysroot: folder.path)
         }
     }

@@ -111,13 +111,6 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 
-extension CrossRunError {
-    /// The case name only, for comparing errors whose details (reasons, paths) vary.
-    var caseName: String {
-        Mirror(reflecting: self).children.first?.label ?? String(describing: self)
-    }
-}
-
 /// Feeds recorded stdout (and optionally stderr) bytes through a collector in chunks of the given size.
 func collect(
     stdout: Data, stderr: Data = Data(), status: TerminationStatus, suiteName: String = "suite", chunkSize: Int? = nil

@@ -117,6 +117,25 @@ struct BadInputTests {
         #expect(badFlag.stderrText.hasPrefix("crossrun: error: "))
     }
 
+    @Test("the subcommands crossrun starts itself with throw their errors to the one exit path")
+    func subcommandErrors() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        expectError(
+            try crossrun(["system-run", "--env", "A B", "--kernel", "/nonexistent/Image", "--busybox", "/nonexistent/busybox", "--", "/bin/true"]),
+            status: 125, mentions: ["--env A B is not a valid variable name"])
+        expectError(
+            try crossrun(["system-run", "--qemu", "/nonexistent/qemu", "--kernel", "/nonexistent/Image", "--busybox", "/nonexistent/busybox", "--", "/bin/true"]),
+            status: 127, mentions: ["no qemu-system-aarch64 found (looked for /nonexistent/qemu)"])
+        expectError(try crossrun(["system-run"]), status: 125, mentions: ["missing the test binary", "(see crossrun --help)"])
+        let garbage = try file("garbage.wasm", bytes: Array("\0asm".utf8) + [1, 0, 0, 0] + Array("garbage".utf8), in: directory)
+        expectError(try crossrun(["wasm-run", "--", garbage]), status: 126, mentions: [garbage, "cannot be loaded as a wasm module"])
+        let version = try crossrun(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stderr.isEmpty)
+        #expect(!version.stdoutText.isEmpty)
+    }
+
     @Test func badConfigFile() throws {
         let directory = try temporaryDirectory("config")
         defer { try? FileManager.default.removeItem(at: directory) }

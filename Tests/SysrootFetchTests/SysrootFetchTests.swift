@@ -34,22 +34,22 @@ struct SysrootFetchTests {
     struct Failure: CustomTestStringConvertible, Sendable {
         var variant: String
         var fault: String
-        var errorCase: String
+        var code: CrossRunError.Code
         var mentions: String
         var testDescription: String { "\(variant) via /\(fault)/" }
     }
 
     static let failures = [
-        Failure(variant: "bad-sha", fault: "ok", errorCase: "checksumMismatch", mentions: "SHA-256"),
-        Failure(variant: "bad-size", fault: "ok", errorCase: "sizeMismatch", mentions: "bytes, not the"),
-        Failure(variant: "good", fault: "truncate", errorCase: "downloadFailed", mentions: "127.0.0.1"),
-        Failure(variant: "good", fault: "close", errorCase: "downloadFailed", mentions: "127.0.0.1"),
-        Failure(variant: "good", fault: "404", errorCase: "downloadFailed", mentions: "HTTP 404"),
-        Failure(variant: "good", fault: "500", errorCase: "downloadFailed", mentions: "HTTP 500"),
-        Failure(variant: "bad-signature", fault: "ok", errorCase: "signatureInvalid", mentions: "InRelease"),
-        Failure(variant: "other-key", fault: "ok", errorCase: "signatureInvalid", mentions: "InRelease"),
-        Failure(variant: "bad-index-hash", fault: "ok", errorCase: "checksumMismatch", mentions: "Packages.xz"),
-        Failure(variant: "missing-package", fault: "ok", errorCase: "packageMissing", mentions: "libgcc-s1"),
+        Failure(variant: "bad-sha", fault: "ok", code: .checksumMismatch, mentions: "SHA-256"),
+        Failure(variant: "bad-size", fault: "ok", code: .sizeMismatch, mentions: "bytes, not the"),
+        Failure(variant: "good", fault: "truncate", code: .downloadFailed, mentions: "127.0.0.1"),
+        Failure(variant: "good", fault: "close", code: .downloadFailed, mentions: "127.0.0.1"),
+        Failure(variant: "good", fault: "404", code: .downloadFailed, mentions: "HTTP 404"),
+        Failure(variant: "good", fault: "500", code: .downloadFailed, mentions: "HTTP 500"),
+        Failure(variant: "bad-signature", fault: "ok", code: .signatureInvalid, mentions: "InRelease"),
+        Failure(variant: "other-key", fault: "ok", code: .signatureInvalid, mentions: "InRelease"),
+        Failure(variant: "bad-index-hash", fault: "ok", code: .checksumMismatch, mentions: "Packages.xz"),
+        Failure(variant: "missing-package", fault: "ok", code: .packageMissing, mentions: "libgcc-s1"),
     ]
 
     @Test("each failure is one line and leaves no partial sysroot", arguments: failures)
@@ -58,7 +58,7 @@ struct SysrootFetchTests {
         defer { try? FileManager.default.removeItem(at: cache) }
         let error = #expect(throws: CrossRunError.self) { try fetcher.sysroot(for: try aarch64Manifest()) }
         let description = error?.description ?? ""
-        #expect(caseName(error) == failure.errorCase, "\(String(describing: error))")
+        #expect(error?.code == failure.code, "\(String(describing: error))")
         #expect(description.contains(failure.mentions), "\(description)")
         #expect(!description.contains("\n"))
         #expect(error?.exitStatus == 126)
@@ -88,7 +88,7 @@ struct SysrootFetchTests {
         let (fetcher, cache) = try fetcher(mirror: server.mirror(variant))
         defer { try? FileManager.default.removeItem(at: cache) }
         let error = #expect(throws: CrossRunError.self) { try fetcher.sysroot(for: try aarch64Manifest()) }
-        #expect(caseName(error) == "unsafeArchiveEntry", "\(String(describing: error))")
+        #expect(error?.code == .unsafeArchiveEntry, "\(String(describing: error))")
         #expect(error?.description.contains("libc6") == true)
         for path in escapes { #expect(!FileManager.default.fileExists(atPath: path), "\(path) was written") }
         // `../escape` would land beside the temporary root, inside the target's folder: nothing is left there.
@@ -110,7 +110,7 @@ struct SysrootFetchTests {
         defer { try? FileManager.default.removeItem(at: cache) }
         let before = server.requests(endingWith: "InRelease")
         let error = #expect(throws: CrossRunError.self) { try fetcher.sysroot(for: try aarch64Manifest()) }
-        #expect(caseName(error) == "sysrootNotCached")
+        #expect(error?.code == .sysrootNotCached)
         #expect(server.requests(endingWith: "InRelease") == before)
     }
 
@@ -155,10 +155,4 @@ func crossrunExecutable() -> String {
         folder = folder.deletingLastPathComponent()
     }
     return "crossrun"
-}
-
-/// The enum case of an error, by name (`checksumMismatch`).
-func caseName(_ error: CrossRunError?) -> String? {
-    guard let error else { return nil }
-    return Mirror(reflecting: error).children.first?.label ?? String(describing: error)
 }

@@ -160,7 +160,7 @@ extension SysrootFetchTests {
         let locked = fetcher(mirror: server.mirror(), cacheBase: scratch.path, locked: true)
         let start = server.requests(endingWith: "")
         let error = #expect(throws: CrossRunError.self) { try locked.sysroot(for: manifest) }
-        #expect(caseName(error) == "sysrootLocked", "\(String(describing: error))")
+        #expect(error?.code == .sysrootLocked, "\(String(describing: error))")
         #expect(error?.exitStatus == 126)
         #expect(error?.description.contains("--locked") == true)
         #expect(server.requests(endingWith: "") == start)

@@ -149,12 +149,13 @@ public enum BinaryInspector {
         if isELFPrefix { throw CrossRunError.binaryTruncated(path: path, detail: "\(start.count) bytes") }
         do {
             return BinaryInfo(path: path, format: .elf(try ELFHeader.parse(read: read)))
-        } catch ELFParseError.notELF {
-            throw CrossRunError.notAnExecutable(path: path, magic: describeMagic(start))
-        } catch ELFParseError.truncated(let detail) {
-            throw CrossRunError.binaryTruncated(path: path, detail: detail)
-        } catch ELFParseError.invalid(let detail) {
-            throw CrossRunError.binaryMalformed(path: path, detail: detail)
+        } catch let error as CrossRunError {
+            switch error.code {
+            case .notELF: throw CrossRunError.notAnExecutable(path: path, magic: describeMagic(start))
+            case .elfTruncated: throw CrossRunError.binaryTruncated(path: path, detail: error.reason ?? "")
+            case .elfInvalid: throw CrossRunError.binaryMalformed(path: path, detail: error.reason ?? "")
+            default: throw error
+            }
         }
     }
 

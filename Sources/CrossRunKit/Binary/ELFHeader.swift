@@ -50,32 +50,26 @@ public struct ARMAttributes: Equatable, Sendable {
     }
 }
 
-/// What went wrong while parsing ELF bytes.
-public enum ELFParseError: Error, Equatable, Sendable {
-    case notELF
-    case truncated(String)
-    case invalid(String)
-}
-
 extension ELFHeader {
     /// ELF files start with these four bytes.
     public static let magic: [UInt8] = [0x7F, 0x45, 0x4C, 0x46]
 
     /// Parses an ELF file through `read(offset, count)`, which returns up to `count` bytes at `offset`
     /// (fewer at the end of the file). Only the header, the program header table and the interpreter are read.
+    /// Throws a ``CrossRunError`` with code `.notELF`, `.elfTruncated` or `.elfInvalid` (its `reason` the detail).
     public static func parse(read: (UInt64, Int) throws -> [UInt8]) throws -> ELFHeader {
         let ident = try read(0, 64)
-        guard ident.count >= 4, Array(ident[0..<4]) == magic else { throw ELFParseError.notELF }
-        guard ident.count >= 16 else { throw ELFParseError.truncated("\(ident.count) bytes, shorter than the 16-byte identification") }
+        guard ident.count >= 4, Array(ident[0..<4]) == magic else { throw CrossRunError.notELF }
+        guard ident.count >= 16 else { throw CrossRunError.elfTruncated("\(ident.count) bytes, shorter than the 16-byte identification") }
         guard let fileClass: FileClass = ident[4] == 1 ? .elf32 : ident[4] == 2 ? .elf64 : nil else {
-            throw ELFParseError.invalid("unknown ELF class \(ident[4])")
+            throw CrossRunError.elfInvalid("unknown ELF class \(ident[4])")
         }
         guard let endianness: Endianness = ident[5] == 1 ? .little : ident[5] == 2 ? .big : nil else {
-            throw ELFParseError.invalid("unknown ELF data encoding \(ident[5])")
+            throw CrossRunError.elfInvalid("unknown ELF data encoding \(ident[5])")
         }
         let headerSize = fileClass == .elf64 ? 64 : 52
         guard ident.count >= headerSize else {
-            throw ELFParseError.truncated("\(ident.count) bytes, shorter than the \(headerSize)-byte ELF header")
+            throw CrossRunError.elfTruncated("\(ident.count) bytes, shorter than the \(headerSize)-byte ELF header")
         }
         let bytes = ByteReader(bytes: ident, endianness: endianness)
         var header = ELFHeader(
@@ -190,11 +184,11 @@ extension ELFHeader {
         guard count > 0 else { return }
         let entrySize = Int(programHeaderEntrySize)
         let minimum = fileClass == .elf64 ? 56 : 32
-        guard entrySize >= minimum else { throw ELFParseError.invalid("program header entries of \(entrySize) bytes") }
-        guard count <= 4096 else { throw ELFParseError.invalid("\(count) program headers") }
+        guard entrySize >= minimum else { throw CrossRunError.elfInvalid("program header entries of \(entrySize) bytes") }
+        guard count <= 4096 else { throw CrossRunError.elfInvalid("\(count) program headers") }
         let table = try read(programHeaderOffset, count * entrySize)
         guard table.count == count * entrySize else {
-            throw ELFParseError.truncated("the program header table at offset \(programHeaderOffset) is cut short")
+            throw CrossRunError.elfTruncated("the program header table at offset \(programHeaderOffset) is cut short")
         }
         let bytes = ByteReader(bytes: table, endianness: endianness)
         for index in 0..<count {
@@ -224,10 +218,10 @@ extension ELFHeader {
                 offset = UInt64(bytes.u32(base + 4))
                 size = UInt64(bytes.u32(base + 16))
             }
-            guard size > 0, size <= 4096 else { throw ELFParseError.invalid("an interpreter path of \(size) bytes") }
+            guard size > 0, size <= 4096 else { throw CrossRunError.elfInvalid("an interpreter path of \(size) bytes") }
             let path = try read(offset, Int(size))
             guard path.count == Int(size) else {
-                throw ELFParseError.truncated("the interpreter path at offset \(offset) is cut short")
+                throw CrossRunError.elfTruncated("the interpreter path at offset \(offset) is cut short")
             }
             let text = path.prefix { $0 != 0 }
             interpreter = String(decoding: text, as: UTF8.self)

@@ -87,7 +87,7 @@ public struct DebianRepositoryClient: Sendable {
         let inRelease: Data
         do {
             inRelease = try downloader.fetch(base + "/InRelease")
-        } catch CrossRunError.downloadFailed(_, let reason) where reason == "HTTP 404" {
+        } catch let error as CrossRunError where error.code == .downloadFailed && error.reason == "HTTP 404" {
             // Older or smaller archives: Release with a detached Release.gpg.
             let release = try downloader.fetch(base + "/Release")
             if verify {

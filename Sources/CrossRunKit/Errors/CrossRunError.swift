@@ -1,151 +1,188 @@
 import Foundation
 
-/// Every error crossrun itself raises. Each description is one sentence that says what happened and what to do.
+/// Every error crossrun itself raises: a ``Code`` that says what kind of error it is (and decides the exit
+/// status), and a one-line ``message`` that says what happened and what to do.
+///
+/// Match errors by their code, `error.code == .binaryNotFound`; a new code is not a breaking change, since a
+/// code is a struct value, not an enum case a `switch` has to cover. Create them with the static functions in
+/// `ErrorMessages.swift` (`throw CrossRunError.binaryNotFound(path: path)`), which hold every message.
 ///
 /// A failing test is never a `CrossRunError`: test outcomes are data in ``RunResult``.
-public enum CrossRunError: Error, Equatable, Sendable {
-    // The binary
-    case binaryNotFound(path: String)
-    case binaryIsDirectory(path: String)
-    case binaryNotReadable(path: String, reason: String)
-    case binaryEmpty(path: String)
-    case binaryTruncated(path: String, detail: String)
-    case binaryMalformed(path: String, detail: String)
-    case notAnExecutable(path: String, magic: String)
-    case unsupportedMachine(path: String, found: String, supported: [String])
-    case notExecutableOnHost(path: String)
-    case targetMismatch(path: String, found: String, target: String, expected: String)
-    case partitionListingFailed(path: String, partition: String)
+public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// What kind of error this is; decides ``exitStatus``.
+    public var code: Code
+    /// One sentence that says what happened and what to do, on one line.
+    public var message: String
+    /// What the error is about, when there is one thing: a path, a target, a URL, a package.
+    public var subject: String?
+    /// The underlying cause in a few words (an `strerror` text, a parser's detail), when there is one.
+    public var reason: String?
 
-    // Emulator and sysroot
-    case emulatorNotFound(target: String, candidates: [String], installHint: String)
-    case loaderMissing(target: String, interpreter: String, searched: [String], installHint: String)
-    case sysrootNotADirectory(path: String, origin: String)
-    case spawnFailed(executable: String, reason: String)
-
-    // Fetched sysroots
-    case invalidSysrootManifest(name: String, reason: String)
-    case noSysrootManifest(target: String)
-    case noMirror(searched: [String])
-    case downloadFailed(url: String, reason: String)
-    case checksumMismatch(what: String, expected: String, actual: String)
-    case sizeMismatch(what: String, expected: Int, actual: Int)
-    case signatureInvalid(file: String, reason: String)
-    case packageMissing(package: String, index: String)
-    case unsafeArchiveEntry(package: String, entry: String, reason: String)
-    case archiveUnreadable(package: String, reason: String)
-    case sysrootIncomplete(target: String, loader: String)
-    case sysrootNotCached(target: String, reason: String)
-    case sysrootLocked(target: String, reason: String)
-    case sysrootModified(target: String, problems: [String])
-    case cacheNotWritable(path: String, reason: String)
-
-    // Configuration and data
-    case invalidConfiguration(file: String, reason: String)
-    case invalidRunnerDefinition(name: String, reason: String)
-    case unknownTarget(name: String, known: [String])
-    case invalidEnvironmentValue(variable: String, value: String, expected: String)
-
-    // Reports
-    case reportNotWritable(path: String, reason: String)
-    case reportNotReadable(path: String, reason: String)
-    case noReportsToMerge(paths: [String])
+    public init(code: Code, message: String, subject: String? = nil, reason: String? = nil) {
+        self.code = code
+        self.message = message
+        self.subject = subject
+        self.reason = reason
+    }
 
     /// The exit status crossrun uses for this error (see docs/exit-status.md).
-    public var exitStatus: Int32 {
-        switch self {
-        case .emulatorNotFound: return ExitStatus.emulatorMissing
-        case .loaderMissing, .sysrootNotADirectory, .notExecutableOnHost, .spawnFailed: return ExitStatus.cannotExecute
-        case .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
-            .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked, .sysrootModified,
-            .cacheNotWritable:
-            return ExitStatus.cannotExecute
-        default: return ExitStatus.crossrunError
-        }
+    public var exitStatus: Int32 { code.exitStatus }
+
+    public var description: String { message }
+    public var errorDescription: String? { message }
+
+    /// The exit status for any error: a `CrossRunError`'s code decides it; any other error is crossrun's own
+    /// (``ExitStatus/crossrunError``, 125).
+    public static func exitStatus(for error: any Error) -> Int32 {
+        (error as? CrossRunError)?.exitStatus ?? ExitStatus.crossrunError
+    }
+
+    /// The one-line message for any error: a `CrossRunError`'s ``message``, or another error's description with
+    /// its lines joined.
+    public static func message(for error: any Error) -> String {
+        if let error = error as? CrossRunError { return error.message }
+        let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 }
 
-extension CrossRunError: CustomStringConvertible, LocalizedError {
-    public var description: String {
-        switch self {
-        case .binaryNotFound(let path):
-            return "\(path): no such file; build the test binary first (cargo test --no-run) or check the path."
-        case .binaryIsDirectory(let path):
-            return "\(path) is a directory, not a test binary; pass the path of an executable file."
-        case .binaryNotReadable(let path, let reason):
-            return "\(path) cannot be read (\(reason)); check its permissions (chmod +r) or run as a user who can read it."
-        case .binaryEmpty(let path):
-            return "\(path) is empty (0 bytes), not a program; rebuild it (cargo test --no-run)."
-        case .binaryTruncated(let path, let detail):
-            return "\(path) is a truncated ELF file (\(detail)); rebuild it, the build or copy was probably interrupted."
-        case .binaryMalformed(let path, let detail):
-            return "\(path) is a damaged ELF file (\(detail)); rebuild it."
-        case .notAnExecutable(let path, let magic):
-            return "\(path) is neither an ELF executable nor a wasm module (it starts with \(magic)); pass a compiled test binary."
-        case .unsupportedMachine(let path, let found, let supported):
-            return "\(path) is built for \(found), which crossrun has no runner for; supported: \(supported.joined(separator: ", ")) (see crossrun targets)."
-        case .partitionListingFailed(let path, let partition):
-            return "\(path) did not list its tests with --list, so --partition \(partition) cannot choose its share; partition only libtest test binaries (or run without --partition)."
-        case .targetMismatch(let path, let found, let target, let expected):
-            return "\(path) is built for \(found), but --target \(target) runs \(expected); pass the target the binary was built for, or leave --target out to choose by the binary's header."
-        case .notExecutableOnHost(let path):
-            return "\(path) is built for this machine but is not executable; make it executable (chmod +x) or rebuild it."
-        case .emulatorNotFound(let target, let candidates, let hint):
-            return "no emulator for \(target) found (looked for \(candidates.joined(separator: ", ")) on PATH); install one with `\(hint)` or set emulator for this target in crossrun.toml."
-        case .loaderMissing(let target, let interpreter, let searched, let hint):
-            let places = searched.isEmpty ? "no sysroot is configured" : "not found under \(searched.joined(separator: ", "))"
-            return "the \(target) binary needs the loader \(interpreter), \(places); install it with `\(hint)` or pass --sysroot DIR (also CROSSRUN_SYSROOT)."
-        case .sysrootNotADirectory(let path, let origin):
-            return "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/ (e.g. /usr/aarch64-linux-gnu)."
-        case .spawnFailed(let executable, let reason):
-            return "could not start \(executable) (\(reason)); check that it is an executable for this machine."
-        case .invalidSysrootManifest(let name, let reason):
-            return "sysroot manifest \(name) is invalid (\(reason)); fix it (see docs/sysroots.md)."
-        case .noSysrootManifest(let target):
-            return "crossrun has no sysroot manifest for \(target); pass --sysroot DIR or install the target's Debian cross packages."
-        case .noMirror(let searched):
-            return "no Debian mirror is configured and none was found in \(searched.joined(separator: ", ")); pass --mirror URL, set CROSSRUN_DEBIAN_MIRROR or mirror in crossrun.toml (for example http://deb.debian.org/debian)."
-        case .downloadFailed(let url, let reason):
-            return "downloading \(url) failed (\(reason)); check the mirror (--mirror, CROSSRUN_DEBIAN_MIRROR) and the network, then try again."
-        case .checksumMismatch(let what, let expected, let actual):
-            return "\(what) has SHA-256 \(actual), not the \(expected) its index promises; the mirror served a wrong or corrupted file, so nothing was installed. Try again or use another mirror."
-        case .sizeMismatch(let what, let expected, let actual):
-            return "\(what) is \(actual) bytes, not the \(expected) its index promises; the download was cut or the mirror is inconsistent, so nothing was installed. Try again or use another mirror."
-        case .signatureInvalid(let file, let reason):
-            return "the signature of \(file) does not verify (\(reason)); the mirror's index cannot be trusted, so nothing was installed. Use another mirror, or --no-verify-signature only if you trust it."
-        case .packageMissing(let package, let index):
-            return "package \(package) is not in \(index); check its name in the sysroot manifest or crossrun.toml (packages = [...])."
-        case .unsafeArchiveEntry(let package, let entry, let reason):
-            return "\(package) holds an unsafe entry \(entry) (\(reason)); it was refused and nothing was installed."
-        case .archiveUnreadable(let package, let reason):
-            return "\(package) cannot be unpacked (\(reason)); the file is damaged or not a Debian package."
-        case .sysrootIncomplete(let target, let loader):
-            return "the fetched \(target) sysroot has no loader \(loader); add the package that holds it to packages in crossrun.toml."
-        case .sysrootNotCached(let target, let reason):
-            return "no fetched \(target) sysroot is cached and \(reason); run `crossrun sysroot fetch \(target)` with network access first."
-        case .sysrootLocked(let target, let reason):
-            return "the \(target) sysroot would change (\(reason)) but --locked forbids it; run without --locked to update the lock record."
-        case .sysrootModified(let target, let problems):
-            let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
-            return "the cached \(target) sysroot differs from its lock record (\(shown)); run `crossrun sysroot remove \(target)` and fetch it again."
-        case .cacheNotWritable(let path, let reason):
-            return "crossrun's sysroot cache cannot be written at \(path) (\(reason)); make it writable, free some space, or set CROSSRUN_CACHE_DIR to another folder."
-        case .invalidConfiguration(let file, let reason):
-            return "\(file): \(reason); fix it (see docs/configuration.md)."
-        case .invalidRunnerDefinition(let name, let reason):
-            return "runner definition \(name) is invalid (\(reason)); fix it (see docs/runners.md)."
-        case .unknownTarget(let name, let known):
-            return "unknown target \(name); known targets: \(known.joined(separator: ", "))."
-        case .invalidEnvironmentValue(let variable, let value, let expected):
-            return "\(variable)=\(value) is not valid; expected \(expected)."
-        case .reportNotWritable(let path, let reason):
-            return "cannot write the report \(path) (\(reason)); make that folder writable or choose another place (crossrun run: --report-dir, --junit, --json; report merge: -o)."
-        case .reportNotReadable(let path, let reason):
-            return "cannot read the report \(path) (\(reason)); pass JUnit files that crossrun or another tool wrote."
-        case .noReportsToMerge(let paths):
-            return "no JUnit reports found in \(paths.joined(separator: ", ")); run the tests first or pass the .xml files."
+extension CrossRunError {
+    /// The kind of a ``CrossRunError``. Compare with `==` or `switch` over the static members; ``all`` lists
+    /// every code, and ``exitStatus`` is the status crossrun exits with for it.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// Every code, one case each: the exhaustive `switch` in `exitStatus` makes each new one decide its status.
+        enum Name: String, CaseIterable, Sendable {
+            // The binary
+            case binaryNotFound, binaryIsDirectory, binaryNotReadable, binaryEmpty, binaryTruncated, binaryMalformed
+            case notAnExecutable, unsupportedMachine, notExecutableOnHost, targetMismatch, partitionListingFailed
+            // ELF parsing (BinaryInspector turns these into the binary codes above, with the path)
+            case notELF, elfTruncated, elfInvalid
+            // Emulator and sysroot
+            case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed
+            // Fetched sysroots
+            case invalidSysrootManifest, noSysrootManifest, noMirror, downloadFailed, checksumMismatch, sizeMismatch
+            case signatureInvalid, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
+            case sysrootNotCached, sysrootLocked, sysrootModified, cacheNotWritable
+            // Configuration and data
+            case invalidConfiguration, invalidRunnerDefinition, unknownTarget, invalidEnvironmentValue
+            // Reports
+            case reportNotWritable, reportNotReadable, noReportsToMerge
+            // Linux full-system mode
+            case qemuNotFound, kernelNotFound, kernelNotImage, busyboxNotFound, unreadable, initramfs
+            case libraryMissing, sysrootNeeded, unsupportedBinary, invalidEnvironmentName, kernelPackageUnresolved
+            case qemuFailed, noStartMarker, noEndMarker
+            // The embedded wasm runtime
+            case wasmModuleUnreadable
+            // crossrun doctor
+            case targetsCannotRun
         }
-    }
 
-    public var errorDescription: String? { description }
+        let name: Name
+
+        init(_ name: Name) { self.name = name }
+
+        public init?(rawValue: String) {
+            guard let name = Name(rawValue: rawValue) else { return nil }
+            self.name = name
+        }
+
+        /// The code's name, as in `CrossRunError.Code.binaryNotFound`.
+        public var rawValue: String { name.rawValue }
+        public var description: String { rawValue }
+
+        /// Every code.
+        public static let all: [Code] = Name.allCases.map(Code.init)
+
+        /// The exit status crossrun uses for an error with this code (docs/exit-status.md).
+        public var exitStatus: Int32 {
+            switch name {
+            case .emulatorNotFound, .qemuNotFound:
+                return ExitStatus.emulatorMissing
+            case .notExecutableOnHost, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
+                .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
+                .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
+                .sysrootModified, .cacheNotWritable,
+                .kernelNotFound, .kernelNotImage, .busyboxNotFound, .unreadable, .initramfs, .libraryMissing,
+                .sysrootNeeded, .kernelPackageUnresolved, .qemuFailed, .noStartMarker, .noEndMarker,
+                .wasmModuleUnreadable:
+                return ExitStatus.cannotExecute
+            case .targetsCannotRun:
+                return ExitStatus.checkFailed
+            case .binaryNotFound, .binaryIsDirectory, .binaryNotReadable, .binaryEmpty, .binaryTruncated,
+                .binaryMalformed, .notAnExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
+                .notELF, .elfTruncated, .elfInvalid,
+                .invalidSysrootManifest, .noSysrootManifest,
+                .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue,
+                .reportNotWritable, .reportNotReadable, .noReportsToMerge,
+                .unsupportedBinary, .invalidEnvironmentName:
+                return ExitStatus.crossrunError
+            }
+        }
+
+        // The binary
+        public static let binaryNotFound = Code(.binaryNotFound)
+        public static let binaryIsDirectory = Code(.binaryIsDirectory)
+        public static let binaryNotReadable = Code(.binaryNotReadable)
+        public static let binaryEmpty = Code(.binaryEmpty)
+        public static let binaryTruncated = Code(.binaryTruncated)
+        public static let binaryMalformed = Code(.binaryMalformed)
+        public static let notAnExecutable = Code(.notAnExecutable)
+        public static let unsupportedMachine = Code(.unsupportedMachine)
+        public static let notExecutableOnHost = Code(.notExecutableOnHost)
+        public static let targetMismatch = Code(.targetMismatch)
+        public static let partitionListingFailed = Code(.partitionListingFailed)
+        // ELF parsing
+        public static let notELF = Code(.notELF)
+        public static let elfTruncated = Code(.elfTruncated)
+        public static let elfInvalid = Code(.elfInvalid)
+        // Emulator and sysroot
+        public static let emulatorNotFound = Code(.emulatorNotFound)
+        public static let loaderMissing = Code(.loaderMissing)
+        public static let sysrootNotADirectory = Code(.sysrootNotADirectory)
+        public static let spawnFailed = Code(.spawnFailed)
+        // Fetched sysroots
+        public static let invalidSysrootManifest = Code(.invalidSysrootManifest)
+        public static let noSysrootManifest = Code(.noSysrootManifest)
+        public static let noMirror = Code(.noMirror)
+        public static let downloadFailed = Code(.downloadFailed)
+        public static let checksumMismatch = Code(.checksumMismatch)
+        public static let sizeMismatch = Code(.sizeMismatch)
+        public static let signatureInvalid = Code(.signatureInvalid)
+        public static let packageMissing = Code(.packageMissing)
+        public static let unsafeArchiveEntry = Code(.unsafeArchiveEntry)
+        public static let archiveUnreadable = Code(.archiveUnreadable)
+        public static let sysrootIncomplete = Code(.sysrootIncomplete)
+        public static let sysrootNotCached = Code(.sysrootNotCached)
+        public static let sysrootLocked = Code(.sysrootLocked)
+        public static let sysrootModified = Code(.sysrootModified)
+        public static let cacheNotWritable = Code(.cacheNotWritable)
+        // Configuration and data
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        public static let invalidRunnerDefinition = Code(.invalidRunnerDefinition)
+        public static let unknownTarget = Code(.unknownTarget)
+        public static let invalidEnvironmentValue = Code(.invalidEnvironmentValue)
+        // Reports
+        public static let reportNotWritable = Code(.reportNotWritable)
+        public static let reportNotReadable = Code(.reportNotReadable)
+        public static let noReportsToMerge = Code(.noReportsToMerge)
+        // Linux full-system mode
+        public static let qemuNotFound = Code(.qemuNotFound)
+        public static let kernelNotFound = Code(.kernelNotFound)
+        public static let kernelNotImage = Code(.kernelNotImage)
+        public static let busyboxNotFound = Code(.busyboxNotFound)
+        public static let unreadable = Code(.unreadable)
+        public static let initramfs = Code(.initramfs)
+        public static let libraryMissing = Code(.libraryMissing)
+        public static let sysrootNeeded = Code(.sysrootNeeded)
+        public static let unsupportedBinary = Code(.unsupportedBinary)
+        public static let invalidEnvironmentName = Code(.invalidEnvironmentName)
+        public static let kernelPackageUnresolved = Code(.kernelPackageUnresolved)
+        public static let qemuFailed = Code(.qemuFailed)
+        public static let noStartMarker = Code(.noStartMarker)
+        public static let noEndMarker = Code(.noEndMarker)
+        // The embedded wasm runtime
+        public static let wasmModuleUnreadable = Code(.wasmModuleUnreadable)
+        // crossrun doctor
+        public static let targetsCannotRun = Code(.targetsCannotRun)
+    }
 }

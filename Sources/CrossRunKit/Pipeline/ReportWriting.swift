@@ -21,7 +21,7 @@ extension TestRunner {
             reportError = error as? CrossRunError ?? .reportNotWritable(path: paths.junit ?? "", reason: "\(error)")
             written.junit = nil
         }
-        if let reportError { TerminalSummary.emit("crossrun: error: \(reportError.description)") }
+        if let reportError { TerminalSummary.emit("crossrun: error: \(CrossRunError.message(for: reportError))") }
         if !run.configuration.quiet {
             TerminalSummary.emit(TerminalSummary.line(
                 for: assembled.result, reports: written, workingDirectory: run.invocation.workingDirectory,
@@ -30,7 +30,7 @@ extension TestRunner {
         var status = assembled.status
         // A signal that came while the reports were written still decides the status.
         if assembled.interruption == nil, let late = ProcessRunner.interruption { status = ExitStatus.forSignal(late) }
-        if let reportError, status == 0 { status = reportError.exitStatus }
+        if let reportError, status == 0 { status = CrossRunError.exitStatus(for: reportError) }
         return RunReport(exitStatus: status, result: assembled.result, reports: written, outcome: assembled.outcome)
     }
 

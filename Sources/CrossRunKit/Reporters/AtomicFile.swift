@@ -22,10 +22,10 @@ enum AtomicFile {
         } catch {
             unlink(temporary)
             // The writer only knows the temporary file: name the report the user asked for.
-            if case .reportNotWritable(let failed, let reason) = error as? CrossRunError, failed == temporary {
-                throw CrossRunError.reportNotWritable(path: path, reason: reason)
+            if let error = error as? CrossRunError {
+                guard error.code == .reportNotWritable, error.subject == temporary else { throw error }
+                throw CrossRunError.reportNotWritable(path: path, reason: error.reason ?? "")
             }
-            if let error = error as? CrossRunError { throw error }
             throw CrossRunError.reportNotWritable(path: path, reason: Self.reason(error))
         }
     }

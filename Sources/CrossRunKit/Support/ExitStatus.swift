@@ -10,6 +10,8 @@ public enum ExitStatus {
     public static let cannotExecute: Int32 = 126
     /// The emulator or runtime the target needs is not installed.
     public static let emulatorMissing: Int32 = 127
+    /// `crossrun doctor --target T`: a named target cannot run on this machine.
+    public static let checkFailed: Int32 = 1
 
     /// The status a shell reports for a process killed by `signal`: 128 + N.
     public static func forSignal(_ signal: Int32) -> Int32 { 128 + signal }

@@ -23,7 +23,7 @@ public struct FetchedSysrootProvider: SysrootProvider {
         let cached: CachedSysroot
         do {
             cached = try fetcher.sysroot(for: manifest)
-        } catch CrossRunError.sysrootNotCached {
+        } catch let error as CrossRunError where error.code == .sysrootNotCached {
             return nil  // offline: the loader error lists the cache among the places searched
         }
         // A binary whose loader the manifest's packages do not hold (musl, say) needs another sysroot.

@@ -34,7 +34,7 @@ public struct GuestEnvironment: Equatable, Sendable {
         for variable in adding {
             let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
-            guard GuestInit.isValidName(name) else { throw SystemModeError.invalidEnvironmentName(variable) }
+            guard GuestInit.isValidName(name) else { throw CrossRunError.invalidEnvironmentName(variable) }
             let value = parts.count == 2 ? String(parts[1]) : environment[name]
             variables.removeAll { $0.name == name }
             if let value { variables.append(GuestVariable(name, value)) }

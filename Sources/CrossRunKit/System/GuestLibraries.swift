@@ -15,7 +15,7 @@ public enum GuestLibraries {
         let root = sysroot.hasSuffix("/") ? String(sysroot.dropLast()) : sysroot
         let folders = searchFolders(sysroot: root)
         guard let loader = resolve(interpreter, in: root) else {
-            throw SystemModeError.libraryMissing(binary: binary, library: interpreter, searched: [root])
+            throw CrossRunError.libraryMissing(binary: binary, library: interpreter, searched: [root])
         }
         var result = [Placement(host: loader, guest: interpreter)]
         var placed: Set<String> = []
@@ -29,7 +29,7 @@ public enum GuestLibraries {
             guard let folder = folders.first(where: { resolve("/" + $0 + "/" + name, in: root) != nil }),
                 let host = resolve("/" + folder + "/" + name, in: root)
             else {
-                throw SystemModeError.libraryMissing(binary: binary, library: name, searched: folders.map { root + "/" + $0 })
+                throw CrossRunError.libraryMissing(binary: binary, library: name, searched: folders.map { root + "/" + $0 })
             }
             result.append(Placement(host: host, guest: "/" + folder + "/" + name))
             queue += try neededLibraries(path: host)
@@ -83,23 +83,23 @@ public enum GuestLibraries {
     /// The `DT_NEEDED` names of an ELF file, in order; empty for a static one.
     public static func neededLibraries(path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SystemModeError.unreadable(path: path, reason: "cannot read it")
+            throw CrossRunError.unreadable(path: path, reason: "cannot read it")
         }
         do {
             return try neededLibraries(elf: [UInt8](data))
-        } catch let error as ELFParseError {
-            throw SystemModeError.unreadable(path: path, reason: "\(error)")
+        } catch let error as CrossRunError {
+            throw CrossRunError.unreadable(path: path, reason: error.reason ?? error.message)
         }
     }
 
     /// The `DT_NEEDED` names of the ELF image `bytes`: read from the `PT_DYNAMIC` segment, with the string table
     /// address mapped to a file offset through the `PT_LOAD` segments.
     public static func neededLibraries(elf bytes: [UInt8]) throws -> [String] {
-        guard bytes.count >= 52, bytes[0..<4].elementsEqual(ELFHeader.magic) else { throw ELFParseError.invalid("not an ELF file") }
+        guard bytes.count >= 52, bytes[0..<4].elementsEqual(ELFHeader.magic) else { throw CrossRunError.elfInvalid("not an ELF file") }
         let is64 = bytes[4] == 2
         let little = bytes[5] == 1
         func integer(_ offset: Int, _ size: Int) throws -> UInt64 {
-            guard offset >= 0, offset + size <= bytes.count else { throw ELFParseError.truncated("a field at offset \(offset) is cut short") }
+            guard offset >= 0, offset + size <= bytes.count else { throw CrossRunError.elfTruncated("a field at offset \(offset) is cut short") }
             var value: UInt64 = 0
             for index in 0..<size {
                 let byte = UInt64(bytes[offset + (little ? index : size - 1 - index)])
@@ -136,13 +136,13 @@ public enum GuestLibraries {
         }
         guard !needed.isEmpty else { return [] }
         guard let strtab, let segment = loads.first(where: { strtab >= $0.vaddr && strtab < $0.vaddr + $0.size }) else {
-            throw ELFParseError.invalid("the dynamic string table is outside every loaded segment")
+            throw CrossRunError.elfInvalid("the dynamic string table is outside every loaded segment")
         }
         let tableOffset = Int(strtab - segment.vaddr + segment.offset)
         return try needed.map { offset in
             let start = tableOffset + Int(offset)
             guard start < bytes.count, let end = bytes[start...].firstIndex(of: 0) else {
-                throw ELFParseError.truncated("a library name at offset \(start) is cut short")
+                throw CrossRunError.elfTruncated("a library name at offset \(start) is cut short")
             }
             return String(decoding: bytes[start..<end], as: UTF8.self)
         }

@@ -48,7 +48,7 @@ public struct InitramfsBuilder: Sendable {
     public mutating func addFile(_ path: String, copying hostPath: String, permissions: UInt32? = nil) throws {
         var status = stat()
         guard stat(hostPath, &status) == 0 else {
-            throw SystemModeError.unreadable(path: hostPath, reason: String(cString: strerror(errno)))
+            throw CrossRunError.unreadable(path: hostPath, reason: String(cString: strerror(errno)))
         }
         let mode = permissions ?? (UInt32(status.st_mode) & 0o7777)
         add(Entry(path: Self.normalized(path), kind: .file(.hostFile(hostPath)), permissions: mode))
@@ -79,9 +79,9 @@ public struct InitramfsBuilder: Sendable {
 
     /// Writes the archive to `path` (replacing it).
     public func write(to path: String, compression: Compression = .none) throws {
-        guard let archive = archive_write_new() else { throw SystemModeError.initramfs(path: path, reason: "libarchive is out of memory") }
+        guard let archive = archive_write_new() else { throw CrossRunError.initramfs(path: path, reason: "libarchive is out of memory") }
         defer { archive_write_free(archive) }
-        func failure(_ what: String) -> SystemModeError {
+        func failure(_ what: String) -> CrossRunError {
             let reason = archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
             return .initramfs(path: path, reason: "\(what): \(reason)")
         }
@@ -121,7 +121,7 @@ public struct InitramfsBuilder: Sendable {
                 case .hostFile(let host):
                     var status = stat()
                     guard stat(host, &status) == 0 else {
-                        throw SystemModeError.unreadable(path: host, reason: String(cString: strerror(errno)))
+                        throw CrossRunError.unreadable(path: host, reason: String(cString: strerror(errno)))
                     }
                     archive_entry_set_size(entry, Int64(status.st_size))
                 }
@@ -137,7 +137,7 @@ public struct InitramfsBuilder: Sendable {
                 }
             case .hostFile(let host)?:
                 guard let handle = FileHandle(forReadingAtPath: host) else {
-                    throw SystemModeError.unreadable(path: host, reason: "cannot open it")
+                    throw CrossRunError.unreadable(path: host, reason: "cannot open it")
                 }
                 defer { try? handle.close() }
                 while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

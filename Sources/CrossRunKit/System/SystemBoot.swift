@@ -58,16 +58,16 @@ public struct SystemBoot: Sendable {
     public static func findQemu(explicit: String?, path: String) throws -> String {
         if let explicit, !explicit.isEmpty {
             if explicit.contains("/") {
-                guard FileManager.default.isExecutableFile(atPath: explicit) else { throw SystemModeError.qemuNotFound(candidates: [explicit]) }
+                guard FileManager.default.isExecutableFile(atPath: explicit) else { throw CrossRunError.qemuNotFound(candidates: [explicit]) }
                 return explicit
             }
-            guard let found = Executables.find(explicit, searchPath: path) else { throw SystemModeError.qemuNotFound(candidates: [explicit]) }
+            guard let found = Executables.find(explicit, searchPath: path) else { throw CrossRunError.qemuNotFound(candidates: [explicit]) }
             return found
         }
         for name in qemuCandidates {
             if let found = Executables.find(name, searchPath: path) { return found }
         }
-        throw SystemModeError.qemuNotFound(candidates: qemuCandidates)
+        throw CrossRunError.qemuNotFound(candidates: qemuCandidates)
     }
 
     /// The kernel command line: the PL011 console, quiet, and a panic powers the machine off at once.
@@ -97,7 +97,7 @@ public struct SystemBoot: Sendable {
         try builder.addFile(guestInit.program, copying: binary, permissions: 0o755)
         let info = try BinaryInspector.inspect(path: binary)
         if let interpreter = info.elf?.interpreter {
-            guard let sysroot else { throw SystemModeError.sysrootNeeded(binary: binary, interpreter: interpreter) }
+            guard let sysroot else { throw CrossRunError.sysrootNeeded(binary: binary, interpreter: interpreter) }
             for placement in try GuestLibraries.placements(binary: binary, interpreter: interpreter, sysroot: sysroot) {
                 try builder.addFile(placement.guest, copying: placement.host, permissions: 0o755)
             }
@@ -111,16 +111,16 @@ public struct SystemBoot: Sendable {
         binary: String, arguments: [String], environment: [GuestVariable],
         output: (UnsafeRawBufferPointer) -> Void
     ) throws -> Outcome {
-        guard FileManager.default.fileExists(atPath: kernel) else { throw SystemModeError.kernelNotFound(path: kernel) }
+        guard FileManager.default.fileExists(atPath: kernel) else { throw CrossRunError.kernelNotFound(path: kernel) }
         // qemu runs any file given as -kernel, and garbage never reaches the start marker: check the Image header.
         guard let handle = FileHandle(forReadingAtPath: kernel), let head = try? handle.read(upToCount: 64), head.count == 64,
             head[head.startIndex + 56..<head.startIndex + 60].elementsEqual([0x41, 0x52, 0x4D, 0x64])
-        else { throw SystemModeError.kernelNotImage(path: kernel) }
+        else { throw CrossRunError.kernelNotImage(path: kernel) }
         try? handle.close()
-        guard FileManager.default.fileExists(atPath: busybox) else { throw SystemModeError.busyboxNotFound(path: busybox) }
+        guard FileManager.default.fileExists(atPath: busybox) else { throw CrossRunError.busyboxNotFound(path: busybox) }
         let info = try BinaryInspector.inspect(path: binary)
         guard let elf = info.elf, elf.machine == 183 else {
-            throw SystemModeError.unsupportedBinary(path: binary, found: info.machineName)
+            throw CrossRunError.unsupportedBinary(path: binary, found: info.machineName)
         }
         let name = (binary as NSString).lastPathComponent
         let guestInit = GuestInit(
@@ -130,7 +130,7 @@ public struct SystemBoot: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw SystemModeError.initramfs(path: folder, reason: error.localizedDescription)
+            throw CrossRunError.initramfs(path: folder, reason: error.localizedDescription)
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let initramfs = folder + "/initramfs.cpio" + (compression == .gzip ? ".gz" : "")
@@ -142,7 +142,7 @@ public struct SystemBoot: Sendable {
     func boot(initramfs: String, filter initialFilter: ConsoleFilter, output: (UnsafeRawBufferPointer) -> Void) throws -> Outcome {
         var filter = initialFilter
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw SystemModeError.qemuFailed(reason: "could not get a pipe: \(String(cString: strerror(errno)))", console: "") }
+        guard pipe(&fds) == 0 else { throw CrossRunError.qemuFailed(reason: "could not get a pipe: \(String(cString: strerror(errno)))", console: "") }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         // Only qemu's stdout and stderr keep the write end: nothing else this process starts may inherit it.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
@@ -188,7 +188,7 @@ public struct SystemBoot: Sendable {
         close(writeEnd)
         guard spawned == 0 else {
             close(readEnd)
-            throw SystemModeError.qemuFailed(reason: "could not be started (\(String(cString: strerror(spawned))))", console: "")
+            throw CrossRunError.qemuFailed(reason: "could not be started (\(String(cString: strerror(spawned))))", console: "")
         }
         bootingQemu = pid
         if bootSignal != 0 { kill(pid, SIGKILL) }
@@ -217,10 +217,10 @@ public struct SystemBoot: Sendable {
             return .guestStatus(guestStatus)
         case .booting:
             let how = TerminationStatus.fromWaitStatus(status)
-            if how != .exited(0) { throw SystemModeError.qemuFailed(reason: "ended with \(how.description)", console: filter.console) }
-            throw SystemModeError.noStartMarker(console: filter.console)
+            if how != .exited(0) { throw CrossRunError.qemuFailed(reason: "ended with \(how.description)", console: filter.console) }
+            throw CrossRunError.noStartMarker(console: filter.console)
         case .running:
-            throw SystemModeError.noEndMarker(console: filter.console)
+            throw CrossRunError.noEndMarker(console: filter.console)
         }
     }
 }

@@ -22,14 +22,14 @@ public enum EmbeddedWasmRuntime {
     }
 
     /// Runs `module` to completion and returns its exit status: `proc_exit(n)` gives n, returning from
-    /// `_start` 0, a trap ``trapStatus`` (with the trap's message on stderr), a module that cannot be loaded 126.
-    public static func run(module path: String, arguments: [String], environment: [String: String], preopens: [Preopen]) -> Int32 {
+    /// `_start` 0, a trap ``trapStatus`` (with the trap's message on stderr). A module that cannot be loaded
+    /// throws ``CrossRunError`` `.wasmModuleUnreadable` (status 126).
+    public static func run(module path: String, arguments: [String], environment: [String: String], preopens: [Preopen]) throws -> Int32 {
         let module: Module
         do {
             module = try parseWasm(filePath: path)
         } catch {
-            FileHandle.standardError.write(Data("crossrun: error: \(path) cannot be loaded as a wasm module (\(error)); rebuild it for wasm32-wasi.\n".utf8))
-            return ExitStatus.cannotExecute
+            throw CrossRunError.wasmModuleUnreadable(path: path, reason: "\(error)")
         }
         do {
             let wasi = try WASIBridgeToHost(

@@ -50,7 +50,8 @@ do {
     print("emulator: \(plan.emulatorName)")
     print("sysroot:  \(plan.sysroot.map { "\($0.path) (\($0.origin))" } ?? "none")")
     print("argv:     \(plan.argv.joined(separator: " "))")
-} catch let error as CrossRunError {
-    FileHandle.standardError.write(Data("crossrun-inspect: \(error.description)\n".utf8))
-    exit(error.exitStatus)
+} catch {
+    // Any error, crossrun's or another's: one line, and the status crossrun itself would exit with.
+    FileHandle.standardError.write(Data("crossrun-inspect: \(CrossRunError.message(for: error))\n".utf8))
+    exit(CrossRunError.exitStatus(for: error))
 }
