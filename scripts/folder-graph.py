@@ -2,8 +2,9 @@
 """The dependency graph between CrossRunKit's folders, for docs/architecture.md.
 
 A folder depends on another when one of its files names a type (struct, enum, class, protocol, actor,
-typealias) declared in the other. Swift has no per-folder imports, so this reads type names, with comments
-and string literals removed. Exits 1 and names the folders when they form a cycle: dependencies must point
+typealias) declared in the other, or uses a member (`.name` or `name(`) that the other adds to a type from
+outside the library (`extension String { func leftPadded ... }`). Swift has no per-folder imports, so this reads
+names, with comments and string literals removed. Exits 1 and names the folders when they form a cycle: dependencies must point
 one way (see docs/architecture.md and CONTRIBUTING.md).
 
   scripts/folder-graph.py                       print the graph section
@@ -23,6 +24,32 @@ END = "<!-- folder-graph: end -->"
 DECLARATION = re.compile(
     r"^(?:(?:public|private|fileprivate|internal|package|final|indirect|nonisolated(?:\(unsafe\))?)\s+)*"
     r"(?:struct|enum|class|protocol|typealias|actor)\s+([A-Z]\w*)", re.M)
+
+
+# `extension String {` at the top level, and the members declared directly inside it.
+EXTENSION = re.compile(r"^(?:(?:public|private|fileprivate|internal|package)\s+)?extension\s+([A-Z][\w.]*)[^{\n]*\{", re.M)
+MEMBER = re.compile(
+    r"^\s*(?:@\w+\s+)*(?:(?:public|internal|package|static|mutating|nonmutating|final|override)\s+)*"
+    r"(?:func|var|let)\s+([a-z_]\w*)")
+
+
+def block(text, start):
+    """The text from `start` (just after an opening brace) to its closing brace, only its first level of lines."""
+    depth, lines, line = 1, [], ""
+    for character in text[start:]:
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif character == "\n":
+            lines.append(line)
+            line = ""
+            continue
+        if depth == 1 and character not in "{}":
+            line += character
+    return lines + [line]
 
 
 def strip(text):
@@ -49,11 +76,26 @@ def graph(root):
     for path, text in sources.items():
         for match in DECLARATION.finditer(text):
             declared.setdefault(match.group(1), path)
+    # Members added to types from outside the library (String, Data, Duration...): a helper hidden in a domain
+    # file is a dependency on that folder. A name declared as a member in two folders is ambiguous and left out.
+    members = collections.defaultdict(set)
+    for path, text in sources.items():
+        for match in EXTENSION.finditer(text):
+            if match.group(1).split(".")[0] in declared:
+                continue
+            for line in block(text, match.end()):
+                member = MEMBER.match(line)
+                if member and not line.lstrip().startswith("private") and not line.lstrip().startswith("fileprivate"):
+                    members[member.group(1)].add(path)
+    added = {name: next(iter(paths)) for name, paths in members.items() if len({folder(p) for p in paths}) == 1}
     edges = collections.defaultdict(set)
     folders = sorted({folder(path) for path in sources})
     for path, text in sources.items():
-        for name in set(re.findall(r"\b[A-Z]\w*\b", text)):
-            owner = declared.get(name)
+        names = set(re.findall(r"\b[A-Z]\w*\b", text))
+        owners = [declared.get(name) for name in names]
+        owners += [added[name] for name in set(re.findall(r"(?:\.|\b)([a-z_]\w*)\b", text)) if name in added
+                   and re.search(r"\.%s\b" % name, text)]
+        for owner in owners:
             if owner and folder(owner) != folder(path):
                 edges[folder(path)].add(folder(owner))
     return folders, edges

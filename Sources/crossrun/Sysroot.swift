@@ -51,6 +51,9 @@ struct Sysroot: ParsableCommand {
 
         func entry(_ name: String) throws -> Entry {
             if let system = SystemImageManifest.named(name) { return .system(system) }
+            guard catalog.definitions.contains(where: { $0.isNamed(name) }) else {
+                throw CrossRunError.unknownTarget(name: name, known: catalog.names + SystemImageManifest.all.map(\.cacheName))
+            }
             let definition = try catalog.definition(named: name)
             let extra = configuration.settings(for: definition).settings.packages ?? []
             guard let manifest = try SysrootManifest.forTarget(definition.name, extraPackages: extra) else {

@@ -26,7 +26,7 @@ struct SystemRun: ParsableCommand {
     @Option(help: ArgumentHelp("Where the binary's loader and libraries come from (for a dynamic binary).", valueName: "dir"))
     var sysroot: String?
 
-    @Option(help: ArgumentHelp("The qemu-system-aarch64 to run.", valueName: "path"))
+    @Option(help: ArgumentHelp("The qemu-system-aarch64 to run (default: the aarch64 target's emulator as crossrun run resolves it, in system mode).", valueName: "path"))
     var qemu: String?
 
     @Option(help: ArgumentHelp("The guest's memory (qemu -m).", valueName: "size"))
@@ -74,7 +74,7 @@ struct SystemRun: ParsableCommand {
             busyboxPath = busyboxPath ?? image.busybox
         }
         var boot = SystemBoot(
-            qemu: try SystemBoot.findQemu(explicit: qemu, path: environment["PATH"] ?? "/usr/bin:/bin"),
+            qemu: try qemuPath(environment: environment),
             kernel: kernelPath!, busybox: busyboxPath!, sysroot: sysroot)
         boot.memory = memory
         boot.cpu = cpu
@@ -120,13 +120,34 @@ struct SystemRun: ParsableCommand {
         Glibc.exit(ExitStatus.forSignal(signal))
     }
 
-    /// The cached (or now fetched) kernel and busybox, with the configuration `crossrun run` would load here:
-    /// crossrun.toml, the user config, `CROSSRUN_*` and this command's fetch options.
-    func fetchedImage(environment: [String: String]) throws -> SystemImage {
+    /// The configuration `crossrun run` would load here: crossrun.toml, the user config, `CROSSRUN_*` and this
+    /// command's fetch options.
+    func configuration(environment: [String: String]) throws -> Configuration {
         var options = RunOptions()
         fetchSettings.apply(to: &options)
-        let configuration = try Configuration.load(
-            options: options, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        return try SystemImageFetcher(fetcher: SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })).image()
+        return try Configuration.load(options: options, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    /// The cached (or now fetched) kernel and busybox, with the configuration's fetch settings.
+    func fetchedImage(environment: [String: String]) throws -> SystemImage {
+        let fetcher = SysrootFetcher(configuration: try configuration(environment: environment), progress: { TerminalSummary.emit($0) })
+        return try SystemImageFetcher(fetcher: fetcher).image()
+    }
+
+    /// `--qemu` (crossrun run passes the emulator it resolved), else the emulator `run` would start for aarch64 in
+    /// system mode: the ``EmulatorResolver`` with this folder's configuration (`emulator` in `[target.aarch64]`,
+    /// `CROSSRUN_EMULATOR`), else qemu-system-aarch64 on PATH.
+    func qemuPath(environment: [String: String]) throws -> String {
+        let searchPath = environment["PATH"] ?? "/usr/bin:/bin"
+        if let qemu, !qemu.isEmpty {
+            guard let found = Executables.find(qemu, searchPath: searchPath) else { throw CrossRunError.qemuNotFound(candidates: [qemu]) }
+            return found
+        }
+        let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
+        let resolver = EmulatorResolver(configuration: try configuration(environment: environment), searchPath: searchPath)
+        guard case .executable(let path) = try resolver.resolve(try catalog.definition(named: "aarch64"), mode: .system).required() else {
+            throw CrossRunError.qemuNotFound(candidates: EmulatorResolver.systemModeCandidates)
+        }
+        return path
     }
 }

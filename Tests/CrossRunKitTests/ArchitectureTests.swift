@@ -43,4 +43,20 @@ struct ArchitectureTests {
         try folder.file("Beta/B.swift", text: "struct Beta {}\n")
         #expect(try Self.folderGraph(["--sources", folder.path]).status == 0)
     }
+
+    @Test("a helper added to a standard type inside a domain folder is a dependency on that folder")
+    func extensionMemberIsADependency() throws {
+        let folder = try TemporaryDirectory("crossrun-folder-graph-extension")
+        try folder.file("Delta/D.swift", text: "struct Delta { var epsilon: Epsilon? }\nextension String {\n    func padded() -> String { self }\n}\n")
+        try folder.file("Epsilon/E.swift", text: "struct Epsilon {\n    var text = \"x\".padded()\n}\n")
+        let cyclic = try Self.folderGraph(["--sources", folder.path])
+        #expect(cyclic.status == 1)
+        #expect(cyclic.stderr.contains("dependency cycle between Delta, Epsilon"), "\(cyclic.stderr)")
+
+        // The helper moved to a folder of its own (Support/ in CrossRunKit): no cycle.
+        try FileManager.default.removeItem(atPath: folder.path("Delta/D.swift"))
+        try folder.file("Delta/D.swift", text: "struct Delta { var epsilon: Epsilon? }\n")
+        try folder.file("Support/S.swift", text: "extension String {\n    func padded() -> String { self }\n}\n")
+        #expect(try Self.folderGraph(["--sources", folder.path]).status == 0)
+    }
 }

@@ -128,6 +128,12 @@ struct BadInputTests {
             try crossrun(["system-run", "--qemu", "/nonexistent/qemu", "--kernel", "/nonexistent/Image", "--busybox", "/nonexistent/busybox", "--", "/bin/true"]),
             status: 127, mentions: ["no qemu-system-aarch64 found (looked for /nonexistent/qemu)"])
         expectError(try crossrun(["system-run"]), status: 125, mentions: ["missing the test binary", "(see crossrun --help)"])
+        // Without --qemu, system-run looks the emulator up as run would: here crossrun.toml names one that is not there.
+        try "[target.aarch64]\nemulator = \"/nonexistent/qemu-system-aarch64\"\n"
+            .write(to: directory.appendingPathComponent("crossrun.toml"), atomically: true, encoding: .utf8)
+        expectError(
+            try crossrun(["system-run", "--kernel", "/nonexistent/Image", "--busybox", "/nonexistent/busybox", "--", "/bin/true"], in: directory),
+            status: 127, mentions: ["no emulator for aarch64 found (looked for /nonexistent/qemu-system-aarch64 on PATH)"])
         let garbage = try file("garbage.wasm", bytes: Array("\0asm".utf8) + [1, 0, 0, 0] + Array("garbage".utf8), in: directory)
         expectError(try crossrun(["wasm-run", "--", garbage]), status: 126, mentions: [garbage, "cannot be loaded as a wasm module"])
         let version = try crossrun(["--version"])

@@ -349,7 +349,7 @@ extension CrossRunError {
     public static func noEndMarker(console: String) -> CrossRunError {
         CrossRunError(
             code: .noEndMarker,
-            message: "the guest stopped before the test binary reported its exit status\(consoleTail(console)); the kernel may have panicked or run out of memory (try --memory 1G, or CROSSRUN_SYSTEM_CONSOLE=1 to see the whole console).")
+            message: "the guest stopped before the test binary reported its exit status\(consoleTail(console)); the kernel may have panicked or run out of memory (set memory = \"1G\" in [target.aarch64] of crossrun.toml, or CROSSRUN_SYSTEM_CONSOLE=1 to see the whole console).")
     }
 
     /// ` (console: "last console line")`, or nothing, kept to one line. `isNewline` also splits at "\r\n", one

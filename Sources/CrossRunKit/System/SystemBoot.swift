@@ -27,8 +27,6 @@ public struct SystemBoot: Sendable {
         case interrupted(signal: Int32)
     }
 
-    /// The qemu names looked for on PATH.
-    public static let qemuCandidates = ["qemu-system-aarch64"]
     /// `max` with the cheap IMPDEF pointer-authentication algorithm: QARMA5 costs boots about 3 times as long
     /// under TCG (measured: 12.6 s against 4.6 s for the rust-demo binary).
     public static let defaultCPU = "max,pauth-impdef=on"
@@ -52,22 +50,6 @@ public struct SystemBoot: Sendable {
         self.kernel = kernel
         self.busybox = busybox
         self.sysroot = sysroot
-    }
-
-    /// `explicit`, or the first of `qemuCandidates` on `PATH`.
-    public static func findQemu(explicit: String?, path: String) throws -> String {
-        if let explicit, !explicit.isEmpty {
-            if explicit.contains("/") {
-                guard FileManager.default.isExecutableFile(atPath: explicit) else { throw CrossRunError.qemuNotFound(candidates: [explicit]) }
-                return explicit
-            }
-            guard let found = Executables.find(explicit, searchPath: path) else { throw CrossRunError.qemuNotFound(candidates: [explicit]) }
-            return found
-        }
-        for name in qemuCandidates {
-            if let found = Executables.find(name, searchPath: path) { return found }
-        }
-        throw CrossRunError.qemuNotFound(candidates: qemuCandidates)
     }
 
     /// The kernel command line: the PL011 console, quiet, and a panic powers the machine off at once.
