@@ -43,7 +43,7 @@ struct SystemProject {
 }
 
 /// The offline error for system mode's kernel, exactly.
-let systemOfflineError = "no fetched system-aarch64 sysroot is cached and --offline (CROSSRUN_OFFLINE) forbids downloading one; run `crossrun sysroot fetch system-aarch64` with network access first."
+let systemOfflineError = "no fetched system-aarch64 sysroot is cached and offline mode (--offline, CROSSRUN_OFFLINE or offline = true) forbids downloading one; run `crossrun sysroot fetch system-aarch64` with network access first."
 
 /// RunOptions with some fields set.
 func runOptions(mirror: String? = nil, offline: Bool? = nil, verifySignature: Bool? = nil, locked: Bool? = nil) -> RunOptions {

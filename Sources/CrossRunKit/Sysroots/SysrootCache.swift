@@ -64,7 +64,7 @@ public struct SysrootCache: Sendable {
     ) throws -> CachedSysroot {
         if let cached = lookup(target: target, digest: digest) { return cached }
         if options.offline {
-            throw CrossRunError.sysrootNotCached(target: target, reason: "--offline (CROSSRUN_OFFLINE) forbids downloading one")
+            throw CrossRunError.sysrootNotCached(target: target, reason: "offline mode (--offline, CROSSRUN_OFFLINE or offline = true) forbids downloading one")
         }
         if options.locked { throw CrossRunError.sysrootLocked(target: target, reason: lockedReason) }
         return try withLock(target: target) {
