@@ -16,7 +16,7 @@ struct CrashResume {
         var attempts: [Attempt] = []
         var remaining = listed.filter { outcomes[$0] == nil }
         var previous = first
-        let base = Self.resumeArguments(from: first.plan.arguments)
+        let base = LibtestArguments.resumeArguments(from: first.plan.arguments)
         while !remaining.isEmpty && attempts.count < listed.count && runner.mayStartProcess {
             let ended = previous.outcome.killedBy.map { "crossrun stopped the test process: \($0.description)" }
                 ?? "the test process ended (\(previous.outcome.status.description))"
@@ -67,11 +67,6 @@ struct CrashResume {
         return test
     }
 
-    /// Whether `arguments` ask libtest for `format` (`--format json` or `--format=json`).
-    static func asks(for format: String, in arguments: [String]) -> Bool {
-        zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == format } || arguments.contains("--format=" + format)
-    }
-
     /// libtest captures a test's output in memory; a process that dies loses it. The crashed test runs once
     /// more alone with `--nocapture`, its output kept (not passed through), to recover what it printed.
     func recoverMessage(for culprit: TestCase, plan: LaunchPlan, base: [String]) -> TestCase {
@@ -101,40 +96,6 @@ struct CrashResume {
         case .exited(EmbeddedWasmRuntime.trapStatus) where wasm: return "stopped by a wasm trap (exit status 134)"
         case .exited(let code): return "ended (exit status \(code))"
         }
-    }
-
-    /// The user's arguments without test filters and scheduling, with one test thread. libtest's pretty
-    /// format is used unless the user asked for JSON: terse output would not say which test was running.
-    static func resumeArguments(from arguments: [String]) -> [String] {
-        var kept: [String] = []
-        var index = 0
-        let json = asks(for: "json", in: arguments)
-        while index < arguments.count {
-            let argument = arguments[index]
-            index += 1
-            switch argument {
-            case "--format", "--test-threads", "--skip", "--color", "--logfile", "--shuffle-seed":
-                let value = index < arguments.count ? arguments[index] : ""
-                index += 1
-                if argument == "--color" || argument == "--logfile" || (argument == "--format" && json) { kept += [argument, value] }
-            case "-q", "--quiet", "--exact", "--shuffle":
-                continue
-            case "-Z", "--ignored", "--include-ignored", "--nocapture", "--show-output", "--report-time", "--ensure-time", "--exclude-should-panic":
-                kept.append(argument)
-                if argument == "-Z", index < arguments.count {
-                    kept.append(arguments[index])
-                    index += 1
-                }
-            default:
-                if argument.hasPrefix("--format=") {
-                    if json { kept.append(argument) }
-                    continue
-                }
-                if argument.hasPrefix("--test-threads=") || argument.hasPrefix("--shuffle-seed=") { continue }
-                if argument.hasPrefix("-") { kept.append(argument) }  // other options pass on; bare words are filters
-            }
-        }
-        return kept + ["--test-threads=1"]
     }
 }
 

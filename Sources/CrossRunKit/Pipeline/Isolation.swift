@@ -32,7 +32,7 @@ extension TestRunner {
         quietRunner.processRunner.passThrough = false
         quietRunner.processRunner.interactive = false
         let alone = quietRunner
-        let base = CrashResume.resumeArguments(from: invocation.arguments)
+        let base = LibtestArguments.resumeArguments(from: invocation.arguments)
         let queue = IsolationQueue(names: toRun)
         let workers = DispatchGroup()
         for _ in 0..<min(jobs, toRun.count) {
@@ -159,8 +159,8 @@ final class IsolatedOutput: @unchecked Sendable {
     init(runner: ProcessRunner, arguments: [String], total: Int) {
         self.runner = runner
         self.total = total
-        let json = CrashResume.asks(for: "json", in: arguments)
-        let terse = arguments.contains("-q") || arguments.contains("--quiet") || CrashResume.asks(for: "terse", in: arguments)
+        let json = LibtestArguments.asks(for: "json", in: arguments)
+        let terse = arguments.contains("-q") || arguments.contains("--quiet") || LibtestArguments.asks(for: "terse", in: arguments)
         format = json ? .json : terse ? .terse : .pretty
         raw = json || arguments.contains("--nocapture") || arguments.contains("--show-output")
     }

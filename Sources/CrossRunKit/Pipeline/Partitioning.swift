@@ -20,7 +20,7 @@ extension TestRunner {
     /// The user's arguments without test filters, with `--exact` and the partition's names (or, for an empty
     /// share, one name no test has, since `--exact` without names would run every test).
     static func partitionArguments(from arguments: [String], names: [String]) -> [String] {
-        var base = Array(CrashResume.resumeArguments(from: arguments).dropLast())  // not the forced --test-threads=1
+        var base = Array(LibtestArguments.resumeArguments(from: arguments).dropLast())  // not the forced --test-threads=1
         base += arguments.enumerated().flatMap { index, argument -> [String] in
             if argument.hasPrefix("--test-threads=") { return [argument] }
             if argument == "--test-threads", index + 1 < arguments.count { return [argument, arguments[index + 1]] }

@@ -8,7 +8,7 @@ extension TestRunner {
     func retryFailures(_ phases: inout RunPhases, in run: PreparedRun) throws {
         let retries = run.configuration.retries
         guard retries > 0, phases.format != .plain, !run.invocation.isListing else { return }
-        let base = CrashResume.resumeArguments(from: run.invocation.arguments)
+        let base = LibtestArguments.resumeArguments(from: run.invocation.arguments)
         for position in phases.tests.indices {
             let test = phases.tests[position]
             guard test.outcome == .failed || test.outcome == .error, test.name != TestRunCollector.processCaseName,
