@@ -632,6 +632,30 @@ struct DebArchiveTests {
         #expect(error?.code == .unsafeArchiveEntry)
     }
 
+    /// A `.deb`: an ar archive of debian-binary and a data.tar (the control member is not read).
+    static func deb(data tar: Data) -> Data {
+        var archive = Data("!<arch>\n".utf8)
+        for (name, content) in [("debian-binary", Data("2.0\n".utf8)), ("data.tar", tar)] {
+            func field(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+            archive += Data((field(name + "/", 16) + field("0", 12) + field("0", 6) + field("0", 6) + field("100644", 8)
+                + field(String(content.count), 10) + "`\n").utf8)
+            archive += content
+            if content.count % 2 == 1 { archive += Data("\n".utf8) }
+        }
+        return archive
+    }
+
+    @Test("extractFirst (system mode's kernel and busybox): the size cap applies as to sysroots")
+    func extractFirstSizeCap() throws {
+        let deb = Self.deb(data: Self.goodTar())
+        let found = try DebArchive.extractFirst(deb: deb, package: "libc6.deb") { $0 == "lib/aarch64-linux-gnu/libc.so.6" }
+        #expect(found?.data == Data("libc\n".utf8))
+        let error = #expect(throws: CrossRunError.self) {
+            try DebArchive.extractFirst(deb: deb, package: "libc6.deb", limit: 64) { $0.hasSuffix("libc.so.6") }
+        }
+        #expect(error?.code == .unsafeArchiveEntry, "\(String(describing: error))")
+    }
+
     struct UnsafeTar: CustomTestStringConvertible, Sendable {
         var name: String
         var entries: @Sendable (inout TarBuilder) -> Void

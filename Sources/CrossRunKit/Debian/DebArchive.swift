@@ -51,16 +51,19 @@ public enum DebArchive {
     }
 
     /// The first regular file of a .deb's data.tar.* whose path (without `./`) satisfies `matches`; reading stops
-    /// there, so the rest of a large package is never decompressed. Nothing is written to disk.
-    public static func extractFirst(deb: Data, package: String, where matches: (String) -> Bool) throws -> (path: String, data: Data)? {
-        let member = try dataMember(deb: deb, package: package, limit: 1 << 30)
+    /// there, so the rest of a large package is never decompressed. Nothing is written to disk; neither the
+    /// data member nor the file may exceed `limit` bytes (the sysroots' size cap, `FetchOptions.sizeCap`).
+    public static func extractFirst(
+        deb: Data, package: String, limit: Int = defaultSizeCap, where matches: (String) -> Bool
+    ) throws -> (path: String, data: Data)? {
+        let member = try dataMember(deb: deb, package: package, limit: limit)
         var found: (path: String, data: Data)?
         try forEachEntry(tar: member, package: package) { archive, entry in
             var path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
             while path.hasPrefix("./") { path.removeFirst(2) }
             let type = UInt32(archive_entry_filetype(entry)) & typeMask
             guard type == regular, archive_entry_hardlink(entry) == nil, matches(path) else { return true }
-            found = (path, try readAll(archive, name: package, limit: 256 << 20))
+            found = (path, try readAll(archive, name: package, limit: limit))
             return false
         }
         return found

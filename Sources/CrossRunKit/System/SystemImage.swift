@@ -100,7 +100,7 @@ public struct SystemImageFetcher: Sendable {
         where matches: (String) -> Bool
     ) throws -> Data {
         let deb = try client.download(package, from: index)
-        guard let file = try DebArchive.extractFirst(deb: deb, package: package.debName, where: matches) else {
+        guard let file = try DebArchive.extractFirst(deb: deb, package: package.debName, limit: client.options.sizeCap, where: matches) else {
             throw CrossRunError.archiveUnreadable(package: package.debName, reason: "it holds no \(what)")
         }
         return file.data
