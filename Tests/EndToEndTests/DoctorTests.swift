@@ -129,6 +129,27 @@ struct DoctorTests {
         #expect(try target("armv7", in: report)["canRun"] as? Bool == true)
     }
 
+    @Test("doctor agrees with run on crossrun.toml: the configured wasm runtime, and a misspelled mode")
+    func agreesWithRun() throws {
+        let project = try temporaryDirectory("doctor-agrees")
+        defer { try? FileManager.default.removeItem(at: project) }
+        try "[target.wasm32-wasi]\nemulator = \"embedded\"\n[target.aarch64]\nmode = \"sytem\"\n".write(
+            to: project.appendingPathComponent("crossrun.toml"), atomically: true, encoding: .utf8)
+        let (result, report) = try doctorJSON(["--target", "aarch64"], in: project)
+        #expect(result.status == 1)
+        let runtime = try #require(report["wasmRuntime"] as? [String: Any])
+        #expect(runtime["selected"] as? String == "embedded")
+        #expect((runtime["configuredBy"] as? String)?.hasSuffix("/crossrun.toml") == true)
+        #expect((try target("wasm32-wasi", in: report)["emulator"] as? [String: Any])?["path"] as? String == "embedded")
+        let aarch64 = try target("aarch64", in: report)
+        #expect(aarch64["canRun"] as? Bool == false)
+        let problems = try #require(aarch64["problems"] as? [[String: Any]])
+        #expect(problems.contains { ($0["message"] as? String)?.contains("\"sytem\" is not a mode crossrun knows") == true }, "\(problems)")
+        let text = try crossrun(["doctor"], in: project)
+        #expect(text.status == 0)
+        #expect(text.stdoutText.contains("wasm runtime: embedded WasmKit runtime (set by \(project.path)/crossrun.toml)"), "\(text.stdoutText)")
+    }
+
     @Test("binfmt_misc: mounted or not, and its qemu entries")
     func binfmt() throws {
         let folder = try temporaryDirectory("binfmt")

@@ -8,8 +8,6 @@ public struct Doctor: Sendable {
     public var environment: [String: String]
     /// Where binfmt_misc is mounted when it is.
     public var binfmtPath = "/proc/sys/fs/binfmt_misc"
-    /// The qemu-system emulators bare-metal targets run under.
-    public var qemuSystemPrograms = ["qemu-system-arm", "qemu-system-aarch64", "qemu-system-riscv32", "qemu-system-riscv64"]
 
     public init(catalog: TargetCatalog, configuration: Configuration, environment: [String: String]) {
         self.catalog = catalog
@@ -37,19 +35,43 @@ public struct Doctor: Sendable {
 
     var searchPath: String { environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
 
+    /// The resolver `run` uses, over this configuration and PATH.
+    var emulators: EmulatorResolver { EmulatorResolver(configuration: configuration, searchPath: searchPath) }
+
+    /// The qemu-system emulators of this catalogue, each once, sorted by name, with its install hint: every
+    /// bare-metal (`kind = "qemu-system"`) definition's candidates, and full-system mode's
+    /// (``EmulatorResolver/systemModeCandidates``).
+    public var qemuSystemPrograms: [(name: String, installHint: String)] {
+        var programs = catalog.definitions.filter { $0.emulator.kind == .qemuSystem }
+            .flatMap { definition in definition.emulator.candidates.map { (name: $0, installHint: definition.emulator.installHint) } }
+        programs += EmulatorResolver.systemModeCandidates.map { (name: $0, installHint: EmulatorResolver.systemModeInstallHint) }
+        var seen = Set<String>()
+        return programs.filter { seen.insert($0.name).inserted }.sorted { $0.name < $1.name }
+    }
+
     /// Checks every target of the catalogue and the machine-wide facts.
     public func diagnose(general: [DoctorReport.Problem] = []) -> DoctorReport {
         var versions = VersionProbe()
-        let wasmtime = tool("wasmtime", installHint: nil, versions: &versions)
         let targets = catalog.definitions.map { status(of: $0, versions: &versions) }
-        let qemuSystem = qemuSystemPrograms.map {
-            tool($0, installHint: $0 == "qemu-system-arm" || $0 == "qemu-system-aarch64"
-                ? "apt-get install qemu-system-arm" : "apt-get install qemu-system-misc", versions: &versions)
-        }
+        let qemuSystem = qemuSystemPrograms.map { tool($0.name, installHint: $0.installHint, versions: &versions) }
         return DoctorReport(
-            targets: targets, binfmt: binfmt(),
-            wasmRuntime: .init(wasmtime: wasmtime, selected: wasmtime.found ? "wasmtime" : "embedded"),
-            qemuSystem: qemuSystem, general: general)
+            targets: targets, binfmt: binfmt(), wasmRuntime: wasmRuntime(versions: &versions), qemuSystem: qemuSystem,
+            general: general)
+    }
+
+    /// The wasm runtime `run` would use: the resolver's answer for the catalogue's wasm runner (configuration
+    /// included), as that target's row shows it.
+    func wasmRuntime(versions: inout VersionProbe) -> DoctorReport.WasmRuntimeStatus {
+        let resolution = catalog.definitions.first { $0.match.isWasm }.map { emulators.resolve($0) }
+        switch resolution?.emulator {
+        case .executable(let path):
+            let wasmtime = DoctorReport.ToolStatus(name: "wasmtime", path: path, version: versions.firstLine(of: path), installHint: nil)
+            return .init(wasmtime: wasmtime, selected: .wasmtime, configuredBy: resolution?.configuredBy)
+        case .embedded:
+            return .init(wasmtime: tool("wasmtime", installHint: nil, versions: &versions), selected: .embedded, configuredBy: resolution?.configuredBy)
+        case nil:
+            return .init(wasmtime: tool("wasmtime", installHint: nil, versions: &versions), selected: .missing, configuredBy: resolution?.configuredBy)
+        }
     }
 
     func tool(_ name: String, installHint: String?, versions: inout VersionProbe) -> DoctorReport.ToolStatus {
@@ -68,9 +90,23 @@ public struct Doctor: Sendable {
         let (settings, sysrootOrigin) = configuration.settings(for: definition)
         var problems: [DoctorReport.Problem] = []
 
+        // The mode, read as `run` reads it: for qemu-user targets only (bare metal and wasm have one way to run); a
+        // value run rejects is this target's problem.
+        var mode = TargetMode.user
+        var runnable = true
+        if definition.emulator.kind == .qemuUser {
+            do {
+                mode = try TargetMode(setting: settings.mode, target: definition.name)
+            } catch {
+                runnable = false
+                problems.append(.init(
+                    message: CrossRunError.message(for: error),
+                    fix: "set mode = \"user\" or mode = \"system\" in [target.\(definition.name)], or remove it"))
+            }
+        }
+
         // The emulator `run` would start (EmulatorResolver: the configured one, else the first candidate found).
-        let mode = (try? TargetMode(setting: settings.mode, target: definition.name)) ?? .user
-        let resolution = EmulatorResolver(configuration: configuration, searchPath: searchPath).resolve(definition, mode: mode)
+        let resolution = emulators.resolve(definition, mode: mode)
         var emulator = DoctorReport.EmulatorStatus(
             kind: definition.emulator.kind.rawValue, candidates: resolution.candidates, configuredBy: resolution.configuredBy,
             path: resolution.path, version: nil, installHint: resolution.installHint)
@@ -123,9 +159,39 @@ public struct Doctor: Sendable {
                     fix: definition.sysroot.installHint))
             }
         }
+
+        // Full-system mode's kernel and busybox, as the planner's fetcher would find them.
+        var systemImage: DoctorReport.SystemImageStatus?
+        if mode == .system {
+            do {
+                try QemuSystemLinuxLauncher.check(machine: definition.match.machine.flatMap(ELFMachine.number(named:)), target: definition.name)
+                systemImage = systemImageStatus(problems: &problems)
+            } catch {
+                runnable = false
+                problems.append(.init(message: CrossRunError.message(for: error), fix: nil))
+            }
+        }
         return .init(
             name: definition.name, description: definition.description, rustTargets: definition.rustTargets,
-            emulator: emulator, sysroot: sysroot, canRun: emulator.path != nil && sysroot.state != .missing, problems: problems)
+            emulator: emulator, sysroot: sysroot, systemImage: systemImage,
+            canRun: runnable && emulator.path != nil && sysroot.state != .missing && systemImage?.state != .missing,
+            problems: problems)
+    }
+
+    /// The system image (kernel and busybox) in the cache of this configuration's fetcher, the one `run` fetches
+    /// through: cached, fetched on first use, or missing when offline.
+    func systemImageStatus(problems: inout [DoctorReport.Problem]) -> DoctorReport.SystemImageStatus {
+        let images = SystemImageFetcher(fetcher: SysrootFetcher(configuration: configuration, progress: { _ in }))
+        let name = images.manifest.cacheName
+        if let image = images.lookup() {
+            return .init(name: name, state: .cached, path: image.entry.path)
+        }
+        if !images.fetcher.options.offline {
+            return .init(name: name, state: .fetchable, path: nil)
+        }
+        problems.append(.init(
+            message: "no \(name) kernel cached and offline mode forbids fetching one", fix: "crossrun sysroot fetch \(name)"))
+        return .init(name: name, state: .missing, path: nil)
     }
 
     /// binfmt_misc: mounted or not, and the qemu entries registered there.

@@ -56,6 +56,9 @@ public struct DoctorReport: Codable, Equatable, Sendable {
         public var path: String?
         public var version: String?
         public var installHint: String
+
+        /// The emulator ``path`` names, typed: nil when none was found.
+        public var emulator: EmulatorResolver.Emulator? { path.map(EmulatorResolver.Emulator.init(path:)) }
     }
 
     public struct SysrootStatus: Codable, Equatable, Sendable {
@@ -85,10 +88,22 @@ public struct DoctorReport: Codable, Equatable, Sendable {
         public var rustTargets: [String]
         public var emulator: EmulatorStatus
         public var sysroot: SysrootStatus
-        /// Whether a test binary for this target can run here (the emulator is there, and the sysroot is there
-        /// or can be fetched).
+        /// Full-system mode's kernel and busybox, for a target with `mode = "system"`; nil otherwise.
+        public var systemImage: SystemImageStatus?
+        /// Whether a test binary for this target can run here (its mode is valid, the emulator is there, and the
+        /// sysroot and, in full-system mode, the kernel are there or can be fetched).
         public var canRun: Bool
         public var problems: [Problem]
+    }
+
+    /// The kernel and busybox full-system mode boots (``SystemImageFetcher``), as the run's fetcher would find them.
+    public struct SystemImageStatus: Codable, Equatable, Sendable {
+        /// The cache entry, also what `crossrun sysroot fetch` takes: `system-aarch64`.
+        public var name: String
+        /// `cached`, `fetchable` (fetched on first use) or `missing` (offline with none cached).
+        public var state: SysrootStatus.State
+        /// The cached entry's folder (holding `vmlinuz` and `busybox`) when it is cached.
+        public var path: String?
     }
 
     public struct BinfmtStatus: Codable, Equatable, Sendable {
@@ -112,10 +127,23 @@ public struct DoctorReport: Codable, Equatable, Sendable {
     }
 
     public struct WasmRuntimeStatus: Codable, Equatable, Sendable {
-        /// wasmtime on PATH, if any (crossrun prefers it).
+        public enum Runtime: String, Codable, Sendable {
+            /// An external runtime: wasmtime on PATH, or the one the configuration names.
+            case wasmtime
+            /// The WasmKit runtime built into crossrun.
+            case embedded
+            /// The configured runtime is not there: wasm modules cannot run.
+            case missing
+        }
+
+        /// The external runtime `selected` is when it is `wasmtime` (the configured one included), else wasmtime
+        /// on PATH, if any.
         public var wasmtime: ToolStatus
-        /// The runtime crossrun uses: `wasmtime` or `embedded` (the WasmKit runtime built into crossrun).
-        public var selected: String
+        /// The runtime `run` uses for the wasm target, as the resolver chooses it (configuration included).
+        public var selected: Runtime
+        /// Where the configuration chose it (`--emulator`, `$CROSSRUN_EMULATOR`, a config file); nil when the
+        /// runner definition's candidates did.
+        public var configuredBy: String?
     }
 
     /// The targets named in `requested` (runner names or Rust triples) that cannot run; every name must be one

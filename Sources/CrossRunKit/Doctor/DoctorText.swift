@@ -8,14 +8,12 @@ extension DoctorReport {
         let header = ["target", "rust targets", "emulator", "sysroot", "status"]
         let rows: [[String]] = targets.map { target in
             let emulator: String
-            if target.emulator.path == "embedded" {
-                emulator = "embedded WasmKit runtime"
-            } else if let path = target.emulator.path {
-                emulator = path + (target.emulator.version.map { " " + Self.shortVersion($0) } ?? "")
-            } else {
-                emulator = "missing (\(target.emulator.candidates.joined(separator: ", ")))"
+            switch target.emulator.emulator {
+            case .embedded?: emulator = "embedded WasmKit runtime"
+            case .executable(let path)?: emulator = path + (target.emulator.version.map { " " + Self.shortVersion($0) } ?? "")
+            case nil: emulator = "missing (\(target.emulator.candidates.joined(separator: ", ")))"
             }
-            let sysroot: String
+            var sysroot: String
             switch target.sysroot.state {
             case .notNeeded: sysroot = "not needed"
             case .configured: sysroot = "configured: \(target.sysroot.path ?? "")"
@@ -24,6 +22,7 @@ extension DoctorReport {
             case .fetchable: sysroot = "fetched on first use"
             case .missing: sysroot = "missing" + (target.sysroot.path.map { ": \($0)" } ?? "")
             }
+            if let image = target.systemImage { sysroot += "; kernel " + image.stateText }
             return [target.name, target.rustTargets.first ?? "", emulator, sysroot, target.canRun ? "ok" : "CANNOT RUN"]
         }
         out += Self.table([header] + rows)
@@ -35,12 +34,17 @@ extension DoctorReport {
         } else {
             out += "binfmt_misc:  not mounted at \(binfmt.path) (fine: crossrun starts qemu itself; only running foreign binaries directly needs it)\n"
         }
-        if let path = wasmRuntime.wasmtime.path {
-            out += "wasm runtime: wasmtime \(path)\(wasmRuntime.wasmtime.version.map { " (\($0))" } ?? "")\n"
-        } else {
-            out += "wasm runtime: embedded WasmKit runtime (wasmtime is not on PATH; nothing to install)\n"
+        let setBy = wasmRuntime.configuredBy.map { "set by \($0)" }
+        switch wasmRuntime.selected {
+        case .wasmtime:
+            let details = [wasmRuntime.wasmtime.version, setBy].compactMap { $0 }
+            out += "wasm runtime: wasmtime \(wasmRuntime.wasmtime.path ?? "")\(details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")\n"
+        case .embedded:
+            out += "wasm runtime: embedded WasmKit runtime (\(setBy ?? "wasmtime is not on PATH; nothing to install"))\n"
+        case .missing:
+            out += "wasm runtime: missing (the configured runtime is not there\(setBy.map { "; \($0)" } ?? ""))\n"
         }
-        out += "bare metal:   qemu-system emulators for bare-metal targets:\n"
+        out += "qemu-system:  emulators for bare-metal targets and full-system mode:\n"
         for tool in qemuSystem {
             let found = tool.path.map { "\($0)\(tool.version.map { " " + Self.shortVersion($0) } ?? "")" } ?? "missing"
             out += "                \(tool.name.padding(toLength: 21, withPad: " ", startingAt: 0)) \(found)\n"
@@ -59,7 +63,7 @@ extension DoctorReport {
         let missingSystems = qemuSystem.filter { !$0.found }
         if !missingSystems.isEmpty {
             let hints = Array(Set(missingSystems.compactMap(\.installHint))).sorted()
-            out += "\nFor bare-metal targets, install the missing qemu-system emulators: \(hints.joined(separator: "; "))\n"
+            out += "\nFor bare-metal targets and full-system mode, install the missing qemu-system emulators: \(hints.joined(separator: "; "))\n"
         }
         return out
     }
@@ -100,9 +104,9 @@ extension DoctorReport.TargetStatus {
     /// `crossrun targets`' entry: the target, its Rust targets, the emulator and the sysroot `run` would use.
     public var catalogueText: String {
         let emulatorLine: String
-        switch emulator.path {
-        case "embedded"?: emulatorLine = "embedded WasmKit runtime (built in)"
-        case let path?: emulatorLine = path + (emulator.configuredBy.map { " (set by \($0))" } ?? "")
+        switch emulator.emulator {
+        case .embedded?: emulatorLine = "embedded WasmKit runtime (built in)"
+        case .executable(let path)?: emulatorLine = path + (emulator.configuredBy.map { " (set by \($0))" } ?? "")
         case nil: emulatorLine = "missing: none of \(emulator.candidates.joined(separator: ", ")) on PATH (\(emulator.installHint))"
         }
         let sysrootLine: String
@@ -112,12 +116,24 @@ extension DoctorReport.TargetStatus {
         case .fetchable: sysrootLine = "not installed; fetched from Debian on first use (or \(sysroot.installHint)); static binaries need none"
         case .missing: sysrootLine = "missing (\(sysroot.installHint)); static binaries need none"
         }
+        let kernelLine = systemImage.map { "  kernel:       \($0.stateText)\n" } ?? ""
         return """
             \(name): \(description)
               rust targets: \(rustTargets.joined(separator: ", "))
               emulator:     \(emulatorLine)
               sysroot:      \(sysrootLine)
-
+            \(kernelLine)
             """
+    }
+}
+
+extension DoctorReport.SystemImageStatus {
+    /// `cached: PATH`, `fetched on first use`, or `missing (system-aarch64)`.
+    var stateText: String {
+        switch state {
+        case .cached: return "cached: \(path ?? "")"
+        case .fetchable: return "fetched on first use"
+        default: return "missing (\(name))"
+        }
     }
 }

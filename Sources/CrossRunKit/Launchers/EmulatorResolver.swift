@@ -24,6 +24,21 @@ public struct EmulatorResolver: Sendable {
         case executable(String)
         /// crossrun's own WasmKit runtime (wasm targets only).
         case embedded
+
+        /// What reports show for it: the executable's path, or `embedded`.
+        public var path: String {
+            switch self {
+            case .executable(let path): return path
+            case .embedded: return Self.embeddedPath
+            }
+        }
+
+        /// The emulator a report's ``path`` names (`embedded`, else an executable).
+        public init(path: String) {
+            self = path == Self.embeddedPath ? .embedded : .executable(path)
+        }
+
+        static let embeddedPath = "embedded"
     }
 
     /// What was looked for and what was found.
@@ -48,13 +63,7 @@ public struct EmulatorResolver: Sendable {
         }
 
         /// The executable's path, or `embedded`.
-        public var path: String? {
-            switch emulator {
-            case .executable(let path): return path
-            case .embedded: return "embedded"
-            case nil: return nil
-            }
-        }
+        public var path: String? { emulator?.path }
     }
 
     /// The emulator for `definition` with this configuration; `mode` is the target's (user unless set).

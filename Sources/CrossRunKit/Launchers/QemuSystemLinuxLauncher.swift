@@ -12,7 +12,12 @@ public struct QemuSystemLinuxLauncher: Launcher {
 
     /// Full-system mode boots an arm64 kernel: other machines get a one-line error before anything is looked up.
     static func check(_ info: BinaryInfo, target: String) throws {
-        guard info.elf?.machine == ELFMachine.aarch64 else {
+        try check(machine: info.elf?.machine, target: target)
+    }
+
+    /// The same check for an ELF machine number (doctor checks a runner definition's `match.machine`).
+    static func check(machine: UInt16?, target: String) throws {
+        guard machine == ELFMachine.aarch64 else {
             throw CrossRunError.invalidConfiguration(
                 file: "[target.\(target)] mode", reason: "mode = \"system\" is available for aarch64 only; remove it for \(target)")
         }
