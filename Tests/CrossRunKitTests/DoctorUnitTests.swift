@@ -136,6 +136,15 @@ struct DoctorUnitTests {
         #expect(missing.canRun == false)
         #expect(offline.text().contains("kernel missing (system-aarch64)"))
 
+        // --locked (here CROSSRUN_LOCKED) forbids the fetch too: run would fail, so doctor says so.
+        let locked = try Self.target(
+            "aarch64", in: try Self.doctor(world, toml: toml, environment: ["CROSSRUN_CACHE_DIR": cache, "CROSSRUN_LOCKED": "1"]).diagnose())
+        #expect(locked.systemImage?.state == .missing)
+        #expect(locked.problems.contains(.init(
+            message: "no system-aarch64 kernel cached and --locked (CROSSRUN_LOCKED) forbids fetching one",
+            fix: "crossrun sysroot fetch system-aarch64 without --locked (CROSSRUN_LOCKED)")))
+        #expect(locked.canRun == false)
+
         let online = try Self.doctor(world, toml: toml, environment: ["CROSSRUN_CACHE_DIR": cache]).diagnose()
         let fetchable = try Self.target("aarch64", in: online)
         #expect(fetchable.systemImage?.state == .fetchable)

@@ -149,11 +149,11 @@ public struct Doctor: Sendable {
             if let manifest, let cached = cache.lookup(manifest) {
                 sysroot.state = .cached
                 sysroot.path = cached.path
-            } else if manifest != nil && !configuration.fetchOptions().offline {
+            } else if manifest != nil && fetchForbidden == nil {
                 sysroot.state = .fetchable
             } else {
                 sysroot.state = .missing
-                let why = manifest == nil ? "crossrun has no sysroot manifest for it" : "offline mode forbids fetching one"
+                let why = manifest == nil ? "crossrun has no sysroot manifest for it" : fetchForbidden ?? ""
                 problems.append(.init(
                     message: "no sysroot: none installed (\(definition.sysroot.debian.joined(separator: ", "))) and \(why); only static binaries run",
                     fix: definition.sysroot.installHint))
@@ -179,19 +179,25 @@ public struct Doctor: Sendable {
     }
 
     /// The system image (kernel and busybox) in the cache of this configuration's fetcher, the one `run` fetches
-    /// through: cached, fetched on first use, or missing when offline.
+    /// through: cached, fetched on first use, or missing when offline or locked.
     func systemImageStatus(problems: inout [DoctorReport.Problem]) -> DoctorReport.SystemImageStatus {
         let images = SystemImageFetcher(fetcher: SysrootFetcher(configuration: configuration, progress: { _ in }))
         let name = images.manifest.cacheName
         if let image = images.lookup() {
             return .init(name: name, state: .cached, path: image.entry.path)
         }
-        if !images.fetcher.options.offline {
-            return .init(name: name, state: .fetchable, path: nil)
-        }
-        problems.append(.init(
-            message: "no \(name) kernel cached and offline mode forbids fetching one", fix: "crossrun sysroot fetch \(name)"))
+        guard let why = fetchForbidden else { return .init(name: name, state: .fetchable, path: nil) }
+        let fix = configuration.fetchOptions().offline ? "crossrun sysroot fetch \(name)" : "crossrun sysroot fetch \(name) without --locked (CROSSRUN_LOCKED)"
+        problems.append(.init(message: "no \(name) kernel cached and \(why)", fix: fix))
         return .init(name: name, state: .missing, path: nil)
+    }
+
+    /// Why this configuration may not fetch what is not cached (`run` would fail), or nil when it may.
+    var fetchForbidden: String? {
+        let options = configuration.fetchOptions()
+        if options.offline { return "offline mode forbids fetching one" }
+        if options.locked { return "--locked (CROSSRUN_LOCKED) forbids fetching one" }
+        return nil
     }
 
     /// binfmt_misc: mounted or not, and the qemu entries registered there.
