@@ -12,33 +12,25 @@ import Testing
 /// marker variable in /proc/*/environ, killed if found), and a JUnit file that validates against junit-10.xsd.
 @Suite(.enabled(if: Tool.available("qemu-aarch64-static", "xmllint")))
 struct FaultInjectionTests {
-    @Test("fault injection", arguments: FaultCase.all.filter { $0.bug == nil && $0.needs.isEmpty && !$0.mounts })
+    @Test("fault injection", arguments: FaultCase.all.filter { $0.needs.isEmpty && !$0.mounts })
     func fault(_ fault: FaultCase) throws {
         try fault.check()
     }
 
     @Test(
         "fault injection with time limits and interruption marking",
-        .enabled(if: Fault.supports("--timeout", "--test-timeout", "--kill-grace"), "waiting for --timeout, --test-timeout and --kill-grace"),
-        arguments: FaultCase.all.filter { $0.bug == nil && !$0.needs.isEmpty && !$0.mounts })
+        arguments: FaultCase.all.filter { !$0.needs.isEmpty && !$0.mounts })
     func timeLimited(_ fault: FaultCase) throws {
         try fault.check()
     }
 
     @Test(
         "fault injection on a read-only or full file system",
-        .enabled(if: Fault.canMount, "skipped: mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)"),
-        arguments: FaultCase.all.filter { $0.bug == nil && $0.mounts })
+        // Under CROSSRUN_E2E_REQUIRED (CI) these run, and fail where a tmpfs cannot be mounted, rather than skip.
+        .enabled(if: Tool.required || Fault.canMount, "mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)"),
+        arguments: FaultCase.all.filter { $0.mounts })
     func mounted(_ fault: FaultCase) throws {
         try fault.check()
-    }
-
-    /// Cases that show a crossrun bug: each must fail until the bug is fixed (then drop its `bug`).
-    @Test("known crossrun bugs (expected to fail until fixed)", arguments: FaultCase.all.filter { $0.bug != nil })
-    func knownBug(_ fault: FaultCase) throws {
-        try withKnownIssue(Comment(rawValue: fault.bug ?? "")) {
-            try fault.check()
-        }
     }
 
     @Test("the table has at least 40 named cases with unique names")
@@ -104,10 +96,9 @@ enum FaultBinary: Sendable {
 struct FaultCase: Sendable, CustomTestStringConvertible {
     var name: String
     var testDescription: String { name }
-    /// crossrun flags the case needs (added by other work); the case runs once `crossrun --help` lists them.
+    /// The time-limit flags the case uses (`--timeout`, `--test-timeout`, `--kill-grace`): such cases form their
+    /// own test.
     var needs: [String] = []
-    /// A known crossrun problem: the case fails until it is fixed.
-    var bug: String? = nil
     var binary: FaultBinary = .faults
     /// CROSSRUN_FAULT for the faults program.
     var fault: String? = nil

@@ -33,10 +33,6 @@ enum Fault {
         options.withCString { mount("tmpfs", path, "tmpfs", flags, $0) } == 0
     }
 
-    /// `crossrun --help`, to enable cases whose flags another change brings.
-    static let help: String = (try? crossrun(["--help"]).stdoutText) ?? ""
-    static func supports(_ flags: String...) -> Bool { flags.allSatisfy { help.contains($0) } }
-
     /// A finished crossrun run.
     struct Outcome {
         var status: Int32
