@@ -62,6 +62,18 @@ struct SystemRun: ParsableCommand {
             throw ValidationError("missing the test binary: crossrun system-run --kernel K --busybox B -- BINARY [ARGS...]")
         }
         let environment = ProcessInfo.processInfo.environment
+        // The configuration `crossrun run` would load here, read once and only when it is needed (--fetch, or
+        // no --qemu): crossrun.toml, the user config, `CROSSRUN_*` and this command's fetch options.
+        var loaded: Configuration?
+        func configuration() throws -> Configuration {
+            if let loaded { return loaded }
+            var options = RunOptions()
+            fetchSettings.apply(to: &options)
+            let configuration = try Configuration.load(
+                options: options, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
+            loaded = configuration
+            return configuration
+        }
         let guestEnvironment = try GuestEnvironment(adding: variables, inherit: !cleanEnv, from: environment)
         var kernelPath = kernel
         var busyboxPath = busybox
@@ -69,12 +81,13 @@ struct SystemRun: ParsableCommand {
             guard fetch else {
                 throw ValidationError("missing --kernel and --busybox; pass them, or --fetch to use Debian's arm64 kernel and busybox-static")
             }
-            let image = try fetchedImage(environment: environment)
+            let fetcher = SysrootFetcher(configuration: try configuration(), progress: { TerminalSummary.emit($0) })
+            let image = try SystemImageFetcher(fetcher: fetcher).image()
             kernelPath = kernelPath ?? image.kernel
             busyboxPath = busyboxPath ?? image.busybox
         }
         var boot = SystemBoot(
-            qemu: try qemuPath(environment: environment),
+            qemu: try qemuPath(searchPath: environment["PATH"] ?? "/usr/bin:/bin", runners: environment[Configuration.Variable.runnersDir], configuration: configuration),
             kernel: kernelPath!, busybox: busyboxPath!, sysroot: sysroot)
         boot.memory = memory
         boot.cpu = cpu
@@ -120,31 +133,16 @@ struct SystemRun: ParsableCommand {
         Glibc.exit(ExitStatus.forSignal(signal))
     }
 
-    /// The configuration `crossrun run` would load here: crossrun.toml, the user config, `CROSSRUN_*` and this
-    /// command's fetch options.
-    func configuration(environment: [String: String]) throws -> Configuration {
-        var options = RunOptions()
-        fetchSettings.apply(to: &options)
-        return try Configuration.load(options: options, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
-    }
-
-    /// The cached (or now fetched) kernel and busybox, with the configuration's fetch settings.
-    func fetchedImage(environment: [String: String]) throws -> SystemImage {
-        let fetcher = SysrootFetcher(configuration: try configuration(environment: environment), progress: { TerminalSummary.emit($0) })
-        return try SystemImageFetcher(fetcher: fetcher).image()
-    }
-
     /// `--qemu` (crossrun run passes the emulator it resolved), else the emulator `run` would start for aarch64 in
     /// system mode: the ``EmulatorResolver`` with this folder's configuration (`emulator` in `[target.aarch64]`,
     /// `CROSSRUN_EMULATOR`), else qemu-system-aarch64 on PATH.
-    func qemuPath(environment: [String: String]) throws -> String {
-        let searchPath = environment["PATH"] ?? "/usr/bin:/bin"
+    func qemuPath(searchPath: String, runners: String?, configuration: () throws -> Configuration) throws -> String {
         if let qemu, !qemu.isEmpty {
             guard let found = Executables.find(qemu, searchPath: searchPath) else { throw CrossRunError.qemuNotFound(candidates: [qemu]) }
             return found
         }
-        let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
-        let resolver = EmulatorResolver(configuration: try configuration(environment: environment), searchPath: searchPath)
+        let catalog = try TargetCatalog.load(extraDirectory: runners)
+        let resolver = EmulatorResolver(configuration: try configuration(), searchPath: searchPath)
         guard case .executable(let path) = try resolver.resolve(try catalog.definition(named: "aarch64"), mode: .system).required() else {
             throw CrossRunError.qemuNotFound(candidates: EmulatorResolver.systemModeCandidates)
         }

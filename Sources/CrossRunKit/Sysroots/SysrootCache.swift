@@ -70,7 +70,7 @@ public struct SysrootCache: Sendable {
         return try withLock(target: target) {
             if let cached = lookup(target: target, digest: digest) { return cached }
             removeLeftovers(target: target)
-            let final = targetDirectory(target) + "/" + digest
+            let final = directory(target: target, digest: digest)
             let temporary = targetDirectory(target) + "/.tmp-\(digest)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             do {
                 do {
@@ -109,11 +109,14 @@ public struct SysrootCache: Sendable {
 
     /// The complete entry `<target>/<digest>`, if there is one.
     public func lookup(target: String, digest: String) -> CachedSysroot? {
-        load(directory: targetDirectory(target) + "/" + digest)
+        load(directory: directory(target: target, digest: digest))
     }
 
+    /// The folder of the entry `<target>/<digest>`.
+    public func directory(target: String, digest: String) -> String { targetDirectory(target) + "/" + digest }
+
     public func directory(for manifest: SysrootManifest) -> String {
-        targetDirectory(manifest.name) + "/" + manifest.digest
+        directory(target: manifest.name, digest: manifest.digest)
     }
 
     /// The installed sysroot for `manifest`, if one is complete.

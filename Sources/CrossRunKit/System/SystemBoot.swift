@@ -52,6 +52,12 @@ public struct SystemBoot: Sendable {
         self.sysroot = sysroot
     }
 
+    /// Whether `bytes` start with an arm64 Linux `Image` header (64 bytes, the magic `ARM\x64` at offset 56), what
+    /// qemu's `-kernel` needs: the fetched kernel is checked once when it is cached, a given one before each boot.
+    public static func isArm64Image(_ bytes: Data) -> Bool {
+        bytes.count >= 64 && bytes[bytes.startIndex + 56..<bytes.startIndex + 60].elementsEqual([0x41, 0x52, 0x4D, 0x64])
+    }
+
     /// The kernel command line: the PL011 console, quiet, and a panic powers the machine off at once.
     public static let kernelCommandLine = "console=ttyAMA0 quiet loglevel=1 panic=-1 rdinit=/init"
 
@@ -95,8 +101,7 @@ public struct SystemBoot: Sendable {
     ) throws -> Outcome {
         guard FileManager.default.fileExists(atPath: kernel) else { throw CrossRunError.kernelNotFound(path: kernel) }
         // qemu runs any file given as -kernel, and garbage never reaches the start marker: check the Image header.
-        guard let handle = FileHandle(forReadingAtPath: kernel), let head = try? handle.read(upToCount: 64), head.count == 64,
-            head[head.startIndex + 56..<head.startIndex + 60].elementsEqual([0x41, 0x52, 0x4D, 0x64])
+        guard let handle = FileHandle(forReadingAtPath: kernel), let head = try? handle.read(upToCount: 64), Self.isArm64Image(head)
         else { throw CrossRunError.kernelNotImage(path: kernel) }
         try? handle.close()
         guard FileManager.default.fileExists(atPath: busybox) else { throw CrossRunError.busyboxNotFound(path: busybox) }

@@ -76,7 +76,7 @@ public struct SystemImageFetcher: Sendable {
         var kernel = try Self.extract(kernelPackage, from: index, with: client, what: "/boot/vmlinuz-*") { $0.hasPrefix("boot/vmlinuz-") }
         // qemu's -kernel takes an arm64 Image; Debian ships it uncompressed, but a gzip'd one is unpacked here.
         if kernel.starts(with: [0x1F, 0x8B]) { kernel = try DebArchive.decompress(kernel, name: kernelPackage.debName + " vmlinuz") }
-        guard kernel.count > 64, kernel[kernel.startIndex + 56..<kernel.startIndex + 60].elementsEqual(Array("ARM\u{64}".utf8)) else {
+        guard kernel.count > 64, SystemBoot.isArm64Image(kernel) else {
             throw CrossRunError.archiveUnreadable(package: kernelPackage.debName, reason: "its vmlinuz is not an arm64 Image")
         }
         let busybox = try Self.extract(busyboxPackage, from: index, with: client, what: "/bin/busybox") { $0 == "bin/busybox" }
