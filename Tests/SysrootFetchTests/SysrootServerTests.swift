@@ -34,7 +34,8 @@ struct RepoDescription: Decodable {
 
     struct Repo: Decodable {
         var root: String
-        var inrelease: String
+        /// nil for release-gpg-only, which publishes no InRelease.
+        var inrelease: String?
         var release: String
         var indexCompressions: [String]
         var indices: [String: [String: Index]]
@@ -352,7 +353,7 @@ struct RepositoryFilesTests {
     @Test("clearsignedText of InRelease parses to the same Release as the Release file")
     func inRelease() throws {
         let repo = try #require(try RepoDescription.load(server).repos["good"])
-        let inRelease = String(decoding: try file("good", repo.inrelease), as: UTF8.self)
+        let inRelease = String(decoding: try file("good", try #require(repo.inrelease)), as: UTF8.self)
         let release = String(decoding: try file("good", repo.release), as: UTF8.self)
         let text = DebianControl.clearsignedText(inRelease)
         #expect(!text.contains("PGP"))

@@ -69,43 +69,40 @@ public struct DebianRepositoryClient: Sendable {
     }
 
     /// InRelease (or Release + Release.gpg), verified; returns the parsed Release and a word on its signature.
+    /// Verification fails closed: without gpgv or the keyring nothing is fetched unless `--no-verify-signature`.
     func release(mirror: String, suite: String) throws -> (DebianRelease, String) {
         let base = "\(mirror)/dists/\(suite)"
-        let keyringPresent = FileManager.default.fileExists(atPath: options.keyring)
-        let gpgv = Executables.find("gpgv", searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let verify = options.verifySignature && keyringPresent && gpgv != nil
-        var signature: String
-        if !options.verifySignature {
+        var gpgv: String?
+        let signature: String
+        if options.verifySignature {
+            gpgv = try GPGV.tool(keyring: options.keyring, checking: base + "/InRelease")
+            signature = "signature verified"
+        } else {
             signature = "signature NOT verified (--no-verify-signature)"
             options.progress("crossrun: warning: not verifying the signature of \(base)/InRelease (--no-verify-signature)")
-        } else if !verify {
-            signature = "signature not verified (\(keyringPresent ? "gpgv is not installed" : "no keyring at \(options.keyring)"))"
-            options.progress("crossrun: warning: \(signature); install gpgv and debian-archive-keyring to verify")
-        } else {
-            signature = "signature verified"
         }
         let inRelease: Data
         do {
             inRelease = try downloader.fetch(base + "/InRelease")
-        } catch let error as CrossRunError where error.code == .downloadFailed && error.reason == "HTTP 404" {
-            // Older or smaller archives: Release with a detached Release.gpg.
+        } catch let error as CrossRunError where HTTPDownloader.isMissing(error) {
+            // Older or smaller archives (on any scheme): Release with a detached Release.gpg.
             let release = try downloader.fetch(base + "/Release")
-            if verify {
+            if let gpgv {
                 let detached = try downloader.fetch(base + "/Release.gpg")
-                _ = try GPGV.verify(signed: release, detachedSignature: detached, keyring: options.keyring, gpgv: gpgv!, name: base + "/Release")
+                _ = try GPGV.verify(signed: release, detachedSignature: detached, keyring: options.keyring, gpgv: gpgv, name: base + "/Release")
             }
             let parsed = DebianRelease.parse(String(decoding: release, as: UTF8.self))
-            try Self.checkFreshness(parsed, suite: suite, file: base + "/Release", verified: verify)
+            try Self.checkFreshness(parsed, suite: suite, file: base + "/Release", verified: gpgv != nil)
             return (parsed, signature)
         }
         let text: String
-        if verify {
-            text = String(decoding: try GPGV.verify(signed: inRelease, detachedSignature: nil, keyring: options.keyring, gpgv: gpgv!, name: base + "/InRelease"), as: UTF8.self)
+        if let gpgv {
+            text = String(decoding: try GPGV.verify(signed: inRelease, detachedSignature: nil, keyring: options.keyring, gpgv: gpgv, name: base + "/InRelease"), as: UTF8.self)
         } else {
             text = DebianControl.clearsignedText(String(decoding: inRelease, as: UTF8.self))
         }
         let release = DebianRelease.parse(text)
-        try Self.checkFreshness(release, suite: suite, file: base + "/InRelease", verified: verify)
+        try Self.checkFreshness(release, suite: suite, file: base + "/InRelease", verified: gpgv != nil)
         return (release, signature)
     }
 
@@ -126,8 +123,47 @@ public struct DebianRepositoryClient: Sendable {
     }
 }
 
-/// Signature checks with Debian's gpgv, run as a child process (no shell).
+/// Signature checks with Debian's gpgv, run as a child process (no shell). The verdict comes from gpgv's status
+/// lines (`--status-fd`), judged as apt judges them: at least one signature that is both GOODSIG and VALIDSIG, and
+/// no BADSIG. An expired or revoked key (EXPKEYSIG, REVKEYSIG), an expired signature (EXPSIG), an unknown key
+/// (NO_PUBKEY, ERRSIG) never counts as good, whatever gpgv's exit status says.
 enum GPGV {
+    /// The gpgv to run, found on this process's PATH, after checking that the keyring exists; otherwise a
+    /// ``CrossRunError/signatureUnverifiable(file:reason:fix:)`` naming what to install.
+    static func tool(keyring: String, checking file: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) throws -> String {
+        guard let gpgv = Executables.find("gpgv", searchPath: path ?? "/usr/bin:/bin") else {
+            throw CrossRunError.signatureUnverifiable(
+                file: file, reason: "gpgv is not installed (not on PATH)", fix: "Install it (apt-get install gpgv)")
+        }
+        var status = stat()
+        guard stat(keyring, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw CrossRunError.signatureUnverifiable(
+                file: file, reason: "there is no keyring file at \(keyring)",
+                fix: "Install debian-archive-keyring (apt-get install debian-archive-keyring) or set the keyring (CROSSRUN_DEBIAN_KEYRING, keyring = \"...\" in crossrun.toml)")
+        }
+        return gpgv
+    }
+
+    /// gpgv's verdict from its `[GNUPG:]` status lines: nil when good, else the reason it is not.
+    static func verdict(status: String) -> String? {
+        var signatures: [[String]] = []
+        for line in status.split(whereSeparator: \.isNewline) {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count >= 2, words[0] == "[GNUPG:]" else { continue }
+            if words[1] == "NEWSIG" || signatures.isEmpty { signatures.append([]) }
+            signatures[signatures.count - 1].append(words[1])
+        }
+        let keywords = signatures.flatMap { $0 }
+        if keywords.contains("BADSIG") { return "BADSIG: the file was changed after it was signed" }
+        if signatures.contains(where: { $0.contains("GOODSIG") && $0.contains("VALIDSIG") }) { return nil }
+        let reasons = [
+            ("EXPKEYSIG", "EXPKEYSIG: signed by an expired key"), ("REVKEYSIG", "REVKEYSIG: signed by a revoked key"),
+            ("EXPSIG", "EXPSIG: the signature has expired"), ("NO_PUBKEY", "NO_PUBKEY: signed by a key not in the keyring"),
+            ("ERRSIG", "ERRSIG: the signature cannot be checked"), ("NODATA", "NODATA: no signature found"),
+        ]
+        return reasons.first { keywords.contains($0.0) }?.1 ?? "no good signature"
+    }
+
     /// Verifies and returns the signed content (for InRelease, gpgv's own output: only what was signed).
     static func verify(signed: Data, detachedSignature: Data?, keyring: String, gpgv: String, name: String) throws -> Data {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossrun-gpgv-\(UUID().uuidString)")
@@ -136,7 +172,7 @@ enum GPGV {
         let signedFile = folder.appendingPathComponent("signed")
         let output = folder.appendingPathComponent("output")
         try signed.write(to: signedFile)
-        var arguments = ["--quiet", "--keyring", keyring]
+        var arguments = ["--quiet", "--status-fd", "1", "--keyring", keyring]
         if let detachedSignature {
             let signatureFile = folder.appendingPathComponent("signature")
             try detachedSignature.write(to: signatureFile)
@@ -147,19 +183,17 @@ enum GPGV {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gpgv)
         process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let statusLines = Pipe()
+        process.standardOutput = statusLines
+        process.standardError = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
             throw CrossRunError.signatureInvalid(file: name, reason: "gpgv could not be started: \(error.localizedDescription)")
         }
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        let status = String(decoding: statusLines.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let reason = String(decoding: message, as: UTF8.self).split(whereSeparator: \.isNewline)
-                .map { $0.replacingOccurrences(of: "gpgv: ", with: "") }.last ?? "gpgv exited with \(process.terminationStatus)"
+        if let reason = verdict(status: status) {
             throw CrossRunError.signatureInvalid(file: name, reason: reason)
         }
         return detachedSignature == nil ? (FileManager.default.contents(atPath: output.path) ?? Data()) : signed

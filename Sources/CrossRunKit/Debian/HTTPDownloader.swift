@@ -12,6 +12,12 @@ public struct HTTPDownloader: Sendable {
 
     public init() {}
 
+    /// True for a file the mirror does not have (HTTP 404 or 410, or a missing file on a `file:` mirror), as
+    /// opposed to one it failed to serve.
+    public static func isMissing(_ error: CrossRunError) -> Bool {
+        error.code == .downloadFailed && ["HTTP 404", "HTTP 410", "no such file"].contains(error.reason ?? "")
+    }
+
     public func fetch(_ urlString: String) throws -> Data {
         guard let url = URL(string: urlString), url.scheme != nil else {
             throw CrossRunError.downloadFailed(url: urlString, reason: "not a valid URL")

@@ -61,7 +61,7 @@ extension CrossRunError {
             case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed
             // Fetched sysroots
             case invalidSysrootManifest, noSysrootManifest, noMirror, downloadFailed, checksumMismatch, sizeMismatch
-            case signatureInvalid, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
+            case signatureInvalid, signatureUnverifiable, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
             case sysrootNotCached, sysrootLocked, sysrootModified, cacheNotWritable
             // Configuration and data
             case invalidConfiguration, invalidRunnerDefinition, unknownTarget, invalidEnvironmentValue
@@ -99,7 +99,7 @@ extension CrossRunError {
             case .emulatorNotFound, .qemuNotFound:
                 return ExitStatus.emulatorMissing
             case .notExecutableOnHost, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
-                .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
+                .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .signatureUnverifiable, .packageMissing,
                 .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
                 .sysrootModified, .cacheNotWritable,
                 .kernelNotFound, .kernelNotImage, .busyboxNotFound, .unreadable, .initramfs, .libraryMissing,
@@ -148,6 +148,7 @@ extension CrossRunError {
         public static let checksumMismatch = Code(.checksumMismatch)
         public static let sizeMismatch = Code(.sizeMismatch)
         public static let signatureInvalid = Code(.signatureInvalid)
+        public static let signatureUnverifiable = Code(.signatureUnverifiable)
         public static let packageMissing = Code(.packageMissing)
         public static let unsafeArchiveEntry = Code(.unsafeArchiveEntry)
         public static let archiveUnreadable = Code(.archiveUnreadable)

@@ -165,6 +165,14 @@ extension CrossRunError {
             subject: file, reason: reason)
     }
 
+    /// Verification is on but cannot be done (no gpgv, no keyring): fail closed, naming what to install.
+    public static func signatureUnverifiable(file: String, reason: String, fix: String) -> CrossRunError {
+        CrossRunError(
+            code: .signatureUnverifiable,
+            message: "cannot check the signature of \(file): \(reason), so nothing was fetched. \(fix), or pass --no-verify-signature only if you trust the mirror.",
+            subject: file, reason: reason)
+    }
+
     public static func packageMissing(package: String, index: String) -> CrossRunError {
         CrossRunError(
             code: .packageMissing,

@@ -27,6 +27,9 @@ import time
 
 JSON_FORMAT_VERSION = 1
 
+# Folders in the many-folders variant's libc6: 20,000 x 4 KiB per entry is 80 MiB against the size cap.
+MANY_FOLDERS = 20000
+
 # Fixed times make the .deb files (and so their hashes) the same on every run; only the signatures differ.
 SOURCE_DATE_EPOCH = 1700000000
 
@@ -46,6 +49,9 @@ ALL_VARIANTS = [
     "malicious-device",
     "no-xz",
     "plain-only",
+    "expired-key",
+    "release-gpg-only",
+    "many-folders",
 ]
 
 # What a client is expected to do with each tree: null = fetch and extract everything successfully.
@@ -66,6 +72,9 @@ EXPECTED_FAILURE = {
     "malicious-device": "unsafe-archive-entry",
     "no-xz": None,
     "plain-only": None,
+    "expired-key": "signature",
+    "release-gpg-only": None,
+    "many-folders": None,
 }
 
 VARIANT_DESCRIPTION = {
@@ -92,6 +101,12 @@ VARIANT_DESCRIPTION = {
     "malicious-device": "Like malicious, with only a character device node ./dev/crossrun-null (1,3).",
     "no-xz": "No Packages.xz anywhere (neither on disk nor in Release): only Packages.gz and Packages.",
     "plain-only": "Only the uncompressed Packages files (no .xz, no .gz on disk or in Release).",
+    "expired-key": "InRelease/Release.gpg signed (in 2020) by a key that expired a day later; its public key IS in "
+                   "keyring.gpg, so gpgv exits 0 but reports EXPKEYSIG, which must not count as verified.",
+    "release-gpg-only": "No InRelease: only Release with a detached Release.gpg (good signature), as older or "
+                        "smaller archives publish.",
+    "many-folders": f"libc6's .deb is hand-written and holds its good files plus {MANY_FOLDERS} empty folders "
+                    "(a few KiB compressed): under a small size cap (CROSSRUN_SYSROOT_SIZE_CAP) extraction refuses it.",
 }
 
 # Per Debian architecture: the GNU triplet and the dynamic loader's file name.
@@ -105,6 +120,7 @@ ARCHES = {
 }
 
 COMPONENT = "main"
+
 
 VERBOSE = False
 
@@ -495,7 +511,7 @@ MALICIOUS_VARIANTS = {"malicious": list(ATTACKS)}
 MALICIOUS_VARIANTS.update({f"malicious-{a}": [a] for a in ATTACKS})
 
 
-def build_malicious_deb(spec, outdir, attacks):
+def build_malicious_deb(spec, outdir, attacks, extra_folders=0):
     """libc6 with its good files plus the unsafe entries of `attacks`, written by hand (ar + tar) because
     dpkg-deb refuses to make these. Returns (path, entries, member names in order)."""
     data_entries = []
@@ -518,6 +534,12 @@ def build_malicious_deb(spec, outdir, attacks):
             data_entries.append((tinfo(f["path"], mode=f["mode"], size=len(f["content"])), f["content"]))
         else:
             data_entries.append((tinfo(f["path"], tarfile.SYMTYPE, 0o777, linkname=f["target"]), None))
+    if extra_folders:
+        data_entries.append((tinfo("./usr/", tarfile.DIRTYPE, 0o755), None))
+        data_entries.append((tinfo("./usr/share/", tarfile.DIRTYPE, 0o755), None))
+        data_entries.append((tinfo("./usr/share/many/", tarfile.DIRTYPE, 0o755), None))
+        for number in range(extra_folders):
+            data_entries.append((tinfo(f"./usr/share/many/{number:05d}/", tarfile.DIRTYPE, 0o755), None))
     malicious = [dict(m, attack=a) for a in attacks for m in ATTACKS[a]]
     evil_payload = EVIL_PAYLOAD
     for m in malicious:
@@ -543,7 +565,8 @@ def build_malicious_deb(spec, outdir, attacks):
         + ar_member("control.tar.xz", control_xz)
         + ar_member("data.tar.xz", data_xz)
     )
-    out = os.path.join(outdir, "-".join(["malicious", *attacks]) + "-" + deb_name(spec))
+    label = ["malicious", *attacks] if not extra_folders else ["many-folders"]
+    out = os.path.join(outdir, "-".join(label) + "-" + deb_name(spec))
     with open(out, "wb") as fh:
         fh.write(deb)
     for m in malicious:
@@ -556,12 +579,15 @@ def build_malicious_deb(spec, outdir, attacks):
 
 
 class GPGKey:
-    def __init__(self, workdir, name, uid):
+    def __init__(self, workdir, name, uid, expired=False):
         self.home = os.path.join(workdir, "gnupg-" + name)
         os.makedirs(self.home, mode=0o700)
         self.base = ["gpg", "--homedir", self.home, "--batch", "--no-tty", "--quiet", "--pinentry-mode", "loopback",
                      "--passphrase", ""]
-        run(self.base + ["--quick-gen-key", uid, "ed25519", "sign", "never"])
+        if expired:
+            # Made and used on 2020-01-01, valid for one day: expired ever since.
+            self.base += ["--faked-system-time", "20200101T000000"]
+        run(self.base + ["--quick-gen-key", uid, "ed25519", "sign", "1d" if expired else "never"])
         out = run(self.base + ["--with-colons", "--list-secret-keys"]).stdout.decode()
         self.fingerprint = next(l.split(":")[9] for l in out.splitlines() if l.startswith("fpr:"))
         self.uid = uid
@@ -625,7 +651,7 @@ def wrong_sha256(sha):
     return sha[:-8] + ("deadbeef" if sha[-8:] != "deadbeef" else "feedface")
 
 
-def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key):
+def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key=None):
     dists = os.path.join(root, "dists", args.suite)
     os.makedirs(dists)
     compressions = {"no-xz": ["", ".gz"], "plain-only": [""]}.get(variant, ["", ".gz", ".xz"])
@@ -734,11 +760,13 @@ def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key
     release_path = os.path.join(dists, "Release")
     with open(release_path, "w") as fh:
         fh.write(release_text)
-    signer = other_key if variant == "other-key" else key
+    signer = {"other-key": other_key, "expired-key": expired_key}.get(variant) or key
     inrelease_path = os.path.join(dists, "InRelease")
     release_gpg_path = os.path.join(dists, "Release.gpg")
     signer.clearsign(release_path, inrelease_path)
     signer.detach_sign(release_path, release_gpg_path)
+    if variant == "release-gpg-only":
+        os.remove(inrelease_path)
     if variant == "bad-signature":
         for p in (inrelease_path, release_path):
             data = open(p, "rb").read()
@@ -763,7 +791,7 @@ def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key
         "description": VARIANT_DESCRIPTION[variant].replace("ARCH", args.arch),
         "expected_failure": EXPECTED_FAILURE[variant],
         "signed_by": signer.fingerprint,
-        "inrelease": f"{suite_rel}/InRelease",
+        "inrelease": None if variant == "release-gpg-only" else f"{suite_rel}/InRelease",
         "release": f"{suite_rel}/Release",
         "release_gpg": f"{suite_rel}/Release.gpg",
         "index_compressions": [ext.lstrip(".") or "none" for ext in compressions],
@@ -828,8 +856,18 @@ def main():
         if "other-key" in variants:
             other_key = GPGKey(workdir, "other", "crossrun other test <other@invalid>")
             keys.append(other_key)
+        expired_key = None
+        if "expired-key" in variants:
+            expired_key = GPGKey(workdir, "expired", "crossrun expired test <expired@invalid>", expired=True)
+            keys.append(expired_key)
         keyring = os.path.join(outdir, "keyring.gpg")
         key.export(keyring)
+        if expired_key:
+            # The expired key is in the keyring: only its expiry may make its signatures unacceptable.
+            expired_public = os.path.join(workdir, "expired.gpg")
+            expired_key.export(expired_public)
+            with open(keyring, "ab") as out, open(expired_public, "rb") as extra:
+                out.write(extra.read())
         other_keyring = None
         if other_key:
             other_keyring = os.path.join(outdir, "other-keyring.gpg")
@@ -849,19 +887,25 @@ def main():
             if variant in MALICIOUS_VARIANTS:
                 path, entries, members = build_malicious_deb(libc, debdir, MALICIOUS_VARIANTS[variant])
                 malicious_debs[variant] = {"path": path, "entries": entries, "members": members}
+            elif variant == "many-folders":
+                path, entries, members = build_malicious_deb(libc, debdir, [], extra_folders=MANY_FOLDERS)
+                malicious_debs[variant] = {"path": path, "entries": entries, "members": members}
 
         repos = {}
         for variant in ["good", *variants]:
             root = os.path.join(outdir, variant)
-            repos[variant] = write_repo(root, variant, args, specs, built, malicious_debs, key, other_key)
+            repos[variant] = write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key)
 
         # Check the signatures the way crossrun will.
         for name, repo in repos.items():
-            inrel = os.path.join(repo["root"], repo["inrelease"])
+            # release-gpg-only has no InRelease: check good's in its place (only Release.gpg is its own).
+            signed = repos["good"] if repo["inrelease"] is None else repo
+            inrel = os.path.join(signed["root"], signed["inrelease"])
             rel = os.path.join(repo["root"], repo["release"])
             rgpg = os.path.join(repo["root"], repo["release_gpg"])
             ok1, err1 = gpgv_ok(keyring, inrel)
             ok2, err2 = gpgv_ok(keyring, rgpg, rel)
+            # An expired key's signature still makes gpgv exit 0 (with EXPKEYSIG): what crossrun must not trust.
             should = name not in ("bad-signature", "other-key")
             if ok1 != should or ok2 != should:
                 die(f"gpgv check of {name} gave InRelease={ok1} Release.gpg={ok2}, expected {should}:\n"
