@@ -58,8 +58,19 @@ extension TestRunner {
         let directory = configuration.reportDirectory.map { Paths.absolute($0.value, relativeTo: cwd) }
             ?? Self.defaultReportDirectory(binaryPath: binaryPath, workingDirectory: cwd)
         return ReportPaths(
-            junit: junit ?? (directory as NSString).appendingPathComponent(fileName + ".xml"),
-            json: json ?? (directory as NSString).appendingPathComponent(fileName + ".json"))
+            junit: junit ?? (directory as NSString).appendingPathComponent(Self.reportFileName(fileName, extension: "xml")),
+            json: json ?? (directory as NSString).appendingPathComponent(Self.reportFileName(fileName, extension: "json")))
+    }
+
+    /// `NAME.EXTENSION`, with NAME shortened (and a hash of the whole name added, so two long names stay apart)
+    /// where the result would pass the 255-byte file name limit of Linux file systems.
+    static func reportFileName(_ name: String, extension suffix: String) -> String {
+        let limit = 255
+        guard name.utf8.count + 1 + suffix.utf8.count > limit else { return name + "." + suffix }
+        let hash = String(Hashing.sha256(Data(name.utf8)).prefix(12))
+        var stem = Substring(name)
+        while stem.utf8.count + 1 + hash.utf8.count + 1 + suffix.utf8.count > limit { stem = stem.dropLast() }
+        return stem + "-" + hash + "." + suffix
     }
 
     /// `crossrun/` inside cargo's target dir (the outermost of the nearest run of folders above the binary holding cargo's CACHEDIR.TAG,
