@@ -129,6 +129,7 @@ public struct Configuration: Sendable {
         public static let locked = "CROSSRUN_LOCKED"
         public static let ignoreSystemSysroots = "CROSSRUN_IGNORE_SYSTEM_SYSROOTS"
         public static let cacheDir = "CROSSRUN_CACHE_DIR"
+        public static let sysrootSizeCap = "CROSSRUN_SYSROOT_SIZE_CAP"
         public static let noResume = "CROSSRUN_NO_RESUME"
         public static let target = "CROSSRUN_TARGET"
         public static let partition = "CROSSRUN_PARTITION"
@@ -181,9 +182,25 @@ public struct Configuration: Sendable {
         if let value = env(Variable.retries), Self.count(value) == nil {
             throw CrossRunError.invalidEnvironmentValue(variable: Variable.retries, value: value, expected: "a whole number, 0 or more")
         }
+        if let value = env(Variable.sysrootSizeCap), Self.byteSize(value) == nil {
+            throw CrossRunError.invalidEnvironmentValue(variable: Variable.sysrootSizeCap, value: value, expected: "a size in bytes, 1 or more, optionally with K, M or G (KiB, MiB, GiB), such as 2G")
+        }
         if let value = env(Variable.jobs), (Self.count(value) ?? 0) < 1 {
             throw CrossRunError.invalidEnvironmentValue(variable: Variable.jobs, value: value, expected: "a whole number, 1 or more")
         }
+    }
+
+    /// A size of 1 byte or more: a whole number with an optional K, M or G (KiB, MiB, GiB) suffix.
+    static func byteSize(_ value: String) -> Int? {
+        var text = value.trimmingCharacters(in: .whitespaces).uppercased()
+        if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+        var shift = 0
+        if let last = text.last, let power = ["K": 10, "M": 20, "G": 30][String(last)] {
+            shift = power
+            text.removeLast()
+        }
+        guard let number = Int(text), number >= 1, number <= Int.max >> shift else { return nil }
+        return number << shift
     }
 
     /// A whole number, 0 or more.
@@ -253,6 +270,7 @@ public struct Configuration: Sendable {
             ?? environment[Variable.noVerifySignature].flatMap(Self.boolean).map { !$0 }
             ?? files.lazy.compactMap(\.verifySignature).first ?? true
         fetch.locked = flag(options.locked, Variable.locked, { _ in nil }, fallback: false)
+        if let cap = env(Variable.sysrootSizeCap).flatMap(Self.byteSize) { fetch.sizeCap = cap }
         return fetch
     }
 

@@ -18,6 +18,8 @@ public struct SysrootFile: Codable, Equatable, Sendable {
 public enum DebArchive {
     /// The most a sysroot's packages may unpack to.
     public static let defaultSizeCap = 1 << 30
+    /// What each entry (file, folder, link) costs against the size cap besides its bytes: one file-system block.
+    public static let entryCost = 4096
 
     // `AE_IF*` are casts in C macros, which Swift does not import.
     static let typeMask: UInt32 = 0o170000
@@ -130,6 +132,10 @@ public enum DebArchive {
             func refuse(_ reason: String) -> CrossRunError {
                 .unsafeArchiveEntry(package: package, entry: rawPath, reason: reason)
             }
+            // Every entry costs a file-system block besides its bytes, so folders, links and empty files count
+            // against the cap too (20,000 folders fit in a 31 KiB .deb).
+            remaining -= entryCost
+            guard remaining >= 0 else { throw refuse("the packages unpack to more than crossrun's size cap") }
             guard let path = try safePath(rawPath, refuse: refuse) else { return true }  // the root itself
             let type = UInt32(archive_entry_filetype(entry)) & typeMask
             let full = root + "/" + path
@@ -151,7 +157,7 @@ public enum DebArchive {
             case directory:
                 try makeParents(of: path + "/x", in: root, refuse: refuse)
             case regular:
-                let size = Int(archive_entry_size(entry))
+                let size = max(0, Int(archive_entry_size(entry)))
                 remaining -= size
                 guard remaining >= 0 else { throw refuse("the packages unpack to more than crossrun's size cap") }
                 try makeParents(of: path, in: root, refuse: refuse)

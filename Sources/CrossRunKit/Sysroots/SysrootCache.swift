@@ -43,11 +43,23 @@ public struct SysrootCache: Sendable {
     public init(environment: [String: String]) {
         if let explicit = environment["CROSSRUN_CACHE_DIR"], !explicit.isEmpty {
             base = explicit
-        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+        } else if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            // The XDG base directory spec: a relative XDG_CACHE_HOME is invalid and must be ignored.
             base = xdg + "/crossrun"
         } else {
-            base = (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/crossrun"
+            base = Self.home(environment: environment) + "/.cache/crossrun"
         }
+    }
+
+    /// `$HOME` when it is an absolute path; otherwise (unset, empty, relative) the user's home folder from the
+    /// password database, so `HOME=""` does not put the cache at `/.cache`.
+    static func home(environment: [String: String]) -> String {
+        if let home = environment["HOME"], home.hasPrefix("/") { return home }
+        if let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
+            let home = String(cString: directory)
+            if home.hasPrefix("/") { return home }
+        }
+        return "/nonexistent"
     }
 
     public func targetDirectory(_ target: String) -> String { base + "/sysroots/" + target }
@@ -62,13 +74,19 @@ public struct SysrootCache: Sendable {
         target: String, digest: String, options: FetchOptions, lockedReason: String,
         fill: (_ root: String) throws -> (lock: SysrootLock, summary: String)
     ) throws -> CachedSysroot {
-        if let cached = lookup(target: target, digest: digest) { return cached }
+        // An entry an older crossrun installed when gpgv or the keyring was missing (it failed open) is not
+        // trusted while signatures are checked: it is fetched again, verified.
+        func trusted() -> CachedSysroot? {
+            guard let cached = lookup(target: target, digest: digest) else { return nil }
+            return options.verifySignature && cached.lock.signature.hasPrefix("signature not verified (") ? nil : cached
+        }
+        if let cached = trusted() { return cached }
         if options.offline {
             throw CrossRunError.sysrootNotCached(target: target, reason: "offline mode (--offline, CROSSRUN_OFFLINE or offline = true) forbids downloading one")
         }
         if options.locked { throw CrossRunError.sysrootLocked(target: target, reason: lockedReason) }
         return try withLock(target: target) {
-            if let cached = lookup(target: target, digest: digest) { return cached }
+            if let cached = trusted() { return cached }
             removeLeftovers(target: target)
             let final = directory(target: target, digest: digest)
             let temporary = targetDirectory(target) + "/.tmp-\(digest)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -147,7 +165,12 @@ public struct SysrootCache: Sendable {
     }
 
     /// Runs `body` holding the target's exclusive file lock (`flock`), which other crossrun processes wait for.
+    /// Everything made under the lock is at most 0755/0644, whatever the caller's umask (under `umask 000` a
+    /// world-writable sysroot would let anyone change what qemu runs).
     public func withLock<T>(target: String, _ body: () throws -> T) throws -> T {
+        let callerMask = umask(0o022)
+        umask(callerMask | 0o022)
+        defer { umask(callerMask) }
         let folder = targetDirectory(target)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
