@@ -58,7 +58,7 @@ struct ReportDestinationTests {
         }
     }
 
-    @Test("/dev/stdout and /dev/fd/N name an open file: written in place (appended), never replaced")
+    @Test("/dev/stdout and /dev/fd/N name crossrun's own open file: written to it, never opened again or replaced")
     func openFile() throws {
         try scratch { folder in
             let file = folder + "/out.txt"
@@ -66,8 +66,10 @@ struct ReportDestinationTests {
             let fd = open(file, O_WRONLY | O_APPEND)
             #expect(fd >= 0)
             defer { close(fd) }
-            #expect(try AtomicFile.destination(of: "/dev/fd/\(fd)") == .stream(path: "/dev/fd/\(fd)"))
-            #expect(try AtomicFile.destination(of: "/proc/self/fd/\(fd)") == .stream(path: "/proc/self/fd/\(fd)"))
+            #expect(try AtomicFile.destination(of: "/dev/fd/\(fd)") == .descriptor(fd))
+            #expect(try AtomicFile.destination(of: "/proc/self/fd/\(fd)") == .descriptor(fd))
+            #expect(try AtomicFile.destination(of: "/dev/stdout") == .descriptor(1))
+            #expect(throws: CrossRunError.self) { try AtomicFile.destination(of: "/dev/fd/987") }
             try AtomicFile.write(Data("report\n".utf8), to: "/dev/fd/\(fd)")
             #expect(try String(contentsOfFile: file, encoding: .utf8) == "before\nreport\n")
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["out.txt"])

@@ -8,10 +8,11 @@ import Foundation
 ///
 /// - A new path, or a regular file (directly or through symbolic links): a temporary file beside the file the
 ///   path resolves to, then `rename` over it (the links stay links).
-/// - A character device or a FIFO (directly or through links, e.g. `/dev/stdout`, `/dev/null`, `/dev/fd/3`, or
-///   a path through `/proc/*/fd/`, which names an open file rather than a place in a folder): the report is
-///   written into it as a stream, appended to a regular file reached that way; nothing is created or replaced.
-///   A FIFO nobody reads is an error rather than a wait.
+/// - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: crossrun's own open descriptor N, written to
+///   as it is (a shell redirect to a file, a pipe, a terminal), never opened again or replaced.
+/// - A character device or a FIFO (directly or through links, e.g. `/dev/null`), or a path through another
+///   process's `/proc/*/fd/`: the report is written into it as a stream (appended to a regular file reached
+///   that way); nothing is created or replaced. A FIFO nobody reads is an error rather than a wait.
 /// - Anything else (a folder, a socket, a block device): refused with one line, nothing touched.
 enum AtomicFile {
     /// How a path will be written.
@@ -20,6 +21,9 @@ enum AtomicFile {
         case replace(path: String)
         /// Opened and written in place.
         case stream(path: String)
+        /// One of crossrun's own open descriptors (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/3`): written to as
+        /// it is, at its offset, whatever it is (a file, a pipe, a terminal, a socket), without opening it again.
+        case descriptor(Int32)
     }
 
     /// Calls `write` with a temporary path, then puts its content at `path` as ``Destination`` says.
@@ -29,6 +33,8 @@ enum AtomicFile {
             try replace(target, reportedAs: path, write)
         case .stream(let target):
             try stream(into: target, reportedAs: path, write)
+        case .descriptor(let descriptor):
+            try stream(into: descriptor, reportedAs: path, write)
         }
     }
 
@@ -53,6 +59,13 @@ enum AtomicFile {
 
     /// Where and how `path` is written; refuses a folder, a socket or a block device.
     static func destination(of path: String) throws -> Destination {
+        if let descriptor = ownDescriptor(path) {
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else {
+                throw CrossRunError.reportNotWritable(path: path, reason: "crossrun has no open file \(descriptor) to write it to")
+            }
+            return .descriptor(descriptor)
+        }
         var link = stat()
         guard lstat(path, &link) == 0 else { return .replace(path: path) }  // new file (or a dangling link: rename replaces it)
         var status = stat()
@@ -77,6 +90,20 @@ enum AtomicFile {
         default:
             let kind = (status.st_mode & S_IFMT) == S_IFSOCK ? "a socket" : (status.st_mode & S_IFMT) == S_IFBLK ? "a block device" : "not a regular file"
             throw CrossRunError.reportNotWritable(path: path, reason: "it is \(kind), which crossrun never writes reports into; give a file, a character device such as /dev/stdout, or a FIFO")
+        }
+    }
+
+    /// The descriptor a path names in this process: `/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`,
+    /// `/proc/self/fd/N` and `/proc/<crossrun's pid>/fd/N` N.
+    static func ownDescriptor(_ path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/\(getpid())/fd/"] where path.hasPrefix(prefix) {
+                return Int32(path.dropFirst(prefix.count))
+            }
+            return nil
         }
     }
 
@@ -115,23 +142,8 @@ enum AtomicFile {
         }
     }
 
-    /// The report is written into an unnamed temporary file first (unlinked as soon as it is made), then copied
-    /// into the device or FIFO in one pass, so a reader gets the whole report or (on an error) none of it.
+    /// Opens the device or FIFO (never creating it) and streams the report into it.
     private static func stream(into target: String, reportedAs path: String, _ produce: (String) throws -> Void) throws {
-        var template = Array((NSTemporaryDirectory() + "/.crossrun-report-XXXXXX").utf8CString)
-        let memory = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard memory >= 0 else {
-            throw CrossRunError.reportNotWritable(path: path, reason: "no temporary file: \(String(cString: strerror(errno)))")
-        }
-        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        _ = fcntl(memory, F_SETFD, FD_CLOEXEC)
-        defer { close(memory) }
-        let temporary = "/proc/self/fd/\(memory)"
-        do {
-            try produce(temporary)
-        } catch {
-            throw Self.named(error, temporary: temporary, path: path)
-        }
         // O_NONBLOCK: opening a FIFO nobody reads fails at once (ENXIO) rather than waiting for a reader.
         let output = open(target, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard output >= 0 else {
@@ -139,8 +151,38 @@ enum AtomicFile {
             throw CrossRunError.reportNotWritable(path: path, reason: reason)
         }
         defer { close(output) }
-        let flags = fcntl(output, F_GETFL)
-        _ = fcntl(output, F_SETFL, flags & ~O_NONBLOCK)
+        _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) & ~O_NONBLOCK)
+        try stream(into: output, reportedAs: path, produce)
+    }
+
+    /// The report is written into an unnamed temporary file first (unlinked as soon as it is made), then copied
+    /// into `descriptor` in one pass, so a reader gets the whole report or (on an error) none of it.
+    private static func stream(into descriptor: Int32, reportedAs path: String, _ produce: (String) throws -> Void) throws {
+        let memory = try unnamedFile(reportedAs: path)
+        defer { close(memory) }
+        let temporary = "/proc/self/fd/\(memory)"
+        do {
+            try produce(temporary)
+        } catch {
+            throw Self.named(error, temporary: temporary, path: path)
+        }
+        try copy(from: memory, to: descriptor, reportedAs: path)
+    }
+
+    /// An unnamed temporary file (unlinked as soon as it is made), open for reading and writing.
+    private static func unnamedFile(reportedAs path: String) throws -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "/.crossrun-report-XXXXXX").utf8CString)
+        let memory = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard memory >= 0 else {
+            throw CrossRunError.reportNotWritable(path: path, reason: "no temporary file: \(String(cString: strerror(errno)))")
+        }
+        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        _ = fcntl(memory, F_SETFD, FD_CLOEXEC)
+        return memory
+    }
+
+    /// Copies the whole of `memory` (from its start) to `output`.
+    private static func copy(from memory: Int32, to output: Int32, reportedAs path: String) throws {
         var offset: off_t = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
