@@ -121,6 +121,23 @@ struct DoctorUnitTests {
         #expect(riscv64.systemImage == nil)
     }
 
+    @Test("a fetch that would fail closed (no keyring to check signatures with) makes the kernel missing, with the package to install")
+    func failClosedFetch() throws {
+        let world = try World(executables: ["qemu-system-aarch64"])
+        let cache = try world.folder.folder("cache")
+        let report = try Self.doctor(
+            world, toml: "[target.aarch64]\nmode = \"system\"\n",
+            environment: ["CROSSRUN_CACHE_DIR": cache, "CROSSRUN_DEBIAN_KEYRING": "/nonexistent/keyring.gpg"]).diagnose()
+        let target = try Self.target("aarch64", in: report)
+        #expect(target.systemImage?.state == .missing)
+        #expect(target.problems.contains { $0.message.contains("signature cannot be checked") && $0.message.contains("apt-get install debian-archive-keyring") }, "\(target.problems)")
+        #expect(target.canRun == false)
+        let unverified = try Self.doctor(
+            world, toml: "[target.aarch64]\nmode = \"system\"\n",
+            environment: ["CROSSRUN_CACHE_DIR": cache, "CROSSRUN_DEBIAN_KEYRING": "/nonexistent/keyring.gpg", "CROSSRUN_NO_VERIFY_SIGNATURE": "1"]).diagnose()
+        #expect(try Self.target("aarch64", in: unverified).systemImage?.state == .fetchable)
+    }
+
     @Test("full-system mode's kernel: missing offline with an empty cache, fetched on first use online, cached once fetched")
     func systemImageStates() throws {
         let world = try World(executables: ["qemu-system-aarch64"])

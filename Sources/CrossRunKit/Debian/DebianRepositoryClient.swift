@@ -131,17 +131,30 @@ enum GPGV {
     /// The gpgv to run, found on this process's PATH, after checking that the keyring exists; otherwise a
     /// ``CrossRunError/signatureUnverifiable(file:reason:fix:)`` naming what to install.
     static func tool(keyring: String, checking file: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) throws -> String {
+        switch find(keyring: keyring, path: path) {
+        case .success(let gpgv): return gpgv
+        case .failure(let missing): throw CrossRunError.signatureUnverifiable(file: file, reason: missing.reason, fix: missing.fix)
+        }
+    }
+
+    /// What is missing to check signatures: why, and what installs it.
+    struct Missing: Error, Equatable {
+        var reason: String
+        var fix: String
+    }
+
+    /// gpgv on `path` and the keyring file, or what is missing (`crossrun doctor` reports it before a fetch would).
+    static func find(keyring: String, path: String?) -> Result<String, Missing> {
         guard let gpgv = Executables.find("gpgv", searchPath: path ?? "/usr/bin:/bin") else {
-            throw CrossRunError.signatureUnverifiable(
-                file: file, reason: "gpgv is not installed (not on PATH)", fix: "Install it (apt-get install gpgv)")
+            return .failure(Missing(reason: "gpgv is not installed (not on PATH)", fix: "Install it (apt-get install gpgv)"))
         }
         var status = stat()
         guard stat(keyring, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw CrossRunError.signatureUnverifiable(
-                file: file, reason: "there is no keyring file at \(keyring)",
-                fix: "Install debian-archive-keyring (apt-get install debian-archive-keyring) or set the keyring (CROSSRUN_DEBIAN_KEYRING, keyring = \"...\" in crossrun.toml)")
+            return .failure(Missing(
+                reason: "there is no keyring file at \(keyring)",
+                fix: "Install debian-archive-keyring (apt-get install debian-archive-keyring) or set the keyring (CROSSRUN_DEBIAN_KEYRING, keyring = \"...\" in crossrun.toml)"))
         }
-        return gpgv
+        return .success(gpgv)
     }
 
     /// gpgv's verdict from its `[GNUPG:]` status lines: nil when good, else the reason it is not.

@@ -192,11 +192,14 @@ public struct Doctor: Sendable {
         return .init(name: name, state: .missing, path: nil)
     }
 
-    /// Why this configuration may not fetch what is not cached (`run` would fail), or nil when it may.
+    /// Why this configuration may not (or cannot) fetch what is not cached (`run` would fail), or nil when it may.
     var fetchForbidden: String? {
         let options = configuration.fetchOptions()
         if options.offline { return "offline mode forbids fetching one" }
         if options.locked { return "--locked (CROSSRUN_LOCKED) forbids fetching one" }
+        if options.verifySignature, case .failure(let missing) = GPGV.find(keyring: options.keyring, path: configuration.environment["PATH"]) {
+            return "fetching one would fail: its signature cannot be checked, \(missing.reason) (\(missing.fix), or use --no-verify-signature)"
+        }
         return nil
     }
 
