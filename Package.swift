@@ -32,6 +32,8 @@ let package = Package(
             name: "CCurlLoader",
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        // fork/exec with a parent-death signal from one long-lived thread, and the subreaper switch (prctl).
+        .target(name: "CSpawn"),
         // Turns the Runners/ and Sysroots/ folders (the source of truth) into Swift source at build time, so an
         // installed crossrun carries its runner definitions and sysroot manifests with it.
         .executableTarget(name: "crossrun-embed", path: "Sources/crossrun-embed"),
@@ -46,6 +48,7 @@ let package = Package(
                 "CLibXML2",
                 "CLibArchive",
                 "CCurlLoader",
+                "CSpawn",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "WasmKit", package: "WasmKit"),

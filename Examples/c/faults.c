@@ -26,6 +26,8 @@
  *   repeat                    a test name dup::same is reported twice: FAILED, then ok
  *   fork, fork-quiet          fork a grandchild that sleeps forever (fork-quiet closes its stdout and stderr
  *                             first); the test itself passes
+ *   setsid-child              the same, but the grandchild calls setsid() first: its own session and process
+ *                             group, out of reach of signals to the test's group
  *
  * Output the faults write goes straight to file descriptors 1 and 2, as C code called from a Rust test does
  * (libtest captures only Rust's print! macros).
@@ -191,7 +193,7 @@ static int run_fault(const char *name, char **section, size_t *section_length, c
         (*message)[kept] = '\0';
         return 1;
     }
-    if (is("fork") || is("fork-quiet")) {
+    if (is("fork") || is("fork-quiet") || is("setsid-child")) {
         fflush(stdout);
         fflush(stderr);
         pid_t child = fork();
@@ -200,9 +202,10 @@ static int run_fault(const char *name, char **section, size_t *section_length, c
                 close(1);
                 close(2);
             }
+            if (is("setsid-child")) setsid();
             for (;;) pause();
         }
-        fprintf(stderr, "fault: forked grandchild %d\n", (int)child);
+        fprintf(stderr, "fault: forked grandchild %d%s\n", (int)child, is("setsid-child") ? " in its own session" : "");
     }
     return 0;
 }

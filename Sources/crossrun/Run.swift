@@ -63,7 +63,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("test-timeout"), help: ArgumentHelp("Stop the test process when no test has reported for this long; the running test is reported as timed out and, with crash-resume, the rest still run.", valueName: "duration"))
     var testTimeout: String?
 
-    @Option(name: .customLong("kill-grace"), help: ArgumentHelp("After a timeout, how long the process gets between SIGTERM and SIGKILL (default 2s).", valueName: "duration"))
+    @Option(name: .customLong("kill-grace"), help: ArgumentHelp("After a timeout or an outside SIGINT/SIGTERM/SIGHUP, how long the process gets between SIGTERM and SIGKILL (default 2s).", valueName: "duration"))
     var killGrace: String?
 
     @Option(name: .customLong("retries"), help: ArgumentHelp("Run each failed test again alone (fresh process, exact name, one thread) up to N times; one that then passes is reported as flaky.", valueName: "n"))
@@ -130,7 +130,10 @@ struct Run: ParsableCommand {
             binary: binary, arguments: arguments, options: options,
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath)
-        let report = try TestRunner().run(invocation)
+        var runner = TestRunner()
+        // This process is crossrun's own: it adopts and ends whatever the run leaves behind.
+        runner.adoptsOrphans = true
+        let report = try runner.run(invocation)
         if report.outcome.hadTerminal, case .signaled(let signal) = report.outcome.status, signal == SIGINT || signal == SIGQUIT {
             Signals.reraiseOnOwnGroup(signal)
         }

@@ -45,13 +45,24 @@ public struct TestRunner: Sendable {
     /// When the binary's time limit runs out.
     var deadline: ContinuousClock.Instant?
 
+    /// Whether crossrun becomes the subreaper of everything this run starts and, when the run ends (whatever
+    /// way: passed, failed, interrupted, out of time), ends every process left behind that escaped the test
+    /// process's group: SIGTERM, SIGKILL after the kill grace (Process/Orphans.swift). The `crossrun` command
+    /// sets it; a library caller whose process has children of its own must not, as the sweep ends every child
+    /// no run is waiting for.
+    public var adoptsOrphans = false
+
     public init() {}
 
     public func run(_ invocation: Invocation) throws -> RunReport {
         ProcessRunner.resetInterruption()
+        if adoptsOrphans { Orphans.adopt() }
+        var grace = RunLimits().killGrace
+        defer { if adoptsOrphans { Orphans.end(grace: grace, signalsSoFar: { ProcessRunner.signalCount }) } }
         let startedAt = Date()
         let prepared = try prepare(invocation)                     // Preparation.swift
         let runner = limited(by: prepared)                         // Limits.swift
+        grace = runner.limits.killGrace
         if let listing = try runner.passListingThrough(prepared) { // Listing.swift
             return listing
         }

@@ -105,7 +105,8 @@ private func unregisterForwarding(_ slot: Int?) {
 /// Runs one program in its own process group with its stdout and stderr passed through to crossrun's own,
 /// byte for byte and as they arrive, while handing every chunk to the caller (the libtest parser).
 /// stdin, the working directory and the environment are inherited. SIGINT, SIGTERM and SIGHUP sent to crossrun
-/// are forwarded to the whole group.
+/// are forwarded to the whole group; a group still running the kill grace later gets SIGKILL (at once on a
+/// second signal), as after a timeout. The process dies with crossrun (a parent-death signal, Support/Spawn.swift).
 public struct ProcessRunner: Sendable {
     /// Where the child's output goes besides the caller's handlers: crossrun's own stdout and stderr.
     public var stdoutDescriptor: Int32 = STDOUT_FILENO
@@ -123,6 +124,9 @@ public struct ProcessRunner: Sendable {
     /// The first SIGINT, SIGTERM or SIGHUP crossrun received while (or after) running a process, if any.
     /// Callers start no further process once this is set.
     public static var interruption: Int32? { receivedSignal == 0 ? nil : receivedSignal }
+
+    /// How many SIGINT, SIGTERM or SIGHUP crossrun received since ``resetInterruption()``.
+    static var signalCount: Int32 { receivedCount }
 
     /// Forgets a received signal (the start of a new run in the same crossrun process).
     public static func resetInterruption() {
@@ -163,45 +167,30 @@ public struct ProcessRunner: Sendable {
         let outPipe = try Pipe2()
         let errPipe = try Pipe2()
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, outPipe.write, STDOUT_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, errPipe.write, STDERR_FILENO)
-        if !interactive { posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTTOU, SIGTTIN, SIGTSTP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let environment = Self.environment(adding: plan.environment)
+        let environment = Spawn.environment(adding: plan.environment)
         let start = ContinuousClock.now
         // Install forwarding before the child exists, so a signal that arrives at once is not lost.
         let signalsBefore = receivedCount
         installForwarding()
-        var pid: pid_t = 0
-        let spawnResult = withCStrings(plan.argv) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, plan.executable, &actions, &attributes, argv, envp)
-            }
+        // Its own process group, a parent-death signal (it dies with crossrun, SIGKILL included), default
+        // signal handling and no blocked signals (Support/Spawn.swift).
+        let spawned = LiveChildren.starting {
+            Spawn.start(
+                plan.executable, argv: plan.argv, environment: environment, stdin: interactive ? .inherit : .null,
+                stdout: outPipe.write, stderr: errPipe.write, newProcessGroup: true)
         }
         outPipe.closeWrite()
         errPipe.closeWrite()
-        guard spawnResult == 0 else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let started):
+            pid = started
+        case .failure(let failure):
             outPipe.closeRead()
             errPipe.closeRead()
-            throw CrossRunError.spawnFailed(executable: plan.executable, reason: String(cString: strerror(spawnResult)))
+            throw CrossRunError.spawnFailed(executable: plan.executable, reason: failure.reason)
         }
+        defer { LiveChildren.reaped(pid) }
         let slot = registerForwarding(pid)
         defer { unregisterForwarding(slot) }
         // A signal that came between installing the handler and knowing the group was recorded, not forwarded.
@@ -216,14 +205,22 @@ public struct ProcessRunner: Sendable {
 
         var killedBy: KillReason?
         let status = pump(
-            pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal,
+            pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal, signalsBefore: signalsBefore,
             watch: watch, check: check, killedBy: &killedBy, onStdout: onStdout, onStderr: onStderr)
         // The test process has ended: whatever it left running in its group (a forked helper, a second qemu)
         // goes with it, so no emulator outlives crossrun's run of the binary.
+        // Those of them crossrun adopted (their parent was the test process) are reaped here, with
+        // waitpid(-group): a zombie would answer kill(-group, 0) for the whole second.
+        func reapGroup() {
+            var status: Int32 = 0
+            while waitpid(-pid, &status, WNOHANG) > 0 {}
+        }
         if kill(-pid, 0) == 0 {
             kill(-pid, SIGTERM)
             var waited = 0
-            while kill(-pid, 0) == 0 && waited < 20 {
+            while waited < 20 {
+                reapGroup()
+                if kill(-pid, 0) != 0 { break }
                 usleep(50_000)
                 waited += 1
             }
@@ -253,7 +250,7 @@ public struct ProcessRunner: Sendable {
 
     /// Reads both pipes until the child has exited and its pipes are drained; returns its status.
     private func pump(
-        pid: pid_t, stdout: Int32, stderr: Int32, jobControl: Bool,
+        pid: pid_t, stdout: Int32, stderr: Int32, jobControl: Bool, signalsBefore: Int32,
         watch: Watch, check: () -> KillReason?, killedBy: inout KillReason?,
         onStdout: (UnsafeRawBufferPointer) -> Void, onStderr: (UnsafeRawBufferPointer) -> Void
     ) -> TerminationStatus {
@@ -269,11 +266,20 @@ public struct ProcessRunner: Sendable {
         var lastTick = ContinuousClock.now
         var terminatedAt: ContinuousClock.Instant?
         var sentKill = false
+        /// When crossrun first received SIGINT, SIGTERM or SIGHUP during this process (the handler forwarded it).
+        var interruptedAt: ContinuousClock.Instant?
 
         /// Stops the group when the deadline passed or `check` says so: SIGTERM, then SIGKILL after the grace.
+        /// A signal from outside (forwarded by the handler) gets the same grace, then SIGKILL.
         func tick() {
             let now = ContinuousClock.now
+            if interruptedAt == nil && receivedCount != signalsBefore { interruptedAt = now }
             guard exitStatus == nil else { return }
+            if let interrupted = interruptedAt, !sentKill, now - interrupted >= watch.grace {
+                kill(-pid, SIGKILL)
+                sentKill = true
+                return
+            }
             if let sent = terminatedAt {
                 if !sentKill && now - sent >= watch.grace {
                     kill(-pid, SIGKILL)
@@ -299,10 +305,11 @@ public struct ProcessRunner: Sendable {
                 tick()
                 // Past the deadline with the process gone, a grandchild holding the pipes cannot hold crossrun.
                 if exitStatus != nil, let deadline = watch.deadline, now >= deadline.at + watch.grace { break }
+                if exitStatus != nil, let interrupted = interruptedAt, now >= interrupted + watch.grace { break }
             }
             for index in 0..<2 { fds[index].fd = open[index] ? (index == 0 ? stdout : stderr) : -1 }
             // Poll with a timeout so a grandchild that keeps a pipe open cannot hold crossrun after the child exits.
-            let ready = poll(&fds, 2, exitStatus == nil ? (terminatedAt == nil ? 200 : 50) : 50)
+            let ready = poll(&fds, 2, exitStatus == nil ? (terminatedAt == nil && interruptedAt == nil ? 200 : 50) : 50)
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
@@ -377,21 +384,6 @@ public struct ProcessRunner: Sendable {
     /// How long the output loop waits after a small read before it polls again (output still passes through
     /// within a few milliseconds).
     static let gatherMicroseconds: UInt32 = 4000
-
-
-    /// crossrun's environment with `additions` applied, as `NAME=value` strings.
-    static func environment(adding additions: [String: String]) -> [String] {
-        var result: [String] = []
-        var index = 0
-        while let entry = environ[index] {
-            let text = String(cString: entry)
-            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
-            if additions[name] == nil { result.append(text) }
-            index += 1
-        }
-        for (name, value) in additions.sorted(by: { $0.key < $1.key }) { result.append("\(name)=\(value)") }
-        return result
-    }
 }
 
 /// A pipe whose ends are closed on exec, so only the dup2'd copies reach the child.
@@ -400,16 +392,18 @@ final class Pipe2 {
     private(set) var write: Int32
 
     init() throws {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            throw CrossRunError.spawnFailed(executable: "pipe", reason: String(cString: strerror(errno)))
+        // Close-on-exec from the start: a child another thread starts meanwhile (`--isolate --jobs`) must not
+        // inherit this pipe, or it would hold the pipe open after this process ends.
+        let fds: (read: Int32, write: Int32)
+        switch Spawn.closeOnExecPipe() {
+        case .success(let pipe): fds = pipe
+        case .failure(let failure): throw CrossRunError.spawnFailed(executable: "pipe", reason: failure.reason)
         }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         // F_SETPIPE_SZ (1031, Linux): 1 MiB pipes, so a chatty test writes on while crossrun reads in big blocks.
         // Best effort: a smaller /proc/sys/fs/pipe-max-size keeps the default.
-        _ = fcntl(fds[0], 1031, Int32(1 << 20))
-        read = fds[0]
-        write = fds[1]
+        _ = fcntl(fds.read, 1031, Int32(1 << 20))
+        read = fds.read
+        write = fds.write
     }
 
     func closeWrite() {
@@ -424,12 +418,4 @@ final class Pipe2 {
         closeWrite()
         closeRead()
     }
-}
-
-/// Calls `body` with a NULL-terminated C array of the strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

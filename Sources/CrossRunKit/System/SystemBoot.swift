@@ -134,21 +134,6 @@ public struct SystemBoot: Sendable {
         // Only qemu's stdout and stderr keep the write end: nothing else this process starts may inherit it.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, STDOUT_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, STDERR_FILENO)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-
         // The handlers are in place before qemu exists, so no signal can leave it behind.
         bootSignal = 0
         var previous: [Int32: sigaction] = [:]
@@ -167,15 +152,19 @@ public struct SystemBoot: Sendable {
                 sigaction(signal, &old, nil)
             }
         }
+        // In this process's group (crossrun's run of it signals that group), with a parent-death signal: qemu
+        // dies with this process, SIGKILL included (Support/Spawn.swift).
         let argv = [qemu] + qemuArguments(initramfs: initramfs)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, qemu, &actions, &attributes, &cArguments, environ)
+        let spawned = Spawn.start(
+            qemu, argv: argv, environment: Spawn.environment(adding: [:]), stdin: .null, stdout: writeEnd, stderr: writeEnd)
         close(writeEnd)
-        guard spawned == 0 else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let started):
+            pid = started
+        case .failure(let failure):
             close(readEnd)
-            throw CrossRunError.qemuFailed(reason: "could not be started (\(String(cString: strerror(spawned))))", console: "")
+            throw CrossRunError.qemuFailed(reason: "could not be started (\(failure.reason))", console: "")
         }
         bootingQemu = pid
         if bootSignal != 0 { kill(pid, SIGKILL) }
