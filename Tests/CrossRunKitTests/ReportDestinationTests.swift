@@ -94,10 +94,11 @@ struct ReportDestinationTests {
             let reader = Thread {
                 _ = fcntl(readEnd, F_SETFL, 0)
                 var buffer = [UInt8](repeating: 0, count: 65536)
-                while true {
+                // Before the writer opens the FIFO, read() says end of file at once: read until the whole report is in.
+                let deadline = Date().addingTimeInterval(20)
+                while received.data.count < report.count && Date() < deadline {
                     let got = read(readEnd, &buffer, buffer.count)
-                    if got <= 0 { break }
-                    received.append(buffer[0..<got])
+                    if got > 0 { received.append(buffer[0..<got]) } else { usleep(5_000) }
                 }
                 close(readEnd)
                 received.finish()
