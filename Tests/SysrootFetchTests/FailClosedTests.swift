@@ -250,12 +250,7 @@ extension SysrootFetchTests {
         var environment = process.environment ?? [:]
         if missing == "gpgv" { environment["PATH"] = "/nonexistent" } else { environment["CROSSRUN_DEBIAN_KEYRING"] = scratch.path + "/no-keyring.gpg" }
         process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try stderrOf(process)
         #expect(process.terminationStatus == 126, "\(text)")
         let lines = text.split(separator: "\n").filter { $0.hasPrefix("crossrun: error:") }
         #expect(lines.count == 1, "\(text)")
@@ -270,14 +265,20 @@ extension SysrootFetchTests {
         defer { scratch.remove() }
         let process = crossrunProcess(["sysroot", "fetch", "--mirror", server.mirror("many-folders"), "aarch64"], cache: scratch.path + "/cache", scratch: scratch)
         process.environment?["CROSSRUN_SYSROOT_SIZE_CAP"] = "16M"
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try stderrOf(process)
         #expect(process.terminationStatus == 126, "\(text)")
         #expect(text.contains("size cap"), "\(text)")
         #expect(names(in: scratch.path + "/cache/sysroots/aarch64") == [".lock"])
     }
+}
+
+/// Runs `process` to the end with stdout discarded; returns its stderr.
+func stderrOf(_ process: Process) throws -> String {
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return text
 }
