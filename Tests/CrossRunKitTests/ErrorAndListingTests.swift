@@ -41,6 +41,7 @@ struct CrossRunErrorTests {
         (.checksumMismatch(what: "libc6.deb", expected: "aa", actual: "bb"), 126),
         (.sizeMismatch(what: "libc6.deb", expected: 2, actual: 1), 126),
         (.signatureInvalid(file: "InRelease", reason: "BAD signature"), 126),
+        (.signatureUnverifiable(file: "InRelease", reason: "gpgv is not installed (not on PATH)", fix: "Install it (apt-get install gpgv)"), 126),
         (.packageMissing(package: "libgcc-s1", index: "Packages.xz"), 126),
         (.unsafeArchiveEntry(package: "libc6.deb", entry: "../escape", reason: "a path with a .. component"), 126),
         (.archiveUnreadable(package: "libc6.deb", reason: "truncated"), 126),
