@@ -11,7 +11,9 @@ import Foundation
 public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     /// What kind of error this is; decides ``exitStatus``.
     public var code: Code
-    /// One sentence that says what happened and what to do, on one line.
+    /// One sentence that says what happened and what to do, on one line: text it quotes from a file or the
+    /// command line (a path, an archive entry, an ELF interpreter) has its control characters escaped
+    /// (``Swift/String/escapedForTerminal``), so it can neither break the line nor drive the terminal.
     public var message: String
     /// What the error is about, when there is one thing: a path, a target, a URL, a package.
     public var subject: String?
@@ -20,7 +22,7 @@ public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible
 
     public init(code: Code, message: String, subject: String? = nil, reason: String? = nil) {
         self.code = code
-        self.message = message
+        self.message = message.escapedForTerminal
         self.subject = subject
         self.reason = reason
     }
@@ -42,7 +44,7 @@ public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible
     public static func message(for error: any Error) -> String {
         if let error = error as? CrossRunError { return error.message }
         let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").escapedForTerminal
     }
 }
 

@@ -192,7 +192,7 @@ public struct ProcessRunner: Sendable {
         var pid: pid_t = 0
         let spawnResult = withCStrings(plan.argv) { argv in
             withCStrings(environment) { envp in
-                posix_spawn(&pid, plan.executable, &actions, &attributes, argv, envp)
+                plan.executable.withRawCString { posix_spawn(&pid, $0, &actions, &attributes, argv, envp) }
             }
         }
         outPipe.closeWrite()
@@ -426,9 +426,10 @@ final class Pipe2 {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of the strings.
+/// Calls `body` with a NULL-terminated C array of the strings, each as the bytes it stands for (`rawBytes`: an
+/// argument that was not UTF-8 on crossrun's command line reaches the program byte for byte).
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.withRawCString { strdup($0) } }
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
