@@ -56,11 +56,11 @@ extension CrossRunError {
         enum Name: String, CaseIterable, Sendable {
             // The binary
             case binaryNotFound, binaryIsDirectory, binaryNotReadable, binaryEmpty, binaryTruncated, binaryMalformed
-            case notAnExecutable, unsupportedMachine, notExecutableOnHost, targetMismatch, partitionListingFailed
+            case notAnExecutable, unsupportedMachine, notExecutableOnHost, binaryNotExecutable, targetMismatch, partitionListingFailed
             // ELF parsing (BinaryInspector turns these into the binary codes above, with the path)
             case notELF, elfTruncated, elfInvalid
             // Emulator and sysroot
-            case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed
+            case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed, cpuRefused
             // Fetched sysroots
             case invalidSysrootManifest, noSysrootManifest, noMirror, downloadFailed, checksumMismatch, sizeMismatch
             case signatureInvalid, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
@@ -100,7 +100,7 @@ extension CrossRunError {
             switch name {
             case .emulatorNotFound, .qemuNotFound:
                 return ExitStatus.emulatorMissing
-            case .notExecutableOnHost, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
+            case .notExecutableOnHost, .binaryNotExecutable, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
                 .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .packageMissing,
                 .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
                 .sysrootModified, .cacheNotWritable,
@@ -114,7 +114,7 @@ extension CrossRunError {
                 .binaryMalformed, .notAnExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
                 .notELF, .elfTruncated, .elfInvalid,
                 .invalidSysrootManifest, .noSysrootManifest,
-                .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue,
+                .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue, .cpuRefused,
                 .reportNotWritable, .reportNotReadable, .noReportsToMerge,
                 .unsupportedBinary, .invalidEnvironmentName:
                 return ExitStatus.crossrunError
@@ -131,6 +131,7 @@ extension CrossRunError {
         public static let notAnExecutable = Code(.notAnExecutable)
         public static let unsupportedMachine = Code(.unsupportedMachine)
         public static let notExecutableOnHost = Code(.notExecutableOnHost)
+        public static let binaryNotExecutable = Code(.binaryNotExecutable)
         public static let targetMismatch = Code(.targetMismatch)
         public static let partitionListingFailed = Code(.partitionListingFailed)
         // ELF parsing
@@ -142,6 +143,7 @@ extension CrossRunError {
         public static let loaderMissing = Code(.loaderMissing)
         public static let sysrootNotADirectory = Code(.sysrootNotADirectory)
         public static let spawnFailed = Code(.spawnFailed)
+        public static let cpuRefused = Code(.cpuRefused)
         // Fetched sysroots
         public static let invalidSysrootManifest = Code(.invalidSysrootManifest)
         public static let noSysrootManifest = Code(.noSysrootManifest)
