@@ -28,6 +28,9 @@
  *                             first); the test itself passes
  *   setsid-child              the same, but the grandchild calls setsid() first: its own session and process
  *                             group, out of reach of signals to the test's group
+ *   finished-inf, finished-nan, finished-negative
+ *                             the tests pass, but libtest's result line says `finished in infs`, `NaNs` or `-1.00s`
+ *   argv                      print each argument (argv[1]...) as hex bytes, `argv[N]: 41ff`, before the tests
  *
  * Output the faults write goes straight to file descriptors 1 and 2, as C code called from a Rust test does
  * (libtest captures only Rust's print! macros).
@@ -231,6 +234,13 @@ int main(int argc, char **argv) {
         else if (filter_count < 64) filters[filter_count++] = a;
     }
     if (spec != NULL) parse_fault(spec);
+    if (is("argv")) {
+        for (int i = 1; i < argc; i++) {
+            printf("argv[%d]: ", i);
+            for (const unsigned char *p = (const unsigned char *)argv[i]; *p != '\0'; p++) printf("%02x", *p);
+            printf("\n");
+        }
+    }
 
     if (is("many")) {
         char name[32];
@@ -340,8 +350,9 @@ int main(int argc, char **argv) {
         printf("\nfailures:\n");
         for (int f = 0; f < failed; f++) printf("    %s\n", failures[f]);
     }
-    printf("\ntest result: %s. %d passed; %d failed; %d ignored; 0 measured; %d filtered out; finished in 0.00s\n\n",
-           failed ? "FAILED" : "ok", passed, failed, ignored, test_count - total);
+    const char *took = is("finished-inf") ? "inf" : is("finished-nan") ? "NaN" : is("finished-negative") ? "-1.00" : "0.00";
+    printf("\ntest result: %s. %d passed; %d failed; %d ignored; 0 measured; %d filtered out; finished in %ss\n\n",
+           failed ? "FAILED" : "ok", passed, failed, ignored, test_count - total, took);
     fflush(stdout);
     if (strcmp(where, "after") == 0) die_now();
     return failed ? 101 : 0;

@@ -30,14 +30,18 @@ enum Main {
             // cargo's runner call, `crossrun BINARY ARGS...` with no crossrun option, is most runs: it goes
             // straight to `run`, without building the command tree (argument-parser's reflection costs a few
             // milliseconds of every start-up). Anything else is parsed as usual.
-            let words = CommandLine.arguments
+            // The arguments as bytes: one that is not UTF-8 (a guest's argument, a file name) reaches the binary
+            // unchanged, where CommandLine.arguments would have made U+FFFD of it (String(rawBytes:)).
+            let words = (0..<Int(CommandLine.argc)).map { index in
+                CommandLine.unsafeArgv[index].map { String(rawBytes: UnsafeBufferPointer(start: $0, count: strlen($0)).lazy.map { UInt8(bitPattern: $0) }) } ?? ""
+            }
             if words.count >= 2, let binary = words.dropFirst().first, !binary.hasPrefix("-"),
                 !CrossRun.configuration.subcommands.contains(where: { $0.configuration.commandName == binary }), binary != "help"
             {
                 try Run.execute(binary: binary, arguments: Array(words.dropFirst(2)), options: RunOptions())
                 return
             }
-            var command = try CrossRun.parseAsRoot()
+            var command = try CrossRun.parseAsRoot(Array(words.dropFirst()))
             try command.run()
         } catch {
             exit(CrossRun.exitStatus(reporting: error))

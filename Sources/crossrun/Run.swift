@@ -92,6 +92,9 @@ struct Run: ParsableCommand {
                 throw ValidationError("\(flag) \(value) is not valid; expected \(DurationText.expected)")
             }
         }
+        if let emulator, emulator.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--emulator is empty; give the emulator's name on PATH or its path, or leave the option out to use the target's own candidates")
+        }
         if let jobs, jobs < 1 {
             throw ValidationError("--jobs \(jobs) is not valid; expected a whole number, 1 or more")
         }

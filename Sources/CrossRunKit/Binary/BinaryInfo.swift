@@ -107,13 +107,14 @@ public enum BinaryInspector {
 
     public static func inspect(path: String) throws -> BinaryInfo {
         var status = stat()
-        guard stat(path, &status) == 0 else {
+        // `withRawCString`: a file name that is not UTF-8 reached crossrun as raw bytes (String(rawBytes:)).
+        guard path.withRawCString({ stat($0, &status) }) == 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw CrossRunError.binaryNotFound(path: path) }
             throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(code)))
         }
         if (status.st_mode & S_IFMT) == S_IFDIR { throw CrossRunError.binaryIsDirectory(path: path) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = path.withRawCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
             throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(errno)))
         }

@@ -20,7 +20,7 @@ public struct TargetSettings: Codable, Equatable, Sendable {
     /// One test's time limit (`test-timeout = "30s"`).
     public var testTimeout: ConfigDuration?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case emulator, cpu, args, env, sysroot, packages, timeout, machine, memory, mode
         case testTimeout = "test-timeout"
     }
@@ -97,7 +97,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
     /// The file this was read from; relative paths in it are relative to its folder.
     public var path: String = ""
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case sysroot, junit, json, reports, target, mirror, keyring, offline, resume
         case reportDir = "report-dir"
         case verifySignature = "verify-signature"
@@ -127,13 +127,12 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         } catch {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }
-        let known = Set(["sysroot", "report-dir", "junit", "json", "reports", "target", "mirror", "keyring", "offline", "verify-signature", "resume",
-            "timeout", "test-timeout", "kill-grace", "retries", "isolate", "jobs"])
+        let known = Set(KeyType.topLevel.keys)
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw CrossRunError.invalidConfiguration(
                 file: path, reason: "unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
-        let targetKeys = Set(["emulator", "cpu", "args", "env", "sysroot", "packages", "machine", "memory", "mode", "timeout", "test-timeout"])
+        let targetKeys = Set(KeyType.target.keys)
         if let targets = table["target"]?.table {
             for (name, value) in targets {
                 guard let settings = value.table else {
@@ -146,6 +145,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
                 }
             }
         }
+        try KeyType.check(table, path: path)
         var file: ConfigFile
         do {
             file = try TOMLDecoder().decode(ConfigFile.self, from: table)
@@ -158,6 +158,13 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         }
         if let jobs = file.jobs, jobs < 1 {
             throw CrossRunError.invalidConfiguration(file: path, reason: "jobs = \(jobs) must be 1 or more")
+        }
+        for (name, settings) in (file.target ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let emulator = settings.emulator, emulator.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw CrossRunError.invalidConfiguration(
+                    file: path,
+                    reason: "target.\(name).emulator is empty; set it to the emulator's name on PATH or its path (emulator = \"qemu-aarch64-static\"), or remove it to use the target's own candidates")
+            }
         }
         let folder = (path as NSString).deletingLastPathComponent
         file.sysroot = file.sysroot.map { Paths.absolute($0, relativeTo: folder) }
@@ -187,6 +194,93 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             merged = settings.over(merged)
         }
         return merged
+    }
+}
+
+/// The type each key of a config file must have, checked before decoding, so a value of the wrong type is named
+/// with its key and the type wanted (`jobs must be an integer, got the string "4"`) rather than left to the
+/// decoder's wording.
+enum KeyType: Equatable {
+    case string, integer, boolean, duration, strings, stringTable
+
+    /// The keys of the file's top level (`target` is the table of per-target tables).
+    static let topLevel: [String: KeyType?] = [
+        "sysroot": .string, "report-dir": .string, "junit": .string, "json": .string, "mirror": .string, "keyring": .string,
+        "reports": .boolean, "offline": .boolean, "verify-signature": .boolean, "resume": .boolean, "isolate": .boolean,
+        "timeout": .duration, "test-timeout": .duration, "kill-grace": .duration,
+        "retries": .integer, "jobs": .integer,
+        "target": nil,
+    ]
+
+    /// The keys of a `[target.NAME]` table.
+    static let target: [String: KeyType] = [
+        "emulator": .string, "cpu": .string, "sysroot": .string, "machine": .string, "memory": .string, "mode": .string,
+        "args": .strings, "packages": .strings, "env": .stringTable,
+        "timeout": .duration, "test-timeout": .duration,
+    ]
+
+    /// What the key wants, as the message says it.
+    var wanted: String {
+        switch self {
+        case .string: return "a string"
+        case .integer: return "an integer"
+        case .boolean: return "a boolean (true or false)"
+        case .duration: return "a duration (a string such as \"30s\", \"5m\", \"250ms\", or a number of seconds)"
+        case .strings: return "an array of strings"
+        case .stringTable: return "a table of strings"
+        }
+    }
+
+    func accepts(_ value: any TOMLValueConvertible) -> Bool {
+        switch self {
+        case .string: return value.type == .string
+        case .integer: return value.type == .int
+        case .boolean: return value.type == .bool
+        case .duration: return value.type == .string || value.type == .int || value.type == .double
+        case .strings: return value.array.map { $0.allSatisfy { $0.type == .string } } ?? false
+        case .stringTable: return value.table.map { $0.allSatisfy { $0.1.type == .string } } ?? false
+        }
+    }
+
+    /// `the string "4"`, `the integer 4`, `an array`.
+    static func describe(_ value: any TOMLValueConvertible) -> String {
+        switch value.type {
+        case .string: return "the string \"\(value.string ?? "")\""
+        case .int: return "the integer \(value.int.map(String.init) ?? "")"
+        case .double: return "the number \(value.double.map { String($0) } ?? "")"
+        case .bool: return "the boolean \(value.bool.map(String.init) ?? "")"
+        case .array: return "an array"
+        case .table: return "a table"
+        case .date, .time, .dateTime: return "a date or time"
+        }
+    }
+
+    /// Throws the first key (in order of name) whose value has the wrong type.
+    static func check(_ table: TOMLTable, path: String) throws {
+        func check(_ key: String, _ value: any TOMLValueConvertible, _ type: KeyType, name: String) throws {
+            guard !type.accepts(value) else { return }
+            var got = describe(value)
+            if type == .strings, let element = value.array?.first(where: { $0.type != .string }) {
+                got = "an array holding \(describe(element))"
+            } else if type == .stringTable, let entry = value.table.flatMap({ Array($0).first { $0.1.type != .string } }) {
+                got = "\(describe(entry.1)) for \(entry.0)"
+            }
+            throw CrossRunError.invalidConfiguration(file: path, reason: "\(name) must be \(type.wanted), got \(got)")
+        }
+        for (key, value) in table.sorted(by: { $0.0 < $1.0 }) {
+            if let wanted = topLevel[key], let wanted { try check(key, value, wanted, name: key) }
+        }
+        if let targets = table["target"], targets.type != .table {
+            throw CrossRunError.invalidConfiguration(
+                file: path, reason: "target must be a table of [target.NAME] tables, got \(describe(targets))")
+        }
+        let targets = table["target"]?.table.map { Array($0) } ?? []
+        for (name, value) in targets.sorted(by: { $0.0 < $1.0 }) {
+            let settings = value.table.map { Array($0) } ?? []
+            for (key, setting) in settings.sorted(by: { $0.0 < $1.0 }) {
+                if let wanted = target[key] { try check(key, setting, wanted, name: "target.\(name).\(key)") }
+            }
+        }
     }
 }
 

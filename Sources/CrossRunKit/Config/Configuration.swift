@@ -362,6 +362,13 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// The layer that sets `cpu` for this target (`--cpu`, `$CROSSRUN_CPU`, a config file); nil when none does.
+    public func cpuOrigin(for definition: RunnerDefinition) -> SettingOrigin? {
+        if options.cpu != nil { return .flag("--cpu") }
+        if env(Variable.cpu) != nil { return .environment(Variable.cpu) }
+        return files.first { $0.settings(for: definition).cpu != nil }.map { .file($0.path) }
+    }
+
     /// The settings for one target, every field from the highest layer that sets it.
     public func settings(for definition: RunnerDefinition) -> (settings: TargetSettings, sysrootOrigin: SettingOrigin?) {
         let fromFlags = TargetSettings(emulator: options.emulator, cpu: options.cpu, sysroot: options.sysroot)

@@ -11,7 +11,9 @@ import Foundation
 public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     /// What kind of error this is; decides ``exitStatus``.
     public var code: Code
-    /// One sentence that says what happened and what to do, on one line.
+    /// One sentence that says what happened and what to do, on one line: text it quotes from a file or the
+    /// command line (a path, an archive entry, an ELF interpreter) has its control characters escaped
+    /// (``Swift/String/escapedForTerminal``), so it can neither break the line nor drive the terminal.
     public var message: String
     /// What the error is about, when there is one thing: a path, a target, a URL, a package.
     public var subject: String?
@@ -20,7 +22,7 @@ public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible
 
     public init(code: Code, message: String, subject: String? = nil, reason: String? = nil) {
         self.code = code
-        self.message = message
+        self.message = message.escapedForTerminal
         self.subject = subject
         self.reason = reason
     }
@@ -42,7 +44,7 @@ public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible
     public static func message(for error: any Error) -> String {
         if let error = error as? CrossRunError { return error.message }
         let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").escapedForTerminal
     }
 }
 
@@ -54,11 +56,11 @@ extension CrossRunError {
         enum Name: String, CaseIterable, Sendable {
             // The binary
             case binaryNotFound, binaryIsDirectory, binaryNotReadable, binaryEmpty, binaryTruncated, binaryMalformed
-            case notAnExecutable, unsupportedMachine, notExecutableOnHost, targetMismatch, partitionListingFailed
+            case notAnExecutable, unsupportedMachine, notExecutableOnHost, binaryNotExecutable, targetMismatch, partitionListingFailed
             // ELF parsing (BinaryInspector turns these into the binary codes above, with the path)
             case notELF, elfTruncated, elfInvalid
             // Emulator and sysroot
-            case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed
+            case emulatorNotFound, loaderMissing, sysrootNotADirectory, spawnFailed, cpuRefused
             // Fetched sysroots
             case invalidSysrootManifest, noSysrootManifest, noMirror, downloadFailed, checksumMismatch, sizeMismatch
             case signatureInvalid, signatureUnverifiable, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
@@ -98,7 +100,7 @@ extension CrossRunError {
             switch name {
             case .emulatorNotFound, .qemuNotFound:
                 return ExitStatus.emulatorMissing
-            case .notExecutableOnHost, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
+            case .notExecutableOnHost, .binaryNotExecutable, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
                 .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .signatureUnverifiable, .packageMissing,
                 .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
                 .sysrootModified, .cacheNotWritable,
@@ -112,7 +114,7 @@ extension CrossRunError {
                 .binaryMalformed, .notAnExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
                 .notELF, .elfTruncated, .elfInvalid,
                 .invalidSysrootManifest, .noSysrootManifest,
-                .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue,
+                .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue, .cpuRefused,
                 .reportNotWritable, .reportNotReadable, .noReportsToMerge,
                 .unsupportedBinary, .invalidEnvironmentName:
                 return ExitStatus.crossrunError
@@ -129,6 +131,7 @@ extension CrossRunError {
         public static let notAnExecutable = Code(.notAnExecutable)
         public static let unsupportedMachine = Code(.unsupportedMachine)
         public static let notExecutableOnHost = Code(.notExecutableOnHost)
+        public static let binaryNotExecutable = Code(.binaryNotExecutable)
         public static let targetMismatch = Code(.targetMismatch)
         public static let partitionListingFailed = Code(.partitionListingFailed)
         // ELF parsing
@@ -140,6 +143,7 @@ extension CrossRunError {
         public static let loaderMissing = Code(.loaderMissing)
         public static let sysrootNotADirectory = Code(.sysrootNotADirectory)
         public static let spawnFailed = Code(.spawnFailed)
+        public static let cpuRefused = Code(.cpuRefused)
         // Fetched sysroots
         public static let invalidSysrootManifest = Code(.invalidSysrootManifest)
         public static let noSysrootManifest = Code(.noSysrootManifest)

@@ -58,6 +58,14 @@ extension CrossRunError {
             message: "\(path) is built for this machine but is not executable; make it executable (chmod +x) or rebuild it.", subject: path)
     }
 
+    public static func binaryNotExecutable(path: String, mode: UInt32) -> CrossRunError {
+        let octal = String(mode, radix: 8).leftPadded(to: 4)
+        return CrossRunError(
+            code: .binaryNotExecutable,
+            message: "\(path) is not executable (mode \(octal)) and qemu-user runs only executable files; make it executable (chmod +x), CI artifact downloads often drop the execute bit.",
+            subject: path, reason: "mode \(octal)")
+    }
+
     public static func targetMismatch(path: String, found: String, target: String, expected: String) -> CrossRunError {
         CrossRunError(
             code: .targetMismatch,
@@ -114,6 +122,14 @@ extension CrossRunError {
         CrossRunError(
             code: .spawnFailed, message: "could not start \(executable) (\(reason)); check that it is an executable for this machine.",
             subject: executable, reason: reason)
+    }
+
+    public static func cpuRefused(cpu: String, origin: String, emulator: String) -> CrossRunError {
+        let name = (emulator as NSString).lastPathComponent
+        return CrossRunError(
+            code: .cpuRefused,
+            message: "\(name) does not know the CPU model \(cpu) (cpu from \(origin)); set cpu to one that `\(name) -cpu help` lists, or remove it for qemu's default.",
+            subject: cpu, reason: origin)
     }
 
     // MARK: Fetched sysroots

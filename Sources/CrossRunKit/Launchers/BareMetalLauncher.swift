@@ -14,15 +14,17 @@ public struct BareMetalLauncher: Launcher {
         let settings = runner.settings
         let emulator = runner.executable(or: request.planner.selfExecutable)
         var argv = [emulator, "-machine", settings.machine ?? definition.emulator.machine ?? ""]
-        if let cpu = settings.cpu ?? definition.emulator.cpu, !cpu.isEmpty { argv += ["-cpu", cpu] }
+        if let cpu = runner.cpu { argv += ["-cpu", cpu.value] }
         if let memory = settings.memory ?? definition.emulator.memory, !memory.isEmpty { argv += ["-m", memory] }
         argv += QemuSystem.fixedArguments
         argv += runner.extraArguments
         let path = request.binary.path
         argv += ["-semihosting-config", QemuSystem.semihostingConfig(image: path, arguments: request.arguments), "-kernel", path]
-        return request.plan(
+        var plan = request.plan(
             .qemuSystem, target: definition.name, executable: emulator, argv: argv, environment: runner.environment,
             defaultTimeout: definition.defaultTimeout)
+        plan.cpu = runner.cpu
+        return plan
     }
 }
 

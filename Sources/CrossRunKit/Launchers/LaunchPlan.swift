@@ -34,6 +34,8 @@ public struct LaunchPlan: Equatable, Sendable {
     public var arguments: [String]
     /// The runner definition's run time limit (`emulator.timeout`), the lowest-precedence timeout.
     public var defaultTimeout: Duration? = nil
+    /// qemu's `-cpu` value in ``argv`` and the layer that set it, so that qemu refusing it can be said as such.
+    public var cpu: Configured<String>? = nil
 
     /// The same launch with other arguments for the binary (crash-resume and listing runs).
     public func with(arguments newArguments: [String]) -> LaunchPlan {
@@ -55,5 +57,17 @@ public struct LaunchPlan: Equatable, Sendable {
         case .qemuSystemLinux: return "qemu-system-aarch64 (full system)"
         default: return (executable as NSString).lastPathComponent
         }
+    }
+}
+
+/// qemu's `-cpu` option as seen from outside.
+public enum QemuCPU {
+    /// What qemu prints when it does not know the `-cpu` model: qemu 5 and later (user and system mode)
+    /// `unable to find CPU model 'X'`, older qemu-user `Unable to find CPU definition`.
+    static let refusals = ["unable to find CPU model", "Unable to find CPU definition"]
+
+    /// Whether stderr holds qemu's refusal of the `-cpu` value.
+    public static func refused(stderr: String) -> Bool {
+        refusals.contains { stderr.contains($0) }
     }
 }

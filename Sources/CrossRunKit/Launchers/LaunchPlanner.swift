@@ -47,7 +47,8 @@ public struct LaunchPlanner: Sendable {
         if mode == .system { try QemuSystemLinuxLauncher.check(info, target: definition.name) }
         let emulator = try emulators.resolve(definition, mode: mode).required()
         let runner = LaunchRequest.Runner(
-            definition: definition, settings: settings, sysrootOrigin: sysrootOrigin, mode: mode, emulator: emulator)
+            definition: definition, settings: settings, sysrootOrigin: sysrootOrigin, mode: mode, emulator: emulator,
+            cpuOrigin: configuration.cpuOrigin(for: definition))
         request.runner = runner
         return try launcher(for: runner).plan(request)
     }

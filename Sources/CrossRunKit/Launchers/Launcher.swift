@@ -28,6 +28,15 @@ public struct LaunchRequest: Sendable {
         public var sysrootOrigin: SettingOrigin?
         public var mode: TargetMode
         public var emulator: EmulatorResolver.Emulator
+        /// Where the `cpu` setting came from (nil: the runner definition's own).
+        public var cpuOrigin: SettingOrigin? = nil
+
+        /// qemu's `-cpu` value, the user's or the definition's, with where it came from; nil when none is set.
+        public var cpu: Configured<String>? {
+            if let cpu = settings.cpu, !cpu.isEmpty { return Configured(cpu, from: cpuOrigin ?? .builtIn) }
+            if let cpu = definition.emulator.cpu, !cpu.isEmpty { return Configured(cpu, from: .builtIn) }
+            return nil
+        }
 
         /// The emulator's variables: the definition's, then the user's `env` (which win).
         public var environment: [String: String] {

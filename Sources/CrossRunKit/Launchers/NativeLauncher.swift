@@ -8,7 +8,7 @@ public struct NativeLauncher: Launcher {
 
     public func plan(_ request: LaunchRequest) throws -> LaunchPlan {
         let path = request.binary.path
-        guard access(path, X_OK) == 0 else { throw CrossRunError.notExecutableOnHost(path: path) }
+        guard path.withRawCString({ access($0, X_OK) }) == 0 else { throw CrossRunError.notExecutableOnHost(path: path) }
         return request.plan(.native, target: "host", executable: path, argv: [path] + request.arguments, environment: [:])
     }
 }

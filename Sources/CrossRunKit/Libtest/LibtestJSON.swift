@@ -166,8 +166,8 @@ enum LibtestJSON {
     /// `exec_time` is a number of seconds in newer libtest, a string like `"0.001s"` in older ones.
     private static func seconds(_ value: Line.Scalar?) -> Double? {
         switch value {
-        case .number(let number, _): return number
-        case .text(let text): return Double(text.hasSuffix("s") ? String(text.dropLast()) : text)
+        case .number(let number, _): return DurationText.reportedSeconds(number)
+        case .text(let text): return DurationText.reportedSeconds(Double(text.hasSuffix("s") ? String(text.dropLast()) : text))
         case nil: return nil
         }
     }

@@ -259,7 +259,7 @@ public struct LibtestLineParser: Sendable {
             let words = field.split(separator: " ")
             guard let first = words.first else { continue }
             if first == "finished", words.count >= 3, words[1] == "in" {
-                counts.duration = Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2])
+                counts.duration = DurationText.reportedSeconds(Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2]))
                 continue
             }
             guard let value = Int(first), words.count >= 2 else { continue }
@@ -323,8 +323,11 @@ public struct LibtestLineParser: Sendable {
         var text = Substring(text)
         var duration: Double?
         if text.hasSuffix("s>"), let open = ByteSearch.lastRange(of: " <", in: text) {
-            duration = Double(text[open.upperBound...].dropLast(2)).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
-            if duration != nil { text = text[..<open.lowerBound] }
+            // Any number there is the time (`<infs>` too), kept only when it can be one.
+            if let seconds = Double(text[open.upperBound...].dropLast(2)) {
+                duration = DurationText.reportedSeconds(seconds)
+                text = text[..<open.lowerBound]
+            }
         }
         switch text {
         case "ok":

@@ -34,10 +34,12 @@ extension TestRunner {
         var progress = TestProgress(limit: limits.testTimeout)
         var rawStdout = keepRawOutput ? RawOutput() : nil
         var rawStderr = keepRawOutput ? RawOutput() : nil
+        var stdoutBytes = 0
         let outcome = try processRunner.run(
             plan, watch: watch, check: { progress.check(collector).map(KillReason.init) },
-            onStdout: { collector.consumeStdout($0); progress.consume($0); rawStdout?.append($0) },
+            onStdout: { collector.consumeStdout($0); progress.consume($0); rawStdout?.append($0); stdoutBytes += $0.count },
             onStderr: { collector.consumeStderr($0); rawStderr?.append($0) })
+        try Self.checkCPU(plan, outcome: outcome, stdoutBytes: stdoutBytes, stderr: collector.stderr)
         var (tests, counts) = collector.finish(status: outcome.status, suiteName: suiteName)
         // A program without libtest output is one case from its exit status, which means nothing once crossrun
         // stopped it (qemu-system exits 0 on SIGTERM): the case did not finish.
@@ -53,6 +55,15 @@ extension TestRunner {
         attempt.rawStdout = rawStdout?.text
         attempt.rawStderr = rawStderr?.text
         return attempt
+    }
+
+    /// qemu that does not know its `-cpu` value exits 1 before the binary starts, saying so on stderr: that is
+    /// a setting to fix, not a failed test, so it ends the run as crossrun's error naming the value.
+    static func checkCPU(_ plan: LaunchPlan, outcome: ProcessOutcome, stdoutBytes: Int, stderr: BoundedText) throws {
+        guard let cpu = plan.cpu, outcome.status == .exited(1), stdoutBytes == 0, outcome.killedBy == nil,
+            QemuCPU.refused(stderr: stderr.text)
+        else { return }
+        throw CrossRunError.cpuRefused(cpu: cpu.value, origin: cpu.origin.description, emulator: plan.executable)
     }
 
     /// Gives the tests a stopped process left unfinished (and its `(process)` case) the reason crossrun stopped it.

@@ -14,8 +14,8 @@ struct PreparedRun {
     /// The share of the tests this run takes (`--partition`); set by ``TestRunner/selectPartition(_:)``.
     var partition: Partition?
 
-    /// The binary's file name.
-    var fileName: String { (binaryPath as NSString).lastPathComponent }
+    /// The binary's file name (a byte that is not UTF-8 as U+FFFD: it names the reports and the suite).
+    var fileName: String { (binaryPath as NSString).lastPathComponent.replacingRawBytes }
     /// cargo's `name-0123456789abcdef` without the hash.
     var suiteName: String { RunResult.Binary.suiteName(forFile: fileName) }
 }

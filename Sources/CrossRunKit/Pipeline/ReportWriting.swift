@@ -38,7 +38,7 @@ extension TestRunner {
     /// `<report dir>/<file name>.xml|json`, where the report dir defaults to `crossrun/` in cargo's target dir.
     func reportPaths(for binaryPath: String, invocation: Invocation, configuration: Configuration) -> ReportPaths {
         guard configuration.writeReports else { return ReportPaths() }
-        let fileName = (binaryPath as NSString).lastPathComponent
+        let fileName = (binaryPath as NSString).lastPathComponent.replacingRawBytes
         let cwd = invocation.workingDirectory
         func expand(_ path: String) -> String {
             Paths.absolute(path.replacingOccurrences(of: "{name}", with: fileName), relativeTo: cwd)

@@ -18,14 +18,15 @@ extension TestRunner {
         let interruption = ProcessRunner.interruption ?? outcome.terminalInterruption
         let timeouts = phases.allAttempts.compactMap(\.outcome.killedBy).map(RunResult.Timeout.init)
         var exit = RunResult.Exit(outcome)
+        // A byte that was not UTF-8 on the command line is U+FFFD in the reports, as text must be there.
         var result = RunResult(
             binary: RunResult.Binary(
-                path: run.binaryPath, name: run.suiteName, fileName: run.fileName, description: run.info.summary,
+                path: run.binaryPath.replacingRawBytes, name: run.suiteName, fileName: run.fileName, description: run.info.summary,
                 machine: run.info.machineName, interpreter: run.info.elf?.interpreter),
             launch: RunResult.Launch(
-                kind: run.plan.kind.rawValue, target: run.plan.target, emulator: run.plan.emulatorName, argv: run.plan.argv,
+                kind: run.plan.kind.rawValue, target: run.plan.target, emulator: run.plan.emulatorName, argv: run.plan.argv.map(\.replacingRawBytes),
                 sysroot: run.plan.sysroot?.path, sysrootOrigin: run.plan.sysroot?.origin),
-            arguments: run.invocation.arguments,
+            arguments: run.invocation.arguments.map(\.replacingRawBytes),
             startedAt: startedAt,
             duration: phases.duration.seconds,
             exit: exit,

@@ -17,7 +17,7 @@ extension TestRunner {
             var runs: [TestCase.Rerun] = []
             for attempt in 1...retries {
                 guard mayStartProcess else { break }
-                TerminalSummary.emit("crossrun: \(test.name) \(test.outcome == .failed ? "failed" : "did not finish"); running it again alone (retry \(attempt) of \(retries))")
+                TerminalSummary.emit("crossrun: \(test.name.escapedForTerminal) \(test.outcome == .failed ? "failed" : "did not finish"); running it again alone (retry \(attempt) of \(retries))")
                 let again = try execute(phases.first.plan.with(arguments: base + ["--exact", test.name]), suiteName: run.suiteName)
                 phases.retried.append(again)
                 phases.absorb(again)

@@ -82,7 +82,7 @@ public enum ReportMerger {
             totals.failures += Int(attribute(suite, "failures") ?? "") ?? 0
             totals.errors += Int(attribute(suite, "errors") ?? "") ?? 0
             totals.skipped += Int(attribute(suite, "skipped") ?? "") ?? 0
-            totals.time += Double(attribute(suite, "time") ?? "") ?? 0
+            totals.time += DurationText.reportedSeconds(Double(attribute(suite, "time") ?? "")) ?? 0
             suites += 1
         }
         distinguishTargets(copies)
@@ -125,7 +125,8 @@ public enum ReportMerger {
                 xmlUnlinkNode(testcase)
                 xmlAddChild(into, testcase)
             }
-            let time = (Double(attribute(into, "time") ?? "") ?? 0) + (Double(attribute(suite, "time") ?? "") ?? 0)
+            let time = (DurationText.reportedSeconds(Double(attribute(into, "time") ?? "")) ?? 0)
+                + (DurationText.reportedSeconds(Double(attribute(suite, "time") ?? "")) ?? 0)
             setAttribute(into, "time", XMLText.seconds(time))
             xmlUnlinkNode(suite)
             xmlFreeNode(suite)

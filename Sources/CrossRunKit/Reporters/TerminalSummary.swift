@@ -25,7 +25,7 @@ public enum TerminalSummary {
         if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
         if let retries = result.retries { text += "; \(retries) retr\(retries == 1 ? "y" : "ies")" }
         let where_ = result.launch.isNative ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"
-        var line = "crossrun: \(result.binary.name) [\(where_)] "
+        var line = "crossrun: \(result.binary.name.escapedForTerminal) [\(where_)] "
         let status = result.succeeded ? "ok" : "FAILED"
         line += colour ? (result.succeeded ? "\u{1B}[32m\(status)\u{1B}[0m" : "\u{1B}[31m\(status)\u{1B}[0m") : status
         line += ": " + text
@@ -43,7 +43,7 @@ public enum TerminalSummary {
 
     static func display(_ path: String, relativeTo folder: String) -> String {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+        return (path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path).escapedForTerminal
     }
 
     /// Writes a line to stderr.

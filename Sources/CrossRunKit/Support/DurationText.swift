@@ -26,6 +26,14 @@ public enum DurationText {
         return .milliseconds(Int64(milliseconds))
     }
 
+    /// Seconds a program reported (libtest's `finished in 0.01s`, `<0.001s>`, `exec_time`), kept when they can
+    /// be a duration: finite, 0 or more and under 1e9 (31 years). `inf`, `NaN`, a negative or absurd number
+    /// gives nil, as if none was reported: a report must never hold a number JSON cannot carry.
+    public static func reportedSeconds(_ value: Double?) -> Double? {
+        guard let value, value.isFinite, value >= 0, value < 1e9 else { return nil }
+        return value
+    }
+
     /// `30s`, `1.5s`, `250ms`, `5m`.
     public static func format(_ duration: Duration) -> String {
         let milliseconds = Int64((duration.seconds * 1000).rounded())

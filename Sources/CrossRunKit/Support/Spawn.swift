@@ -26,7 +26,7 @@ enum Spawn {
         var pid: pid_t = 0
         let result = withCStrings(argv) { argvPointer in
             withCStrings(environment) { envPointer in
-                executable.withCString { path in
+                executable.withRawCString { path in
                     var request = crossrun_spawn_request(
                         path: path, argv: argvPointer, envp: envPointer, stdin_fd: -1, stdout_fd: stdout ?? -1,
                         stderr_fd: stderr ?? -1, stdin_null: stdin == .null ? 1 : 0, new_group: newProcessGroup ? 1 : 0)
@@ -72,9 +72,10 @@ enum Spawn {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of the strings.
+/// Calls `body` with a NULL-terminated C array of the strings, each as the bytes it stands for (`rawBytes`: an
+/// argument that was not UTF-8 on crossrun's command line reaches the program byte for byte).
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.withRawCString { strdup($0) } }
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
