@@ -33,9 +33,9 @@ struct FaultInjectionTests {
         try fault.check()
     }
 
-    @Test("the table has at least 40 named cases with unique names")
+    @Test("the table has at least 80 named cases with unique names")
     func table() {
-        #expect(FaultCase.all.count >= 40)
+        #expect(FaultCase.all.count >= 80)
         #expect(Set(FaultCase.all.map(\.name)).count == FaultCase.all.count)
     }
 }
