@@ -140,7 +140,7 @@ extension FaultCase {
     static let timeLimitFlags = ["--timeout", "--test-timeout", "--kill-grace"]
 
     static var all: [FaultCase] {
-        badBinaries + environment + crashes + hangs + signals + output + processes + reportFolders
+        badBinaries + environment + crashes + hangs + signals + output + processes + reportFolders + parsing
     }
 
     // MARK: Bad binaries: one error line, the documented status, no report, nothing started.

@@ -243,7 +243,7 @@ public struct LibtestLineParser: Sendable {
     static func runningCount(_ line: String) -> Int? {
         guard line.hasPrefix("running ") else { return nil }
         let parts = line.split(separator: " ")
-        guard parts.count == 3, parts[2] == "tests" || parts[2] == "test", let count = Int(parts[1]) else { return nil }
+        guard parts.count == 3, parts[2] == "tests" || parts[2] == "test", let count = SuiteCounts.count(Int(parts[1])) else { return nil }
         return count
     }
 
@@ -259,10 +259,10 @@ public struct LibtestLineParser: Sendable {
             let words = field.split(separator: " ")
             guard let first = words.first else { continue }
             if first == "finished", words.count >= 3, words[1] == "in" {
-                counts.duration = Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2])
+                counts.duration = SuiteCounts.seconds(Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2]))
                 continue
             }
-            guard let value = Int(first), words.count >= 2 else { continue }
+            guard let value = SuiteCounts.count(Int(first)), words.count >= 2 else { continue }
             switch words[1] {
             case "passed": counts.passed = value
             case "failed": counts.failed = value
@@ -323,7 +323,7 @@ public struct LibtestLineParser: Sendable {
         var text = Substring(text)
         var duration: Double?
         if text.hasSuffix("s>"), let open = ByteSearch.lastRange(of: " <", in: text) {
-            duration = Double(text[open.upperBound...].dropLast(2)).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+            duration = SuiteCounts.seconds(Double(text[open.upperBound...].dropLast(2)))
             if duration != nil { text = text[..<open.lowerBound] }
         }
         switch text {

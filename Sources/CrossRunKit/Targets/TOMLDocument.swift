@@ -1,0 +1,119 @@
+import TOMLKit
+
+/// Parses TOML text for every reader of TOML files (crossrun.toml, the user config, runner definitions, sysroot
+/// manifests, .cargo/config.toml), after one check TOMLKit's parser (toml++ 3) lacks: a table header whose key
+/// starts with a character no key can start with (`[!x]`, `[=]`, `[+a]`, a control character) fails an assertion
+/// inside toml++ (an abort in a debug build, undefined behaviour in a release build) instead of a parse error.
+/// Found by the fuzzing harness (docs/reliability.md, "Fuzzing").
+enum TOMLDocument {
+    struct SyntaxError: Error, CustomStringConvertible {
+        var line: Int
+        var column: Int
+        var message: String
+        var description: String { message }
+    }
+
+    static func table(_ text: String) throws -> TOMLTable {
+        if let error = badTableHeader(in: text) { throw error }
+        return try TOMLTable(string: text)
+    }
+
+    /// The first table header (`[` or `[[` at the start of a line, outside strings, comments, arrays and inline
+    /// tables) whose key does not start with a bare-key character, a quote, or `]` (which toml++ reports itself).
+    static func badTableHeader(in text: String) -> SyntaxError? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        var depth = 0  // open arrays and inline tables of values
+        var atLineStart = true
+        func isBareKey(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "_"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\n"):
+                line += 1
+                lineStart = index + 1
+                atLineStart = true
+                index += 1
+                continue
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                index += 1
+                continue
+            case UInt8(ascii: "#"):
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                continue
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                let escapes = byte == UInt8(ascii: "\"")
+                if index + 2 < bytes.count, bytes[index + 1] == byte, bytes[index + 2] == byte {
+                    // A multi-line string: up to the next unescaped triple quote (plus up to two more quotes).
+                    index += 3
+                    while index < bytes.count {
+                        if escapes, bytes[index] == UInt8(ascii: "\\") {
+                            index += 2
+                            continue
+                        }
+                        if bytes[index] == UInt8(ascii: "\n") {
+                            line += 1
+                            lineStart = index + 1
+                        }
+                        if index + 2 < bytes.count, bytes[index] == byte, bytes[index + 1] == byte, bytes[index + 2] == byte {
+                            index += 3
+                            var extra = 0
+                            while extra < 2, index < bytes.count, bytes[index] == byte {
+                                index += 1
+                                extra += 1
+                            }
+                            break
+                        }
+                        index += 1
+                    }
+                } else {
+                    index += 1
+                    while index < bytes.count, bytes[index] != byte, bytes[index] != UInt8(ascii: "\n") {
+                        index += escapes && bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                    }
+                    if index < bytes.count, bytes[index] == byte { index += 1 }
+                }
+                atLineStart = false
+                continue
+            case UInt8(ascii: "["):
+                if depth == 0 && atLineStart {
+                    var next = index + 1
+                    if next < bytes.count, bytes[next] == UInt8(ascii: "[") { next += 1 }
+                    while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") { next += 1 }
+                    if next < bytes.count {
+                        let first = bytes[next]
+                        if !(isBareKey(first) || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") || first == UInt8(ascii: "]")) {
+                            let shown = first >= 0x20 && first < 0x7F ? "'\(Character(UnicodeScalar(first)))'" : "byte 0x" + String(first, radix: 16)
+                            return SyntaxError(
+                                line: line, column: next - lineStart + 1,
+                                message: "a table header's name must start with a letter, a digit, _, - or a quote, not \(shown)")
+                        }
+                    }
+                    index = next
+                    atLineStart = false
+                    continue
+                }
+                depth += 1
+            case UInt8(ascii: "{"):
+                depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+            atLineStart = false
+            index += 1
+        }
+        return nil
+    }
+}
