@@ -1,10 +1,11 @@
 import TOMLKit
 
 /// Parses TOML text for every reader of TOML files (crossrun.toml, the user config, runner definitions, sysroot
-/// manifests, .cargo/config.toml), after one check TOMLKit's parser (toml++ 3) lacks: a table header whose key
-/// starts with a character no key can start with (`[!x]`, `[=]`, `[+a]`, a control character) fails an assertion
-/// inside toml++ (an abort in a debug build, undefined behaviour in a release build) instead of a parse error.
-/// Found by the fuzzing harness (docs/reliability.md, "Fuzzing").
+/// manifests, .cargo/config.toml), after two checks TOMLKit's parser (toml++ 3) lacks. Where toml++ asserts
+/// instead of reporting a parse error (an abort in a debug build, undefined behaviour in a release build), the
+/// text is refused first: a table header whose key starts with a character no key can start with (`[!x]`, `[=]`,
+/// `[+a]`, a control character), and a `}` inside an array (`a = [}]`). Both found by the fuzzing harness
+/// (docs/reliability.md, "Fuzzing").
 enum TOMLDocument {
     struct SyntaxError: Error, CustomStringConvertible {
         var line: Int
@@ -14,18 +15,19 @@ enum TOMLDocument {
     }
 
     static func table(_ text: String) throws -> TOMLTable {
-        if let error = badTableHeader(in: text) { throw error }
+        if let error = assertingSyntax(in: text) { throw error }
         return try TOMLTable(string: text)
     }
 
     /// The first table header (`[` or `[[` at the start of a line, outside strings, comments, arrays and inline
-    /// tables) whose key does not start with a bare-key character, a quote, or `]` (which toml++ reports itself).
-    static func badTableHeader(in text: String) -> SyntaxError? {
+    /// tables) whose key does not start with a bare-key character, a quote, or `]` (which toml++ reports itself),
+    /// or the first `}` whose innermost open bracket is an array's `[`.
+    static func assertingSyntax(in text: String) -> SyntaxError? {
         let bytes = Array(text.utf8)
         var index = 0
         var line = 1
         var lineStart = 0
-        var depth = 0  // open arrays and inline tables of values
+        var open: [UInt8] = []  // the `[` of arrays and `{` of inline tables not closed yet
         var atLineStart = true
         func isBareKey(_ byte: UInt8) -> Bool {
             switch byte {
@@ -86,7 +88,7 @@ enum TOMLDocument {
                 atLineStart = false
                 continue
             case UInt8(ascii: "["):
-                if depth == 0 && atLineStart {
+                if open.isEmpty && atLineStart {
                     var next = index + 1
                     if next < bytes.count, bytes[next] == UInt8(ascii: "[") { next += 1 }
                     while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") { next += 1 }
@@ -103,11 +105,17 @@ enum TOMLDocument {
                     atLineStart = false
                     continue
                 }
-                depth += 1
+                open.append(byte)
             case UInt8(ascii: "{"):
-                depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth = max(0, depth - 1)
+                open.append(byte)
+            case UInt8(ascii: "}"):
+                if open.last == UInt8(ascii: "[") {
+                    return SyntaxError(
+                        line: line, column: index - lineStart + 1, message: "'}' inside an array, which holds values separated by commas and ends with ']'")
+                }
+                _ = open.popLast()
+            case UInt8(ascii: "]"):
+                _ = open.popLast()
             default:
                 break
             }
