@@ -116,6 +116,7 @@ struct FuzzRegressionTests {
         ("[\u{0B}target]\n", 1, 2, "a table header's name"), ("[\u{FFFD}]\n", 1, 2, "a table header's name"),
         ("a = [}]\n", 1, 6, "'}' inside an array"), ("a = [1, [\n# c\n}]]\n", 3, 1, "'}' inside an array"),
         ("a = [{ b = [ \"}\" ] }, }]\n", 1, 23, "'}' inside an array"),
+        ("\u{FEFF}[\u{FF}]\n", 1, 2, "a table header's name"),
     ])
     func assertingSyntax(text: String, line: Int, column: Int, message: String) throws {
         let error = try #require(TOMLDocument.assertingSyntax(in: text))

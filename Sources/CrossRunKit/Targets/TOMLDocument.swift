@@ -24,9 +24,10 @@ enum TOMLDocument {
     /// or the first `}` whose innermost open bracket is an array's `[`.
     static func assertingSyntax(in text: String) -> SyntaxError? {
         let bytes = Array(text.utf8)
-        var index = 0
+        // toml++ skips a UTF-8 byte order mark: the first line starts after it.
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1
-        var lineStart = 0
+        var lineStart = index
         var open: [UInt8] = []  // the `[` of arrays and `{` of inline tables not closed yet
         var atLineStart = true
         func isBareKey(_ byte: UInt8) -> Bool {
