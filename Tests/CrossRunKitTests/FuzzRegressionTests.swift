@@ -117,6 +117,8 @@ struct FuzzRegressionTests {
         ("a = [}]\n", 1, 6, "'}' inside an array"), ("a = [1, [\n# c\n}]]\n", 3, 1, "'}' inside an array"),
         ("a = [{ b = [ \"}\" ] }, }]\n", 1, 23, "'}' inside an array"),
         ("\u{FEFF}[\u{FF}]\n", 1, 2, "a table header's name"),
+        ("a = 2024-01-01 1\n", 1, 5, "a date followed by a one-digit time"), ("a = [1, 2024-01-01 1]", 1, 9, "a date followed"),
+        ("a = 5557-~--r= 2\n", 1, 5, "a date followed"),
     ])
     func assertingSyntax(text: String, line: Int, column: Int, message: String) throws {
         let error = try #require(TOMLDocument.assertingSyntax(in: text))
@@ -128,6 +130,7 @@ struct FuzzRegressionTests {
     @Test("brackets inside values, strings and comments are not table headers", arguments: [
         "args = [\n  [+1, 2],\n  [ {a = 1} ],\n]\n",
         "env = { A = \"[!x]\" }\n",
+        "a = 2024-01-01 12:00:00\nb = [2024-01-01, 1]\nc = 2024-01-01T01:00:00\nd = 2024-01-01 # 1\n",
         "a = [{ b = [1, { c = \"}\" }] }, { d = {} }]\n",
         "s = \"\"\"\n[!x]\n\"\"\"\n",
         "s = '''\n[=x]\n'''\n",

@@ -4,8 +4,8 @@ import TOMLKit
 /// manifests, .cargo/config.toml), after two checks TOMLKit's parser (toml++ 3) lacks. Where toml++ asserts
 /// instead of reporting a parse error (an abort in a debug build, undefined behaviour in a release build), the
 /// text is refused first: a table header whose key starts with a character no key can start with (`[!x]`, `[=]`,
-/// `[+a]`, a control character), and a `}` inside an array (`a = [}]`). Both found by the fuzzing harness
-/// (docs/reliability.md, "Fuzzing").
+/// `[+a]`, a control character), a `}` inside an array (`a = [}]`), and a date followed by a one-digit time
+/// (`a = 2024-01-01 1`). All found by the fuzzing harness (docs/reliability.md, "Fuzzing").
 enum TOMLDocument {
     struct SyntaxError: Error, CustomStringConvertible {
         var line: Int
@@ -17,6 +17,28 @@ enum TOMLDocument {
     static func table(_ text: String) throws -> TOMLTable {
         if let error = assertingSyntax(in: text) { throw error }
         return try TOMLTable(string: text)
+    }
+
+    /// Whether `bytes[start..<end]` is a word of 10 characters besides `_` with `-` at 4 and 7 (a date's shape),
+    /// followed by one space, one digit and the end of the value (`2024-01-01 1`): toml++ reads on for a time and
+    /// asserts where the value ends. Never valid TOML (a value, then a stray digit).
+    static func isDateThenOneDigit(_ bytes: [UInt8], start: Int, end: Int) -> Bool {
+        let word = bytes[start..<end].filter { $0 != UInt8(ascii: "_") }
+        guard word.count == 10, word[4] == UInt8(ascii: "-"), word[7] == UInt8(ascii: "-"),
+            end + 1 < bytes.count, bytes[end] == UInt8(ascii: " "), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end + 1])
+        else { return false }
+        return end + 2 == bytes.count || isWordEnd(bytes[end + 2])
+    }
+
+    /// What ends a bare word (a key, a number, a date): white space, brackets, braces, a comma, a comment, a quote.
+    static func isWordEnd(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "]"), UInt8(ascii: "}"),
+            UInt8(ascii: ","), UInt8(ascii: "#"), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: "\""), UInt8(ascii: "'"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// The first table header (`[` or `[[` at the start of a line, outside strings, comments, arrays and inline
@@ -117,8 +139,19 @@ enum TOMLDocument {
                 _ = open.popLast()
             case UInt8(ascii: "]"):
                 _ = open.popLast()
-            default:
+            case UInt8(ascii: ","), UInt8(ascii: "="):
                 break
+            default:
+                // A bare word: a key, or a value such as a number or a date.
+                let start = index
+                while index < bytes.count, !isWordEnd(bytes[index]) { index += 1 }
+                if isDateThenOneDigit(bytes, start: start, end: index) {
+                    return SyntaxError(
+                        line: line, column: start - lineStart + 1,
+                        message: "a date followed by a one-digit time; write a whole time (2024-01-01 12:00:00) or quote the text")
+                }
+                atLineStart = false
+                continue
             }
             atLineStart = false
             index += 1
