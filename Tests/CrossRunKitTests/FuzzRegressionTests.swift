@@ -118,7 +118,7 @@ struct FuzzRegressionTests {
         ("a = [{ b = [ \"}\" ] }, }]\n", 1, 23, "'}' inside an array"),
         ("\u{FEFF}[\u{FF}]\n", 1, 2, "a table header's name"),
         ("a = 2024-01-01 1\n", 1, 5, "a date followed by a one-digit time"), ("a = [1, 2024-01-01 1]", 1, 9, "a date followed"),
-        ("a = 5557-~--r= 2\n", 1, 5, "a date followed"),
+        ("a = 5557-~--r= 2\n", 1, 5, "a date followed"), ("a = 5557-~--r= 5\u{FEFF}", 1, 5, "a date followed"),
     ])
     func assertingSyntax(text: String, line: Int, column: Int, message: String) throws {
         let error = try #require(TOMLDocument.assertingSyntax(in: text))

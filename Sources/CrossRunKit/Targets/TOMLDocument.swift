@@ -20,14 +20,16 @@ enum TOMLDocument {
     }
 
     /// Whether `bytes[start..<end]` is a word of 10 characters besides `_` with `-` at 4 and 7 (a date's shape),
-    /// followed by one space, one digit and the end of the value (`2024-01-01 1`): toml++ reads on for a time and
-    /// asserts where the value ends. Never valid TOML (a value, then a stray digit).
+    /// followed by one space and one digit that no second digit follows (`2024-01-01 1`): toml++ reads on for a
+    /// time and asserts where the value ends. Never valid TOML (a time's hour has two digits).
     static func isDateThenOneDigit(_ bytes: [UInt8], start: Int, end: Int) -> Bool {
         let word = bytes[start..<end].filter { $0 != UInt8(ascii: "_") }
         guard word.count == 10, word[4] == UInt8(ascii: "-"), word[7] == UInt8(ascii: "-"),
             end + 1 < bytes.count, bytes[end] == UInt8(ascii: " "), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end + 1])
         else { return false }
-        return end + 2 == bytes.count || isWordEnd(bytes[end + 2])
+        // A time has two digits for the hour: anything else after the one digit (toml++ counts Unicode spaces,
+        // even U+FEFF, as the end of the value) is never valid.
+        return end + 2 == bytes.count || !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end + 2])
     }
 
     /// What ends a bare word (a key, a number, a date): white space, brackets, braces, a comma, a comment, a quote.
