@@ -119,12 +119,20 @@ public enum BinaryInspector {
             throw CrossRunError.binaryNotReadable(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        let read: (UInt64, Int) throws -> [UInt8] = { offset, count in
+        // A regular file's size bounds every read; a device or pipe has none to go by.
+        let fileSize = (status.st_mode & S_IFMT) == S_IFREG ? UInt64(max(0, status.st_size)) : UInt64(Int64.max)
+        let read: (UInt64, Int) throws -> [UInt8] = { offset, wanted in
+            // The parser checks every offset it reads from the file; this is the last guard before `off_t`.
+            guard let start = off_t(exactly: offset), start.addingReportingOverflow(off_t(max(0, wanted))).overflow == false else {
+                throw CrossRunError.elfInvalid("an offset of 0x\(String(offset, radix: 16)) past the end of any file")
+            }
+            // No buffer larger than what the file holds from `offset`, whatever size a header asks for.
+            let count = offset >= fileSize ? 0 : Int(min(UInt64(max(0, wanted)), fileSize - offset))
             var buffer = [UInt8](repeating: 0, count: count)
             var filled = 0
             while filled < count {
                 let got = buffer.withUnsafeMutableBytes { raw in
-                    pread(fd, raw.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+                    pread(fd, raw.baseAddress! + filled, count - filled, start + off_t(filled))
                 }
                 if got < 0 {
                     if errno == EINTR { continue }
@@ -136,6 +144,15 @@ public enum BinaryInspector {
             return Array(buffer[0..<filled])
         }
         return try inspect(path: path, read: read)
+    }
+
+    /// Classifies a file's bytes held in memory (the fuzzing harness and tests).
+    public static func inspect(path: String, bytes: [UInt8]) throws -> BinaryInfo {
+        try inspect(path: path) { offset, count in
+            guard offset < UInt64(bytes.count), count > 0 else { return [] }
+            let start = Int(offset)
+            return Array(bytes[start..<(start + min(count, bytes.count - start))])
+        }
     }
 
     /// Classifies the bytes behind `read` (tests pass recorded headers here).

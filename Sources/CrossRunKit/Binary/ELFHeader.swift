@@ -105,6 +105,7 @@ extension ELFHeader {
         let count = Int(sections.count)
         let entrySize = Int(sections.entrySize)
         guard sections.offset > 0, count > 0, count <= 4096, entrySize >= 40,
+            (try? checkRange("e_shoff", offset: sections.offset, size: UInt64(count * entrySize))) != nil,
             let table = try? read(sections.offset, count * entrySize), table.count == count * entrySize
         else { return nil }
         let bytes = ByteReader(bytes: table, endianness: endianness)
@@ -179,6 +180,19 @@ extension ELFHeader {
         return result.cpuArch == nil && result.profile == nil ? nil : result
     }
 
+    /// The largest offset any file can have (`off_t` is signed): a field past it is a damaged header, not a
+    /// short file. Checked before every read, so that no file-provided number reaches an `off_t` or `Int`
+    /// conversion that traps.
+    static let largestOffset = UInt64(Int64.max)
+
+    /// Checks that `size` bytes at `offset` (the value of `field`) lie within the offsets a file can have.
+    static func checkRange(_ field: String, offset: UInt64, size: UInt64) throws {
+        let (end, overflow) = offset.addingReportingOverflow(size)
+        guard !overflow, end <= largestOffset else {
+            throw CrossRunError.elfInvalid("\(field) 0x\(String(offset, radix: 16)) is past the end of any file")
+        }
+    }
+
     private mutating func readProgramHeaders(read: (UInt64, Int) throws -> [UInt8]) throws {
         let count = Int(programHeaderCount)
         guard count > 0 else { return }
@@ -186,6 +200,7 @@ extension ELFHeader {
         let minimum = fileClass == .elf64 ? 56 : 32
         guard entrySize >= minimum else { throw CrossRunError.elfInvalid("program header entries of \(entrySize) bytes") }
         guard count <= 4096 else { throw CrossRunError.elfInvalid("\(count) program headers") }
+        try Self.checkRange("e_phoff", offset: programHeaderOffset, size: UInt64(count * entrySize))
         let table = try read(programHeaderOffset, count * entrySize)
         guard table.count == count * entrySize else {
             throw CrossRunError.elfTruncated("the program header table at offset \(programHeaderOffset) is cut short")
@@ -202,6 +217,9 @@ extension ELFHeader {
             if type == 4 {  // PT_NOTE
                 let offset = fileClass == .elf64 ? bytes.u64(base + 8) : UInt64(bytes.u32(base + 4))
                 let size = fileClass == .elf64 ? bytes.u64(base + 32) : UInt64(bytes.u32(base + 16))
+                // A note cut short or too big is read leniently (the tag only refines the guess), but an offset no
+                // file can have is a damaged header.
+                try Self.checkRange("PT_NOTE p_offset", offset: offset, size: min(size, 4096))
                 if size <= 4096, let notes = try? read(offset, Int(size)), notes.count == Int(size),
                     Self.containsABITag(notes, endianness: endianness)
                 {
@@ -219,6 +237,7 @@ extension ELFHeader {
                 size = UInt64(bytes.u32(base + 16))
             }
             guard size > 0, size <= 4096 else { throw CrossRunError.elfInvalid("an interpreter path of \(size) bytes") }
+            try Self.checkRange("PT_INTERP p_offset", offset: offset, size: size)
             let path = try read(offset, Int(size))
             guard path.count == Int(size) else {
                 throw CrossRunError.elfTruncated("the interpreter path at offset \(offset) is cut short")

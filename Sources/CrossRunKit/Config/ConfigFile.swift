@@ -123,7 +123,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         // Unknown keys are mistakes (a typo would silently do nothing), so they are refused by name.
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
+            table = try TOMLDocument.table(text)
         } catch {
             throw CrossRunError.invalidConfiguration(file: path, reason: TOMLErrors.describe(error))
         }

@@ -107,7 +107,7 @@ enum LibtestJSON {
         let type = object.type
         let event = object.event
         let name = object.name
-        func integer(_ key: Line.Key) -> Int? { Self.integer(object.numbers[key]) }
+        func integer(_ key: Line.Key) -> Int? { SuiteCounts.count(Self.integer(object.numbers[key])) }
         func seconds(_ key: Line.Key) -> Double? { Self.seconds(object.numbers[key]) }
         switch type {
         case "suite":

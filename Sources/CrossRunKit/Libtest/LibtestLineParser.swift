@@ -243,7 +243,7 @@ public struct LibtestLineParser: Sendable {
     static func runningCount(_ line: String) -> Int? {
         guard line.hasPrefix("running ") else { return nil }
         let parts = line.split(separator: " ")
-        guard parts.count == 3, parts[2] == "tests" || parts[2] == "test", let count = Int(parts[1]) else { return nil }
+        guard parts.count == 3, parts[2] == "tests" || parts[2] == "test", let count = SuiteCounts.count(Int(parts[1])) else { return nil }
         return count
     }
 
@@ -262,7 +262,7 @@ public struct LibtestLineParser: Sendable {
                 counts.duration = DurationText.reportedSeconds(Double(words[2].hasSuffix("s") ? words[2].dropLast() : words[2]))
                 continue
             }
-            guard let value = Int(first), words.count >= 2 else { continue }
+            guard let value = SuiteCounts.count(Int(first)), words.count >= 2 else { continue }
             switch words[1] {
             case "passed": counts.passed = value
             case "failed": counts.failed = value

@@ -187,4 +187,19 @@ public struct SuiteCounts: Codable, Equatable, Sendable {
         self.duration = duration
         self.ok = ok
     }
+
+    /// The largest count kept from a binary's output (2^48: more tests than any suite has), so that sums of
+    /// counts, however many suites a process prints, stay far from `Int.max`.
+    public static let largestCount = 1 << 48
+
+    /// A count read from output: nil when it is negative or above ``largestCount``.
+    public static func count(_ value: Int?) -> Int? {
+        value.flatMap { (0...largestCount).contains($0) ? $0 : nil }
+    }
+
+    /// `a + b`, stopping at ``largestCount``.
+    public static func adding(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? largestCount : min(sum, largestCount)
+    }
 }

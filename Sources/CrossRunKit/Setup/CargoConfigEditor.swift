@@ -107,7 +107,7 @@ public struct CargoConfigEditor: Sendable {
 
     static func parse(_ text: String, source: String) throws -> TOMLTable {
         do {
-            return try TOMLTable(string: text)
+            return try TOMLDocument.table(text)
         } catch {
             throw CrossRunError.invalidConfiguration(file: source, reason: "not valid TOML (\(TOMLErrors.describe(error))), so crossrun setup left it alone")
         }

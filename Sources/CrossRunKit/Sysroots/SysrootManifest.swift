@@ -22,7 +22,7 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
 
     public static func parse(toml text: String, source: String) throws -> SysrootManifest {
         do {
-            let table = try TOMLTable(string: text)
+            let table = try TOMLDocument.table(text)
             if let unknown = table.keys.sorted().first(where: { !knownKeys.contains($0) }) {
                 throw CrossRunError.invalidSysrootManifest(
                     name: source, reason: "unknown key \"\(unknown)\" (known: \(knownKeys.sorted().joined(separator: ", ")))")

@@ -98,8 +98,16 @@ public enum GuestLibraries {
         guard bytes.count >= 52, bytes[0..<4].elementsEqual(ELFHeader.magic) else { throw CrossRunError.elfInvalid("not an ELF file") }
         let is64 = bytes[4] == 2
         let little = bytes[5] == 1
+        // Every offset and size comes from the file: each is checked against the image before it becomes an index.
+        func position(_ value: UInt64, plus extra: UInt64 = 0, _ field: String) throws -> Int {
+            let (sum, overflow) = value.addingReportingOverflow(extra)
+            guard !overflow, sum <= UInt64(bytes.count) else {
+                throw CrossRunError.elfTruncated("\(field) 0x\(String(sum, radix: 16)) is past the end of the file")
+            }
+            return Int(sum)
+        }
         func integer(_ offset: Int, _ size: Int) throws -> UInt64 {
-            guard offset >= 0, offset + size <= bytes.count else { throw CrossRunError.elfTruncated("a field at offset \(offset) is cut short") }
+            guard offset >= 0, offset <= bytes.count - size else { throw CrossRunError.elfTruncated("a field at offset \(offset) is cut short") }
             var value: UInt64 = 0
             for index in 0..<size {
                 let byte = UInt64(bytes[offset + (little ? index : size - 1 - index)])
@@ -108,39 +116,43 @@ public enum GuestLibraries {
             return value
         }
         let word = is64 ? 8 : 4
-        let phoff = Int(try integer(is64 ? 32 : 28, word))
+        let phoff = try position(integer(is64 ? 32 : 28, word), "e_phoff")
         let phentsize = Int(try integer(is64 ? 54 : 42, 2))
         let phnum = Int(try integer(is64 ? 56 : 44, 2))
         var loads: [(vaddr: UInt64, offset: UInt64, size: UInt64)] = []
-        var dynamic: (offset: Int, size: Int)?
+        var dynamic: (offset: Int, end: Int)?
         for index in 0..<phnum {
-            let base = phoff + index * phentsize
+            let base = phoff + index * phentsize  // at most the image size plus 65535 * 65535
             let type = try integer(base, 4)
             let offset = try integer(base + (is64 ? 8 : 4), word)
             let vaddr = try integer(base + (is64 ? 16 : 8), word)
             let filesz = try integer(base + (is64 ? 32 : 16), word)
             if type == 1 { loads.append((vaddr, offset, filesz)) }
-            if type == 2 { dynamic = (Int(offset), Int(filesz)) }
+            if type == 2 {
+                let start = try position(offset, "PT_DYNAMIC p_offset")
+                // Entries past the end of the file fail when read (a DT_NULL may come first).
+                dynamic = (start, start + Int(min(filesz, UInt64(bytes.count))))
+            }
         }
         guard let dynamic else { return [] }
         var needed: [UInt64] = []
         var strtab: UInt64?
-        var position = dynamic.offset
-        while position + 2 * word <= dynamic.offset + dynamic.size {
-            let tag = try integer(position, word)
-            let value = try integer(position + word, word)
+        var cursor = dynamic.offset
+        while cursor + 2 * word <= dynamic.end {
+            let tag = try integer(cursor, word)
+            let value = try integer(cursor + word, word)
             if tag == 0 { break }
             if tag == 1 { needed.append(value) }
             if tag == 5 { strtab = value }
-            position += 2 * word
+            cursor += 2 * word
         }
         guard !needed.isEmpty else { return [] }
-        guard let strtab, let segment = loads.first(where: { strtab >= $0.vaddr && strtab < $0.vaddr + $0.size }) else {
+        guard let strtab, let segment = loads.first(where: { strtab >= $0.vaddr && strtab - $0.vaddr < $0.size }) else {
             throw CrossRunError.elfInvalid("the dynamic string table is outside every loaded segment")
         }
-        let tableOffset = Int(strtab - segment.vaddr + segment.offset)
+        let tableOffset = try position(segment.offset, plus: strtab - segment.vaddr, "DT_STRTAB")
         return try needed.map { offset in
-            let start = tableOffset + Int(offset)
+            let start = try position(UInt64(tableOffset), plus: offset, "a DT_NEEDED name")
             guard start < bytes.count, let end = bytes[start...].firstIndex(of: 0) else {
                 throw CrossRunError.elfTruncated("a library name at offset \(start) is cut short")
             }

@@ -94,7 +94,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
         let definition: RunnerDefinition
         do {
-            let table = try TOMLTable(string: text)
+            let table = try TOMLDocument.table(text)
             for (tableName, allowed) in knownKeys {
                 let keys = tableName.isEmpty ? table.keys : (table[tableName]?.table?.keys ?? [])
                 if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
@@ -278,6 +278,9 @@ struct TOMLReader {
 /// Turns TOMLKit's errors into short readable reasons.
 enum TOMLErrors {
     static func describe(_ error: Error) -> String {
+        if let syntax = error as? TOMLDocument.SyntaxError {
+            return "line \(syntax.line), column \(syntax.column): \(syntax.message)"
+        }
         if let parse = error as? TOMLParseError {
             return "line \(parse.source.begin.line), column \(parse.source.begin.column): \(parse.description)"
         }

@@ -1,0 +1,30 @@
+import Foundation
+
+@testable import CrossRunKit
+
+enum Shared {
+    static let catalog = try? TargetCatalog.builtIn()
+}
+
+/// One input: a crossrun.toml's text. Any configuration or CrossRunError is fine; a trap is the bug.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
+    guard let file = try? ConfigFile.parse(toml: text, path: "/fuzz/crossrun.toml") else { return 0 }
+    for definition in Shared.catalog?.definitions ?? [] {
+        let settings = file.settings(for: definition)
+        _ = settings.timeout.map { DurationText.format($0.value) }
+        _ = settings.testTimeout.map { DurationText.format($0.value) }
+    }
+    _ = file.killGrace.map { DurationText.format($0.value) }
+    return 0
+}
+
+// libFuzzer's driver (linked without its own main, scripts/fuzz.sh) runs `fuzz` on generated inputs.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt) -> CInt
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(runDriver(&argc, &argv, fuzz))
