@@ -116,26 +116,27 @@ struct CacheLocationTests {
         #expect(!SysrootCache(environment: environment).base.hasPrefix("/.cache"))
     }
 
-    @Test("under umask 000 the cache's folders, lock file and entries are not group or world writable")
-    func umaskZero() throws {
+    @Test("what a fill leaves group or world writable (as under umask 000) is not, once installed; new cache folders are 0755")
+    func othersKeptOut() throws {
         let scratch = try ScratchFolder("crossrun-umask")
         defer { scratch.remove() }
         let cache = SysrootCache(base: scratch.path + "/cache")
-        let previous = umask(0)
-        defer { umask(previous) }
+        // The process umask is not changed here (tests run in parallel): the fill makes its files 0777 and 0666
+        // itself; the fault suite runs crossrun under a real `umask 000`.
         let entry = try cache.entry(target: "t", digest: "d", options: FetchOptions(), lockedReason: "") { root in
             try FileManager.default.createDirectory(atPath: root + "/lib", withIntermediateDirectories: true)
             #expect(FileManager.default.createFile(atPath: root + "/lib/file", contents: Data("x".utf8)))
+            #expect(chmod(root + "/lib", 0o777) == 0 && chmod(root + "/lib/file", 0o666) == 0 && chmod(root, 0o777) == 0)
+            #expect(symlink("file", root + "/lib/link") == 0)
             return (sampleLock(target: "t", digest: "d"), "t")
         }
-        #expect(umask(previous) == 0, "the caller's umask is given back")
-        umask(0)
         for path in [scratch.path + "/cache", scratch.path + "/cache/sysroots", cache.targetDirectory("t"), cache.targetDirectory("t") + "/.lock",
-                     entry.directory, entry.directory + "/lock.json", entry.directory + "/root/lib", entry.directory + "/root/lib/file"] {
+                     entry.directory, entry.directory + "/lock.json", entry.directory + "/root", entry.directory + "/root/lib", entry.directory + "/root/lib/file"] {
             var status = stat()
             #expect(stat(path, &status) == 0, "\(path)")
             #expect(status.st_mode & 0o022 == 0, "\(path) has mode \(String(status.st_mode & 0o777, radix: 8))")
         }
+        #expect(FileManager.default.fileExists(atPath: entry.directory + "/root/lib/link"))
     }
 
     @Test("an entry installed unverified by an older crossrun (gpgv missing) is fetched again while signatures are checked")

@@ -91,11 +91,7 @@ public struct SysrootCache: Sendable {
             let final = directory(target: target, digest: digest)
             let temporary = targetDirectory(target) + "/.tmp-\(digest)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             do {
-                do {
-                    try FileManager.default.createDirectory(atPath: temporary + "/root", withIntermediateDirectories: true)
-                } catch {
-                    throw CrossRunError.cacheNotWritable(path: temporary, reason: error.localizedDescription)
-                }
+                try Self.makeFolders(temporary + "/root")
                 let (lock, summary) = try fill(temporary + "/root")
                 try install(lock, from: temporary, to: final)
                 options.progress("crossrun: fetched \(summary) into \(final)")
@@ -119,6 +115,7 @@ public struct SysrootCache: Sendable {
         guard FileManager.default.createFile(atPath: temporary + "/lock.json", contents: try encoder.encode(lock)) else {
             throw CrossRunError.cacheNotWritable(path: temporary + "/lock.json", reason: "the lock record cannot be written")
         }
+        Self.keepOthersOut(under: temporary)
         try? FileManager.default.removeItem(atPath: final)
         guard rename(temporary, final) == 0 else {
             throw CrossRunError.cacheNotWritable(path: final, reason: "cannot move \(lock.target) into place: \(String(cString: strerror(errno)))")
@@ -165,23 +162,17 @@ public struct SysrootCache: Sendable {
     }
 
     /// Runs `body` holding the target's exclusive file lock (`flock`), which other crossrun processes wait for.
-    /// Everything made under the lock is at most 0755/0644, whatever the caller's umask (under `umask 000` a
-    /// world-writable sysroot would let anyone change what qemu runs).
+    /// The folders it makes are 0755 and the lock file 0644 whatever the umask (see ``keepOthersOut(under:)``).
     public func withLock<T>(target: String, _ body: () throws -> T) throws -> T {
-        let callerMask = umask(0o022)
-        umask(callerMask | 0o022)
-        defer { umask(callerMask) }
         let folder = targetDirectory(target)
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CrossRunError.cacheNotWritable(path: folder, reason: error.localizedDescription)
-        }
+        try Self.makeFolders(folder)
         let fd = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw CrossRunError.cacheNotWritable(path: folder + "/.lock", reason: "the lock cannot be opened: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_uid == geteuid(), status.st_mode & 0o022 != 0 { fchmod(fd, status.st_mode & 0o755) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 throw CrossRunError.cacheNotWritable(path: folder + "/.lock", reason: "the lock cannot be taken: \(String(cString: strerror(errno)))")
@@ -189,6 +180,36 @@ public struct SysrootCache: Sendable {
         }
         defer { flock(fd, LOCK_UN) }
         return try body()
+    }
+
+    /// Makes `path` and its missing parents, each new one 0755 whatever the umask (under `umask 000` a
+    /// world-writable cache would let anyone change what qemu runs). Folders that exist are left as they are.
+    static func makeFolders(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + part
+            if mkdir(current, 0o755) == 0 {
+                chmod(current, 0o755)
+            } else if errno != EEXIST {
+                throw CrossRunError.cacheNotWritable(path: path, reason: "cannot make \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw CrossRunError.cacheNotWritable(path: path, reason: "it is not a folder")
+        }
+    }
+
+    /// Takes group and other write permission off everything under `root` (links aside), whatever the umask
+    /// it was made with: what qemu runs from the cache can be changed by its owner alone.
+    static func keepOthersOut(under root: String) {
+        var paths = [root]
+        for relative in (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? [] { paths.append(root + "/" + relative) }
+        for path in paths {
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFLNK, status.st_mode & 0o022 != 0 else { continue }
+            chmod(path, status.st_mode & 0o7755)
+        }
     }
 
     /// Removes temporary folders that a killed crossrun left behind. Call while holding the target's lock.
