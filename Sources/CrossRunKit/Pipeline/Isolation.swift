@@ -13,7 +13,7 @@ extension TestRunner {
     /// program, a `harness = false` test), which then runs as one process.
     func runIsolated(plan: LaunchPlan, invocation: Invocation, jobs: Int, quiet: Bool, suiteName: String) throws -> RunPhases? {
         let selection = TestListing.selection(from: invocation.arguments)
-        guard let listed = listTests(plan: plan, selection: selection, requireLibtest: true) else { return nil }
+        guard let listed = try listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: true) else { return nil }
         let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
         let ignored = runsIgnored ? [] : Set(listTests(plan: plan, selection: selection + ["--ignored"]) ?? [])
         // libtest's closing line counts the tests its filters left out: known from one unfiltered listing.

@@ -17,14 +17,25 @@ extension TestRunner {
     /// `requireLibtest`: also nil when the output has neither a test line nor libtest's closing
     /// `N tests, M benchmarks` line (a program that ignored `--list`).
     func listTests(plan: LaunchPlan, selection: [String], requireLibtest: Bool = false) -> [String]? {
+        (try? listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: requireLibtest)) ?? nil
+    }
+
+    /// ``listTests(plan:selection:requireLibtest:)`` for a listing that comes before any test process (a
+    /// partition's, `--isolate`'s): a `-cpu` value qemu refused is ``CrossRunError/cpuRefused(cpu:origin:emulator:)``,
+    /// as it is for a run, not a binary that cannot list its tests.
+    func listTestsCheckingCPU(plan: LaunchPlan, selection: [String], requireLibtest: Bool = false) throws -> [String]? {
         var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
+        var errors = BoundedText(headLimit: 64 << 10, tailLimit: 0)
         var quiet = processRunner
         quiet.passThrough = false
         quiet.interactive = false
         guard mayStartProcess,
-            let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { _ in }),
-            result.status.isSuccess, !output.isTruncated
+            let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { errors.append($0) })
         else { return nil }
+        guard result.status.isSuccess, !output.isTruncated else {
+            try Self.checkCPU(plan, outcome: result, stdoutBytes: output.text.utf8.count, stderr: errors)
+            return nil
+        }
         let text = output.text
         let names = TestListing.names(in: text)
         if requireLibtest, names.isEmpty, !TestListing.hasClosingLine(text) { return nil }

@@ -7,7 +7,7 @@ extension TestRunner {
     func selectPartition(_ prepared: PreparedRun) throws -> PreparedRun {
         guard let partition = try prepared.configuration.partition() else { return prepared }
         let arguments = prepared.invocation.arguments
-        guard let listed = listTests(plan: prepared.plan, selection: TestListing.selection(from: arguments)) else {
+        guard let listed = try listTestsCheckingCPU(plan: prepared.plan, selection: TestListing.selection(from: arguments)) else {
             throw CrossRunError.partitionListingFailed(path: prepared.binaryPath, partition: partition.description)
         }
         var selected = prepared
