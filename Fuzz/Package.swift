@@ -11,11 +11,13 @@ let package = Package(
     name: "crossrun-fuzz",
     dependencies: [.package(name: "crossrun", path: "..")],
     targets: [
+        // libFuzzer's driver, shared by the targets.
+        .target(name: "FuzzDriver"),
         // ELF / wasm headers (BinaryInspector) and DT_NEEDED reading (GuestLibraries).
-        .executableTarget(name: "FuzzBinary", dependencies: [.product(name: "CrossRunKit", package: "crossrun")]),
+        .executableTarget(name: "FuzzBinary", dependencies: ["FuzzDriver", .product(name: "CrossRunKit", package: "crossrun")]),
         // libtest output (pretty, terse, JSON lines) through the collector, as a test process's stdout.
-        .executableTarget(name: "FuzzLibtest", dependencies: [.product(name: "CrossRunKit", package: "crossrun")]),
+        .executableTarget(name: "FuzzLibtest", dependencies: ["FuzzDriver", .product(name: "CrossRunKit", package: "crossrun")]),
         // crossrun.toml text through the config reader.
-        .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "CrossRunKit", package: "crossrun")]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzDriver", .product(name: "CrossRunKit", package: "crossrun")]),
     ]
 )

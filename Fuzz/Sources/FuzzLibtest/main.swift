@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 
 @testable import CrossRunKit
 
@@ -23,11 +24,5 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     return 0
 }
 
-// libFuzzer's driver (linked without its own main, scripts/fuzz.sh) runs `fuzz` on generated inputs.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt) -> CInt
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(runDriver(&argc, &argv, fuzz))
+// libFuzzer's driver (FuzzDriver) runs `fuzz` on generated inputs.
+runFuzzer(fuzz)
