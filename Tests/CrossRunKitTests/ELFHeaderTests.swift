@@ -329,7 +329,7 @@ struct BadBinaryTests {
     @Test("binary junk is described by its bytes")
     func binaryJunk() throws {
         let folder = try TemporaryDirectory()
-        let path = try folder.file("junk", Data([0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 2]))
+        let path = try folder.file("junk", Data([0xCA, 0xFE, 0xD0, 0x0D, 0, 0, 0, 2]))
         let error = inspectError(path)
         #expect(error?.code == .notAnExecutable, "\(String(describing: error))")
         let magic = error?.reason?.lowercased() ?? ""

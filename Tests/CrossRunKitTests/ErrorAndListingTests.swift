@@ -15,6 +15,7 @@ struct CrossRunErrorTests {
         (.binaryTruncated(path: "x", detail: "2 bytes"), 125),
         (.binaryMalformed(path: "x", detail: "unknown ELF class 0"), 125),
         (.notAnExecutable(path: "run.sh", magic: "\"#!/b\""), 125),
+        (.foreignExecutable(path: "app.exe", what: "a Windows PE executable (x86-64)", instead: "run it on Windows"), 125),
         (.unsupportedMachine(path: "x", found: "ELF 64-bit big-endian s390", supported: ["aarch64 (AArch64 Linux)", "armv7 (ARMv7)"]), 125),
         (.notExecutableOnHost(path: "x"), 126),
         (.binaryNotExecutable(path: "target/aarch64-unknown-linux-gnu/debug/deps/x", mode: 0o644), 126),

@@ -141,7 +141,7 @@ extension FaultCase {
 
     static var all: [FaultCase] {
         badBinaries + environment + crashes + hangs + signals + output + processes + reportFolders + fetching + reportTargets
-            + lifetime + small + parsing
+            + lifetime + small + parsing + foreignFormats
     }
 
     // MARK: Bad binaries: one error line, the documented status, no report, nothing started.

@@ -169,7 +169,11 @@ public enum BinaryInspector {
             return BinaryInfo(path: path, format: .elf(try ELFHeader.parse(read: read)))
         } catch let error as CrossRunError {
             switch error.code {
-            case .notELF: throw CrossRunError.notAnExecutable(path: path, magic: describeMagic(start))
+            case .notELF:
+                if let foreign = ForeignExecutable.recognise(read: read) {
+                    throw CrossRunError.foreignExecutable(path: path, what: foreign.description, instead: foreign.instead)
+                }
+                throw CrossRunError.notAnExecutable(path: path, magic: describeMagic(start))
             case .elfTruncated: throw CrossRunError.binaryTruncated(path: path, detail: error.reason ?? "")
             case .elfInvalid: throw CrossRunError.binaryMalformed(path: path, detail: error.reason ?? "")
             default: throw error

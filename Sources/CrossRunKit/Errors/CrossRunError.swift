@@ -56,7 +56,7 @@ extension CrossRunError {
         enum Name: String, CaseIterable, Sendable {
             // The binary
             case binaryNotFound, binaryIsDirectory, binaryNotReadable, binaryEmpty, binaryTruncated, binaryMalformed
-            case notAnExecutable, unsupportedMachine, notExecutableOnHost, binaryNotExecutable, targetMismatch, partitionListingFailed
+            case notAnExecutable, foreignExecutable, unsupportedMachine, notExecutableOnHost, binaryNotExecutable, targetMismatch, partitionListingFailed
             // ELF parsing (BinaryInspector turns these into the binary codes above, with the path)
             case notELF, elfTruncated, elfInvalid
             // Emulator and sysroot
@@ -111,7 +111,7 @@ extension CrossRunError {
             case .targetsCannotRun:
                 return ExitStatus.checkFailed
             case .binaryNotFound, .binaryIsDirectory, .binaryNotReadable, .binaryEmpty, .binaryTruncated,
-                .binaryMalformed, .notAnExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
+                .binaryMalformed, .notAnExecutable, .foreignExecutable, .unsupportedMachine, .targetMismatch, .partitionListingFailed,
                 .notELF, .elfTruncated, .elfInvalid,
                 .invalidSysrootManifest, .noSysrootManifest,
                 .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue, .cpuRefused,
@@ -129,6 +129,7 @@ extension CrossRunError {
         public static let binaryTruncated = Code(.binaryTruncated)
         public static let binaryMalformed = Code(.binaryMalformed)
         public static let notAnExecutable = Code(.notAnExecutable)
+        public static let foreignExecutable = Code(.foreignExecutable)
         public static let unsupportedMachine = Code(.unsupportedMachine)
         public static let notExecutableOnHost = Code(.notExecutableOnHost)
         public static let binaryNotExecutable = Code(.binaryNotExecutable)

@@ -38,6 +38,11 @@ extension CrossRunError {
         CrossRunError(code: .binaryMalformed, message: "\(path) is a damaged ELF file (\(detail)); rebuild it.", subject: path, reason: detail)
     }
 
+    /// A Mach-O or Windows PE file: named, with what to do instead.
+    public static func foreignExecutable(path: String, what: String, instead: String) -> CrossRunError {
+        CrossRunError(code: .foreignExecutable, message: "\(path) is \(what); \(instead).", subject: path, reason: what)
+    }
+
     public static func notAnExecutable(path: String, magic: String) -> CrossRunError {
         CrossRunError(
             code: .notAnExecutable,

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Executables crossrun recognises but does not run, named so the refusal says what the file is and what to do
+/// instead (rather than "neither an ELF executable nor a wasm module"): Mach-O (Apple targets) and Windows PE.
+public enum ForeignExecutable: Equatable, Sendable {
+    /// A Mach-O file (`fat` for a universal binary), with its CPU when known.
+    case machO(cpu: String?, fat: Bool)
+    /// A Windows PE executable with its machine.
+    case windowsPE(machine: String)
+
+    /// What the file is, for the one-line refusal: `a Mach-O executable (arm64)`.
+    public var description: String {
+        switch self {
+        case .machO(let cpu, let fat):
+            return (fat ? "a universal (fat) Mach-O executable" : "a Mach-O executable") + (cpu.map { " (\($0))" } ?? "")
+        case .windowsPE(let machine):
+            return "a Windows PE executable (\(machine))"
+        }
+    }
+
+    /// What to do instead.
+    public var instead: String {
+        switch self {
+        case .machO: return "Apple targets' tests run on macOS (a macOS machine or CI runner), not under crossrun"
+        case .windowsPE: return "crossrun does not run Windows executables yet; run it on Windows, or with wine directly (wine BINARY)"
+        }
+    }
+
+    /// The format behind the first bytes `read` gives (at least 64 bytes are asked for), or nil.
+    static func recognise(read: (UInt64, Int) throws -> [UInt8]) -> ForeignExecutable? {
+        guard let start = try? read(0, 64), start.count >= 8 else { return nil }
+        func little32(_ bytes: [UInt8], _ offset: Int) -> UInt32? {
+            guard offset >= 0, offset + 4 <= bytes.count else { return nil }
+            return bytes[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        func big32(_ bytes: [UInt8], _ offset: Int) -> UInt32? { little32(bytes, offset).map(\.byteSwapped) }
+        let magic = big32(start, 0)!
+        switch magic {
+        case 0xFEED_FACE, 0xFEED_FACF:
+            return .machO(cpu: machOCPU(big32(start, 4)), fat: false)
+        case 0xCEFA_EDFE, 0xCFFA_EDFE:
+            return .machO(cpu: machOCPU(little32(start, 4)), fat: false)
+        case 0xCAFE_BABE, 0xCAFE_BABF:
+            // A Java class file starts the same way; its next word is a class-file version (45 or more), a
+            // universal binary's is its number of architectures (a few).
+            guard let count = big32(start, 4), count >= 1, count < 30 else { return nil }
+            return .machO(cpu: count == 1 ? machOCPU(big32(start, 8)) : nil, fat: true)
+        default:
+            break
+        }
+        guard start[0] == UInt8(ascii: "M"), start[1] == UInt8(ascii: "Z"), let offset = little32(start, 0x3C),
+            offset < 1 << 20, let header = try? read(UInt64(offset), 6), header.count == 6,
+            Array(header[0..<4]) == [0x50, 0x45, 0, 0]
+        else { return nil }
+        let machine = UInt16(header[4]) | UInt16(header[5]) << 8
+        let names: [UInt16: String] = [0x8664: "x86-64", 0x14C: "i386", 0xAA64: "arm64", 0x1C4: "arm", 0x200: "ia64"]
+        return .windowsPE(machine: names[machine] ?? "machine 0x" + String(machine, radix: 16))
+    }
+
+    private static func machOCPU(_ value: UInt32?) -> String? {
+        guard let value else { return nil }
+        let names: [UInt32: String] = [7: "i386", 0x0100_0007: "x86_64", 12: "arm", 0x0100_000C: "arm64", 0x0200_000C: "arm64_32", 18: "ppc", 0x0100_0012: "ppc64"]
+        return names[value]
+    }
+}

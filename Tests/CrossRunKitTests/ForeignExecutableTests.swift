@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import CrossRunKit
+
+/// Recorded header shapes: the first bytes of Mach-O, universal Mach-O, Windows PE files and look-alikes.
+enum ForeignHeaders {
+    static func word(_ value: UInt32, big: Bool) -> [UInt8] {
+        let bytes = [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+        return big ? bytes : bytes.reversed()
+    }
+
+    /// A Mach-O header: magic, cputype, rest zero.
+    static func machO(magic: UInt32, cpu: UInt32, big: Bool) -> [UInt8] {
+        word(magic, big: big) + word(cpu, big: big) + [UInt8](repeating: 0, count: 56)
+    }
+
+    /// A DOS stub pointing at a PE header with `machine`.
+    static func pe(machine: UInt16) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 0x80 + 24)
+        bytes[0] = UInt8(ascii: "M")
+        bytes[1] = UInt8(ascii: "Z")
+        bytes[0x3C] = 0x80
+        bytes[0x80..<0x84] = [0x50, 0x45, 0, 0]
+        bytes[0x84] = UInt8(machine & 0xFF)
+        bytes[0x85] = UInt8(machine >> 8)
+        return bytes
+    }
+}
+
+struct ForeignCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var bytes: [UInt8]
+    /// The words the one-line refusal must hold; nil: not recognised (the generic not-an-executable error).
+    var mentions: [String]?
+    var testDescription: String { name }
+}
+
+@Suite("Mach-O and Windows PE files are named in their refusal")
+struct ForeignExecutableTests {
+    static let cases: [ForeignCase] = [
+        ForeignCase(name: "64-bit Mach-O, arm64 (little-endian magic)", bytes: ForeignHeaders.machO(magic: 0xFEED_FACF, cpu: 0x0100_000C, big: false),
+                    mentions: ["a Mach-O executable (arm64)", "macOS"]),
+        ForeignCase(name: "64-bit Mach-O, x86_64", bytes: ForeignHeaders.machO(magic: 0xFEED_FACF, cpu: 0x0100_0007, big: false),
+                    mentions: ["a Mach-O executable (x86_64)"]),
+        ForeignCase(name: "32-bit big-endian Mach-O, ppc", bytes: ForeignHeaders.machO(magic: 0xFEED_FACE, cpu: 18, big: true),
+                    mentions: ["a Mach-O executable (ppc)"]),
+        ForeignCase(name: "universal Mach-O with two architectures", bytes: ForeignHeaders.word(0xCAFE_BABE, big: true) + ForeignHeaders.word(2, big: true) + [UInt8](repeating: 0, count: 56),
+                    mentions: ["a universal (fat) Mach-O executable", "macOS"]),
+        ForeignCase(name: "a Java class file (same magic, version 52) is not Mach-O", bytes: ForeignHeaders.word(0xCAFE_BABE, big: true) + [0, 0, 0, 52] + [UInt8](repeating: 0, count: 56),
+                    mentions: nil),
+        ForeignCase(name: "Windows PE, x86-64", bytes: ForeignHeaders.pe(machine: 0x8664), mentions: ["a Windows PE executable (x86-64)", "wine"]),
+        ForeignCase(name: "Windows PE, i386", bytes: ForeignHeaders.pe(machine: 0x14C), mentions: ["a Windows PE executable (i386)"]),
+        ForeignCase(name: "Windows PE, arm64", bytes: ForeignHeaders.pe(machine: 0xAA64), mentions: ["(arm64)"]),
+        ForeignCase(name: "Windows PE, an unknown machine", bytes: ForeignHeaders.pe(machine: 0x1234), mentions: ["(machine 0x1234)"]),
+        ForeignCase(name: "MZ without a PE header (a DOS program)", bytes: Array("MZ".utf8) + [UInt8](repeating: 0, count: 62), mentions: nil),
+        ForeignCase(name: "MZ whose PE offset is past the end", bytes: { var b = ForeignHeaders.pe(machine: 0x8664); b[0x3C] = 0xFF; b[0x3D] = 0xFF; b[0x3E] = 0xFF; b[0x3F] = 0x7F; return b }(),
+                    mentions: nil),
+    ]
+
+    @Test("each header is named (or not) in one line, exit 125", arguments: cases)
+    func refusal(_ foreign: ForeignCase) {
+        let error = #expect(throws: CrossRunError.self) { try BinaryInspector.inspect(path: "tests.bin", bytes: foreign.bytes) }
+        #expect(error.map(CrossRunError.exitStatus(for:)) == 125)
+        #expect(error?.message.contains("\n") == false)
+        if let mentions = foreign.mentions {
+            #expect(error?.code == .foreignExecutable)
+            for text in mentions { #expect(error?.message.contains(text) == true, "\(error?.message ?? "")") }
+        } else {
+            #expect(error?.code == .notAnExecutable)
+        }
+    }
+}
