@@ -71,3 +71,38 @@ struct ForeignExecutableTests {
         }
     }
 }
+
+@Suite("ELF for another system is named in its refusal, not run as Linux")
+struct ForeignELFTests {
+    /// The recorded aarch64 head with its OS ABI byte set.
+    static func withOSABI(_ value: UInt8) throws -> [UInt8] {
+        var bytes = try Fixtures.elf("aarch64-dynamic.elf-head")
+        bytes[7] = value
+        return bytes
+    }
+
+    @Test("OS ABI names FreeBSD, NetBSD, OpenBSD, Solaris/illumos", arguments: [(UInt8(9), "FreeBSD"), (2, "NetBSD"), (12, "OpenBSD"), (6, "Solaris/illumos")])
+    func otherSystem(_ osABI: UInt8, _ system: String) throws {
+        let error = #expect(throws: CrossRunError.self) { try BinaryInspector.inspect(path: "t", bytes: try Self.withOSABI(osABI)) }
+        #expect(error?.code == .foreignExecutable)
+        #expect(error?.message.contains("is a \(system) ELF executable (aarch64)") == true, "\(error?.message ?? "")")
+        #expect(error.map(CrossRunError.exitStatus(for:)) == 125)
+    }
+
+    @Test("Linux's OS ABI values (SYSV 0, GNU 3) still inspect", arguments: [UInt8(0), 3])
+    func linux(_ osABI: UInt8) throws {
+        #expect(throws: Never.self) { try BinaryInspector.inspect(path: "t", bytes: try Self.withOSABI(osABI)) }
+    }
+
+    @Test("an Android interpreter (/system/bin/linker64) is named")
+    func android() throws {
+        var bytes = try Fixtures.elf("aarch64-dynamic.elf-head")
+        let loader = Array("/lib/ld-linux-aarch64.so.1".utf8)
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: loader) })
+        let android = Array("/system/bin/linker64".utf8) + [0]
+        bytes.replaceSubrange(at..<at + android.count, with: android)
+        let error = #expect(throws: CrossRunError.self) { try BinaryInspector.inspect(path: "t", bytes: bytes) }
+        #expect(error?.code == .foreignExecutable)
+        #expect(error?.message.contains("is an Android executable (aarch64") == true, "\(error?.message ?? "")")
+    }
+}

@@ -166,7 +166,11 @@ public enum BinaryInspector {
         let isELFPrefix = start.count < 4 && Array(ELFHeader.magic.prefix(start.count)) == start
         if isELFPrefix { throw CrossRunError.binaryTruncated(path: path, detail: "\(start.count) bytes") }
         do {
-            return BinaryInfo(path: path, format: .elf(try ELFHeader.parse(read: read)))
+            let header = try ELFHeader.parse(read: read)
+            if let foreign = ForeignExecutable.recognise(elf: header) {
+                throw CrossRunError.foreignExecutable(path: path, what: foreign.description, instead: foreign.instead)
+            }
+            return BinaryInfo(path: path, format: .elf(header))
         } catch let error as CrossRunError {
             switch error.code {
             case .notELF:

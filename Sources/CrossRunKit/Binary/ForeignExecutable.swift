@@ -1,12 +1,17 @@
 import Foundation
 
 /// Executables crossrun recognises but does not run, named so the refusal says what the file is and what to do
-/// instead (rather than "neither an ELF executable nor a wasm module"): Mach-O (Apple targets) and Windows PE.
+/// instead (rather than "neither an ELF executable nor a wasm module" or "no runner"): Mach-O (Apple targets),
+/// Windows PE, ELF for another operating system (OS ABI) and Android (its `/system/bin/linker` interpreter).
 public enum ForeignExecutable: Equatable, Sendable {
     /// A Mach-O file (`fat` for a universal binary), with its CPU when known.
     case machO(cpu: String?, fat: Bool)
     /// A Windows PE executable with its machine.
     case windowsPE(machine: String)
+    /// An ELF executable for another system (FreeBSD, NetBSD, OpenBSD, Solaris/illumos) by its OS ABI byte.
+    case otherSystem(system: String, machine: String)
+    /// An Android executable (interpreter /system/bin/linker or linker64).
+    case android(machine: String)
 
     /// What the file is, for the one-line refusal: `a Mach-O executable (arm64)`.
     public var description: String {
@@ -15,6 +20,10 @@ public enum ForeignExecutable: Equatable, Sendable {
             return (fat ? "a universal (fat) Mach-O executable" : "a Mach-O executable") + (cpu.map { " (\($0))" } ?? "")
         case .windowsPE(let machine):
             return "a Windows PE executable (\(machine))"
+        case .otherSystem(let system, let machine):
+            return "a \(system) ELF executable (\(machine))"
+        case .android(let machine):
+            return "an Android executable (\(machine), interpreter /system/bin/linker)"
         }
     }
 
@@ -23,6 +32,8 @@ public enum ForeignExecutable: Equatable, Sendable {
         switch self {
         case .machO: return "Apple targets' tests run on macOS (a macOS machine or CI runner), not under crossrun"
         case .windowsPE: return "crossrun does not run Windows executables yet; run it on Windows, or with wine directly (wine BINARY)"
+        case .otherSystem(let system, _): return "qemu-user runs Linux programs only; run its tests on \(system)"
+        case .android: return "Android's loader and libraries are not a Linux sysroot; run its tests on a device or emulator (e.g. with cargo-dinghy or adb)"
         }
     }
 
@@ -55,6 +66,14 @@ public enum ForeignExecutable: Equatable, Sendable {
         let machine = UInt16(header[4]) | UInt16(header[5]) << 8
         let names: [UInt16: String] = [0x8664: "x86-64", 0x14C: "i386", 0xAA64: "arm64", 0x1C4: "arm", 0x200: "ia64"]
         return .windowsPE(machine: names[machine] ?? "machine 0x" + String(machine, radix: 16))
+    }
+
+    /// An ELF header for a system other than Linux, by OS ABI (7) or interpreter, or nil.
+    static func recognise(elf header: ELFHeader) -> ForeignExecutable? {
+        let machine = ELFMachine.name(header.machine)
+        if let interpreter = header.interpreter, interpreter.hasPrefix("/system/bin/linker") { return .android(machine: machine) }
+        let systems: [UInt8: String] = [2: "NetBSD", 6: "Solaris/illumos", 9: "FreeBSD", 12: "OpenBSD"]
+        return systems[header.osABI].map { .otherSystem(system: $0, machine: machine) }
     }
 
     private static func machOCPU(_ value: UInt32?) -> String? {
