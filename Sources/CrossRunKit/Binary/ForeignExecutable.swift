@@ -40,30 +40,28 @@ public enum ForeignExecutable: Equatable, Sendable {
     /// The format behind the first bytes `read` gives (at least 64 bytes are asked for), or nil.
     static func recognise(read: (UInt64, Int) throws -> [UInt8]) -> ForeignExecutable? {
         guard let start = try? read(0, 64), start.count >= 8 else { return nil }
-        func little32(_ bytes: [UInt8], _ offset: Int) -> UInt32? {
-            guard offset >= 0, offset + 4 <= bytes.count else { return nil }
-            return bytes[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
-        }
-        func big32(_ bytes: [UInt8], _ offset: Int) -> UInt32? { little32(bytes, offset).map(\.byteSwapped) }
-        let magic = big32(start, 0)!
-        switch magic {
+        let big = ByteReader(bytes: start, endianness: .big)
+        let little = ByteReader(bytes: start, endianness: .little)
+        switch big.u32(0) {
         case 0xFEED_FACE, 0xFEED_FACF:
-            return .machO(cpu: machOCPU(big32(start, 4)), fat: false)
+            return .machO(cpu: machOCPU(big.u32(4)), fat: false)
         case 0xCEFA_EDFE, 0xCFFA_EDFE:
-            return .machO(cpu: machOCPU(little32(start, 4)), fat: false)
+            return .machO(cpu: machOCPU(little.u32(4)), fat: false)
         case 0xCAFE_BABE, 0xCAFE_BABF:
             // A Java class file starts the same way; its next word is a class-file version (45 or more), a
             // universal binary's is its number of architectures (a few).
-            guard let count = big32(start, 4), count >= 1, count < 30 else { return nil }
-            return .machO(cpu: count == 1 ? machOCPU(big32(start, 8)) : nil, fat: true)
+            let count = big.u32(4)
+            guard count >= 1, count < 30 else { return nil }
+            return .machO(cpu: count == 1 && start.count >= 12 ? machOCPU(big.u32(8)) : nil, fat: true)
         default:
             break
         }
-        guard start[0] == UInt8(ascii: "M"), start[1] == UInt8(ascii: "Z"), let offset = little32(start, 0x3C),
-            offset < 1 << 20, let header = try? read(UInt64(offset), 6), header.count == 6,
+        guard start.count >= 64, start[0] == UInt8(ascii: "M"), start[1] == UInt8(ascii: "Z") else { return nil }
+        let offset = little.u32(0x3C)
+        guard offset < 1 << 20, let header = try? read(UInt64(offset), 6), header.count == 6,
             Array(header[0..<4]) == [0x50, 0x45, 0, 0]
         else { return nil }
-        let machine = UInt16(header[4]) | UInt16(header[5]) << 8
+        let machine = ByteReader(bytes: header, endianness: .little).u16(4)
         let names: [UInt16: String] = [0x8664: "x86-64", 0x14C: "i386", 0xAA64: "arm64", 0x1C4: "arm", 0x200: "ia64"]
         return .windowsPE(machine: names[machine] ?? "machine 0x" + String(machine, radix: 16))
     }
@@ -76,8 +74,7 @@ public enum ForeignExecutable: Equatable, Sendable {
         return systems[header.osABI].map { .otherSystem(system: $0, machine: machine) }
     }
 
-    private static func machOCPU(_ value: UInt32?) -> String? {
-        guard let value else { return nil }
+    private static func machOCPU(_ value: UInt32) -> String? {
         let names: [UInt32: String] = [7: "i386", 0x0100_0007: "x86_64", 12: "arm", 0x0100_000C: "arm64", 0x0200_000C: "arm64_32", 18: "ppc", 0x0100_0012: "ppc64"]
         return names[value]
     }
