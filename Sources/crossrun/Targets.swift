@@ -9,8 +9,15 @@ struct Targets: ParsableCommand {
         commandName: "targets",
         abstract: "List the targets crossrun can run and the emulator and sysroot each would use here (configuration included).")
 
+    @Flag(name: .long, help: "Print the table of docs/targets.md instead: every target, how it is detected, what runs it, which sysroot, which fixture CI runs.")
+    var table = false
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
+        if table {
+            print(try TargetTable.builtIn(extraRunners: environment[Configuration.Variable.runnersDir]).markdown, terminator: "")
+            return
+        }
         let (doctor, problems) = try CrossRunKit.Doctor.forEnvironment(environment, workingDirectory: FileManager.default.currentDirectoryPath)
         for problem in problems { FileHandle.standardError.write(Data("crossrun: warning: \(problem.message)\n".utf8)) }
         print(doctor.targets().map(\.catalogueText).joined(), terminator: "")

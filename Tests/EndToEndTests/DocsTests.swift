@@ -58,8 +58,20 @@ struct DocsTests {
         let missing = try crossrun(["/nonexistent/test-binary"])
         #expect(missing.stderrText.hasPrefix("crossrun: error: /nonexistent/test-binary: no such file"))
         #expect(text.contains(": no such file; build the test binary first"))
-        let unknown = try crossrun(["doctor", "--target", "sparc64"])
-        #expect(unknown.stderrText.contains("unknown target sparc64; known targets:"))
+        let unknown = try crossrun(["doctor", "--target", "vax"])
+        #expect(unknown.stderrText.contains("unknown target vax; known targets:"))
         #expect(text.contains("unknown target"))
+    }
+
+    @Test("docs/targets.md shows exactly the table crossrun targets --table prints")
+    func targetsTable() throws {
+        let text = try String(contentsOf: Self.docs.appendingPathComponent("targets.md"), encoding: .utf8)
+        let begin = "<!-- targets-table: begin (crossrun targets --table) -->\n", end = "<!-- targets-table: end -->"
+        let start = try #require(text.range(of: begin), "docs/targets.md has no \(begin)")
+        let stop = try #require(text.range(of: end, range: start.upperBound..<text.endIndex))
+        let printed = try crossrun(["targets", "--table"], environment: environment(["CROSSRUN_RUNNERS_DIR": nil]))
+        #expect(printed.status == 0, "\(printed.stderrText)")
+        #expect(String(text[start.upperBound..<stop.lowerBound]) == printed.stdoutText,
+                "docs/targets.md is out of date: replace its table with the output of crossrun targets --table")
     }
 }

@@ -73,16 +73,20 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     public var match: Match
     public var emulator: Emulator
     public var sysroot: Sysroot
+    /// The fixtures crossrun's own CI runs for this target under the real emulator (`Examples/...` paths, shown
+    /// by `crossrun targets --table` and docs/targets.md); empty when only detection is tested.
+    public var ciFixtures: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case name, description, match, emulator, sysroot
         case rustTargets = "rust-targets"
+        case ciFixtures = "ci-fixtures"
     }
 
     /// Parses one Runners/ file.
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
-        "": ["name", "description", "rust-targets", "match", "emulator", "sysroot"],
+        "": ["name", "description", "rust-targets", "match", "emulator", "sysroot", "ci-fixtures"],
         "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch"],
         "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env", "machine", "memory", "timeout"],
         "sysroot": ["debian", "install-hint"],
@@ -193,7 +197,8 @@ extension RunnerDefinition {
                 installHint: try emulator.required("install-hint", emulator.string), cpu: try emulator.string("cpu"),
                 args: try emulator.strings("args"), env: try emulator.stringTable("env"), machine: try emulator.string("machine"),
                 memory: try emulator.string("memory"), timeout: try emulator.string("timeout")),
-            sysroot: Sysroot(debian: try sysroot.required("debian", sysroot.strings), installHint: try sysroot.required("install-hint", sysroot.string)))
+            sysroot: Sysroot(debian: try sysroot.required("debian", sysroot.strings), installHint: try sysroot.required("install-hint", sysroot.string)),
+            ciFixtures: try root.strings("ci-fixtures") ?? [])
     }
 }
 
