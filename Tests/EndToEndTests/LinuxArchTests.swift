@@ -123,6 +123,23 @@ struct LinuxArchTests {
         #expect(try (readResults(json)["launch"] as? [String: Any])?["emulator"] as? String == "qemu-x86_64-static")
     }
 
+    @Test("the dynamic build passes with only a sysroot fetched from Debian's archive (Sysroots/<runner>.toml)",
+          .enabled(if: Tool.available("gpgv")), arguments: arches)
+    func fetchedSysroot(arch: Arch) throws {
+        let cache = try temporaryDirectory("fetched-\(arch.runner)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let path = try Examples.c("libtest_style-\(arch.runner)")
+        let json = cache.appendingPathComponent("results.json").path
+        let env = environment(["CROSSRUN_CACHE_DIR": cache.path, "CROSSRUN_IGNORE_SYSTEM_SYSROOTS": "1"])
+        let result = try crossrun(targetArguments(arch) + ["--json", json, "--junit", cache.appendingPathComponent("junit.xml").path, path], environment: env)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let launch = try #require(readResults(json)["launch"] as? [String: Any])
+        #expect(launch["target"] as? String == arch.runner)
+        #expect((launch["sysroot"] as? String)?.hasPrefix(cache.path) == true, "\(launch)")
+        #expect((launch["sysrootOrigin"] as? String)?.contains("sysroot cache") == true)
+        #expect(try crossrun(["sysroot", "verify", arch.runner], environment: env).status == 0)
+    }
+
     @Test("crossrun targets lists every Linux architecture with its emulator")
     func targetsListing() throws {
         let listing = try crossrun(["targets"])
