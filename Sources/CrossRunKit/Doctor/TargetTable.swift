@@ -34,6 +34,8 @@ public struct TargetTable: Sendable {
         if match.isWasm { return "WebAssembly module (`\\0asm`)" }
         var parts = ["ELF", match.machine ?? "?", "\(match.class ?? 0)-bit", "\((match.endian ?? .little).rawValue)-endian"]
         if let float = match.floatABI { parts.append("\(float.rawValue)-float") }
+        if let abi = match.elfABI { parts.append(abi.rawValue) }
+        if let levels = match.isa { parts.append("(" + levels.joined(separator: ", ") + ")") }
         var text = parts.joined(separator: " ")
         if let architectures = match.armArch {
             text += ", ARM build attributes \(architectures.joined(separator: " or "))"

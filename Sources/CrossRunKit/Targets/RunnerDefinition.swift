@@ -17,11 +17,18 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         public var abi: BinaryInfo.Environment?
         /// ARM M-profile architectures (`v6-M`, `v7-M`, `v7E-M`, `v8-M.base`, `v8-M.main`, `v8.1-M.main`); nil matches any.
         public var armArch: [String]?
+        /// The calling convention from the header (``BinaryInfo/elfABI``): `o32`, `n32`, `n64` for MIPS, `elfv1`,
+        /// `elfv2` for PowerPC64; nil matches any.
+        public var elfABI: ELFABI?
+        /// Instruction set levels (``BinaryInfo/isa``), MIPS only: `mips1` ... `mips64r2`, `mips32r6`, `mips64r6`;
+        /// nil matches any.
+        public var isa: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case format, machine, `class`, endian, abi
+            case format, machine, `class`, endian, abi, isa
             case floatABI = "float-abi"
             case armArch = "arm-arch"
+            case elfABI = "elf-abi"
         }
 
         public var isWasm: Bool { format == "wasm" }
@@ -87,7 +94,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "rust-targets", "match", "emulator", "sysroot", "ci-fixtures"],
-        "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch"],
+        "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch", "elf-abi", "isa"],
         "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env", "machine", "memory", "timeout"],
         "sysroot": ["debian", "install-hint"],
     ]
@@ -124,6 +131,22 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                 throw CrossRunError.invalidRunnerDefinition(
                     name: source, reason: "match.machine \"\(machine)\" is not an ELF machine name crossrun knows")
             }
+            if let abi = definition.match.elfABI, abi.machine != machine {
+                throw CrossRunError.invalidRunnerDefinition(
+                    name: source, reason: "match.elf-abi \"\(abi.rawValue)\" is for \(abi.machine) binaries, not \(machine)")
+            }
+            if let levels = definition.match.isa {
+                guard machine == "mips" else {
+                    throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.isa is read for mips binaries only, not \(machine)")
+                }
+                guard !levels.isEmpty else {
+                    throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.isa is empty (leave it out to match any)")
+                }
+                if let unknown = levels.first(where: { !ELFMachine.mipsISANames.contains($0) }) {
+                    throw CrossRunError.invalidRunnerDefinition(
+                        name: source, reason: "match.isa \"\(unknown)\" is not a MIPS ISA level (\(ELFMachine.mipsISANames.joined(separator: ", ")))")
+                }
+            }
         case let other:
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
         }
@@ -157,6 +180,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         if let wanted = match.floatABI, info.floatABI != wanted { return false }
         guard info.environment == (match.abi ?? .linux) else { return false }
         if let architectures = match.armArch, !architectures.contains(info.armArchitecture ?? "") { return false }
+        if let abi = match.elfABI, info.elfABI != abi { return false }
+        if let levels = match.isa, !levels.contains(info.isa ?? "") { return false }
         return true
     }
 
@@ -167,6 +192,12 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         guard let header = info.elf, !match.isWasm else { return false }
         return ELFMachine.name(header.machine) == match.machine && header.fileClass.rawValue == match.class
             && header.endianness == match.endian
+    }
+
+    /// Whether this target's binaries run on the host without an emulator (x86_64 on an x86-64 machine), which
+    /// crossrun does unless `--target` or a config file's `emulator` asks for the emulator.
+    public var isHostNative: Bool {
+        match.machine == ELFMachine.name(HostMachine.machine) && match.class == 64 && match.endian == .little && match.abi != .bareMetal
     }
 
     /// The default run time limit from `emulator.timeout`.
@@ -191,7 +222,7 @@ extension RunnerDefinition {
             match: Match(
                 format: try match.string("format"), machine: try match.string("machine"), class: try match.int("class"),
                 endian: try match.choice("endian"), floatABI: try match.choice("float-abi"), abi: try match.choice("abi"),
-                armArch: try match.strings("arm-arch")),
+                armArch: try match.strings("arm-arch"), elfABI: try match.choice("elf-abi"), isa: try match.strings("isa")),
             emulator: Emulator(
                 kind: try emulator.required("kind", emulator.kind), candidates: try emulator.required("candidates", emulator.strings),
                 installHint: try emulator.required("install-hint", emulator.string), cpu: try emulator.string("cpu"),
