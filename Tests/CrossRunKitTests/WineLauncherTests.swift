@@ -78,4 +78,11 @@ struct WineLauncherTests {
         #expect(i686.candidates == ["/usr/lib/wine/wine"])
         #expect(i686.installHint.contains("wine32:i386"))
     }
+
+    @Test("crossrun setup: mingw-w64's gcc links the Windows GNU triples; msvc gets none", arguments: [
+        ("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc"), ("i686-pc-windows-gnu", "i686-w64-mingw32-gcc"), ("x86_64-pc-windows-msvc", nil as String?),
+    ])
+    func setupLinker(triple: String, linker: String?) {
+        #expect(CargoSetup.gnuLinker(for: triple) == linker)
+    }
 }
