@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi) and the C programs
-# (riscv64 dynamic and static, armel dynamic, aarch64 static, and libtest_style dynamic and static for i686,
-# x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el, sparc64), and the
+# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi, x86_64-pc-windows-gnu)
+# and the C programs (riscv64 dynamic and static, armel dynamic, aarch64 static, a Windows .exe, and libtest_style
+# dynamic and static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el,
+# mipsisa64r6el, sparc64), and the
 # bare-metal images of embedded/build.sh.
 # Idempotent and offline.
 #
@@ -18,7 +19,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 demo="$here/rust-demo"
 cbuild="$here/c/build"
 
-rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi)
+rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi x86_64-pc-windows-gnu)
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
 rust_test_binaries() {
@@ -72,6 +73,8 @@ cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
 cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
+# Windows (PE32+ console, run under wine): mingw's C runtime prints \r\n line ends, which the parser must take.
+cc_build libtest_style x86_64-windows.exe x86_64-w64-mingw32-gcc
 
 # libtest_style.c for every further Linux architecture (tests/EndToEndTests/LinuxArchTests.swift): dynamic, linked
 # against Debian's cross sysroot in /usr/<triple> (libc6-dev-<arch>-cross), and static.

@@ -53,6 +53,9 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   rust-src
+  # Windows under wine (docs/windows.md): wine (the `wine` front end) with wine64 (about 105 MB with its
+  # libraries), the mingw-w64 linker and Debian's Rust std for x86_64-pc-windows-gnu (about 245 MB in all).
+  wine wine64 gcc-mingw-w64-x86-64 libstd-rust-dev-windows
 )
 
 missing=()

@@ -315,6 +315,8 @@ struct RunnerDefinitionTests {
             if definition.match.isWasm {
                 #expect(definition.emulator.kind == .wasm)
                 #expect(definition.emulator.candidates.contains("embedded"))
+            } else if definition.match.isPE {
+                #expect(definition.emulator.kind == .wine && PEHeader.isMachineName(definition.match.machine ?? ""), "\(definition.name)")
             } else {
                 #expect(ELFMachine.number(named: definition.match.machine ?? "") != nil, "\(definition.name)")
             }

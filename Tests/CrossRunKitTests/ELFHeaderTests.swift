@@ -247,6 +247,7 @@ struct ELFHeaderTests {
             "riscv32-bare-metal", "riscv64-bare-metal",
             "i686", "x86_64", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el",
             "mipsn32", "mipsn32el", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "sparc64", "loongarch64",
+            "x86_64-windows", "i686-windows",
         ])
     }
 

@@ -27,6 +27,8 @@ public struct BinaryInfo: Equatable, Sendable {
     public enum Format: Equatable, Sendable {
         case elf(ELFHeader)
         case wasm(version: UInt32)
+        /// A Windows PE executable wine can run (x86-64 or i386, console or GUI subsystem).
+        case pe(PEHeader)
     }
 
     public var path: String
@@ -42,11 +44,17 @@ public struct BinaryInfo: Equatable, Sendable {
         return nil
     }
 
-    /// The `e_machine` short name (`aarch64`, `arm`, `riscv`, `x86_64`, ...), or `wasm32`.
+    public var pe: PEHeader? {
+        if case .pe(let header) = format { return header }
+        return nil
+    }
+
+    /// The `e_machine` short name (`aarch64`, `arm`, `riscv`, `x86_64`, ...), `wasm32`, or a PE machine (`x86_64`, `i386`).
     public var machineName: String {
         switch format {
         case .elf(let header): return ELFMachine.name(header.machine)
         case .wasm: return "wasm32"
+        case .pe(let header): return header.machineName
         }
     }
 
@@ -140,6 +148,8 @@ public struct BinaryInfo: Equatable, Sendable {
         switch format {
         case .wasm(let version):
             return "WebAssembly module (version \(version))"
+        case .pe(let header):
+            return header.summary
         case .elf(let header):
             var text = "ELF \(header.fileClass.rawValue)-bit \(header.endianness.rawValue)-endian \(machineName)"
             if let abi = elfABI { text += " \(abi.rawValue)" }
@@ -235,6 +245,12 @@ public enum BinaryInspector {
         } catch let error as CrossRunError {
             switch error.code {
             case .notELF:
+                if let pe = PEHeader.parse(read: read) {
+                    if let refusal = pe.refusal {
+                        throw CrossRunError.foreignExecutable(path: path, what: refusal.description, instead: refusal.instead)
+                    }
+                    return BinaryInfo(path: path, format: .pe(pe))
+                }
                 if let foreign = ForeignExecutable.recognise(read: read) {
                     throw CrossRunError.foreignExecutable(path: path, what: foreign.description, instead: foreign.instead)
                 }

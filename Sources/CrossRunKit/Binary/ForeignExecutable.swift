@@ -2,12 +2,13 @@ import Foundation
 
 /// Executables crossrun recognises but does not run, named so the refusal says what the file is and what to do
 /// instead (rather than "neither an ELF executable nor a wasm module" or "no runner"): Mach-O (Apple targets),
-/// Windows PE, ELF for another operating system (OS ABI) and Android (its `/system/bin/linker` interpreter).
+/// Windows PE files wine cannot run here (another machine, a DLL, an EFI or other subsystem), ELF for another
+/// operating system (OS ABI) and Android (its `/system/bin/linker` interpreter).
 public enum ForeignExecutable: Equatable, Sendable {
     /// A Mach-O file (`fat` for a universal binary), with its CPU when known.
     case machO(cpu: String?, fat: Bool)
-    /// A Windows PE executable with its machine.
-    case windowsPE(machine: String)
+    /// A Windows PE file that wine cannot run here (x86-64 and i386 console and GUI executables are run instead).
+    case windowsPE(PEHeader)
     /// An ELF executable for another system (FreeBSD, NetBSD, OpenBSD, Solaris/illumos) by its OS ABI byte.
     case otherSystem(system: String, machine: String)
     /// An Android executable (interpreter /system/bin/linker or linker64).
@@ -18,8 +19,12 @@ public enum ForeignExecutable: Equatable, Sendable {
         switch self {
         case .machO(let cpu, let fat):
             return (fat ? "a universal (fat) Mach-O executable" : "a Mach-O executable") + (cpu.map { " (\($0))" } ?? "")
-        case .windowsPE(let machine):
-            return "a Windows PE executable (\(machine))"
+        case .windowsPE(let header):
+            if header.isDLL { return "a Windows DLL (\(header.machineName)), not an executable" }
+            if header.subsystem == PEHeader.subsystemConsole || header.subsystem == PEHeader.subsystemGUI {
+                return "a Windows PE executable (\(header.machineName), \(header.subsystemName))"
+            }
+            return "a Windows PE file (\(header.machineName), \(header.subsystemName))"
         case .otherSystem(let system, let machine):
             return "a \(system) ELF executable (\(machine))"
         case .android(let machine):
@@ -31,13 +36,23 @@ public enum ForeignExecutable: Equatable, Sendable {
     public var instead: String {
         switch self {
         case .machO: return "Apple targets' tests run on macOS (a macOS machine or CI runner), not under crossrun"
-        case .windowsPE: return "crossrun does not run Windows executables yet; run it on Windows, or with wine directly (wine BINARY)"
+        case .windowsPE(let header):
+            if header.isDLL { return "a DLL is loaded by a program, not run; pass the test executable (cargo test --no-run prints its path)" }
+            switch header.subsystem {
+            case 10, 11, 12, 13:
+                return "an EFI image runs under UEFI firmware (qemu-system with OVMF), not under wine; crossrun does not run it"
+            case PEHeader.subsystemConsole, PEHeader.subsystemGUI:
+                return "wine runs x86-64 and i386 Windows programs only; run its tests on Windows on \(header.machineName), or build them for x86_64-pc-windows-gnu"
+            default:
+                return "wine runs Windows console and GUI programs only; run it on Windows"
+            }
         case .otherSystem(let system, _): return "qemu-user runs Linux programs only; run its tests on \(system)"
         case .android: return "Android's loader and libraries are not a Linux sysroot; run its tests on a device or emulator (e.g. with cargo-dinghy or adb)"
         }
     }
 
-    /// The format behind the first bytes `read` gives (at least 64 bytes are asked for), or nil.
+    /// The Mach-O format behind the first bytes `read` gives (at least 64 bytes are asked for), or nil. (Windows
+    /// PE files are read by ``PEHeader``; those wine cannot run are refused as ``windowsPE(_:)``.)
     static func recognise(read: (UInt64, Int) throws -> [UInt8]) -> ForeignExecutable? {
         guard let start = try? read(0, 64), start.count >= 8 else { return nil }
         let big = ByteReader(bytes: start, endianness: .big)
@@ -56,14 +71,7 @@ public enum ForeignExecutable: Equatable, Sendable {
         default:
             break
         }
-        guard start.count >= 64, start[0] == UInt8(ascii: "M"), start[1] == UInt8(ascii: "Z") else { return nil }
-        let offset = little.u32(0x3C)
-        guard offset < 1 << 20, let header = try? read(UInt64(offset), 6), header.count == 6,
-            Array(header[0..<4]) == [0x50, 0x45, 0, 0]
-        else { return nil }
-        let machine = ByteReader(bytes: header, endianness: .little).u16(4)
-        let names: [UInt16: String] = [0x8664: "x86-64", 0x14C: "i386", 0xAA64: "arm64", 0x1C4: "arm", 0x200: "ia64"]
-        return .windowsPE(machine: names[machine] ?? "machine 0x" + String(machine, radix: 16))
+        return nil
     }
 
     /// An ELF header for a system other than Linux, by OS ABI (7) or interpreter, or nil.

@@ -32,6 +32,7 @@ public struct TargetTable: Sendable {
     /// What in a binary's header selects this runner: `ELF s390 64-bit big-endian`, `... soft-float`, ...
     static func detection(_ match: RunnerDefinition.Match) -> String {
         if match.isWasm { return "WebAssembly module (`\\0asm`)" }
+        if match.isPE { return "Windows PE (`MZ`, `PE\\0\\0`) \(match.machine ?? "?"), console or GUI subsystem" }
         var parts = ["ELF", match.machine ?? "?", "\(match.class ?? 0)-bit", "\((match.endian ?? .little).rawValue)-endian"]
         if let float = match.floatABI { parts.append("\(float.rawValue)-float") }
         if let abi = match.elfABI { parts.append(abi.rawValue) }
@@ -52,6 +53,7 @@ public struct TargetTable: Sendable {
         case .qemuUser: return "qemu-user (\(programs.joined(separator: ", ")))"
         case .qemuSystem: return "\(programs.joined(separator: ", ")) -machine \(emulator.machine ?? ""), semihosting"
         case .wasm: return programs.joined(separator: ", else ")
+        case .wine: return "wine (\(programs.joined(separator: ", ")))"
         }
     }
 

@@ -16,6 +16,8 @@ public struct LaunchPlan: Equatable, Sendable {
         /// Linux full-system mode: `crossrun system-run --kernel K --busybox B ... -- BINARY ARGS...` boots a kernel under
         /// qemu-system-aarch64 with the binary in an initramfs ([target.X] mode = "system").
         case qemuSystemLinux = "qemu-system-linux"
+        /// A Windows PE executable under wine: `wine BINARY ARGS...` (WINEDEBUG=-all, crossrun's wine prefix).
+        case wine
     }
 
     public var kind: Kind

@@ -88,6 +88,7 @@ public struct LaunchPlanner: Sendable {
         case (.qemuSystem, _, _): return BareMetalLauncher()
         case (.qemuUser, .system, _): return QemuSystemLinuxLauncher()
         case (.qemuUser, .user, _): return QemuUserLauncher()
+        case (.wine, _, _): return WineLauncher()
         }
     }
 }

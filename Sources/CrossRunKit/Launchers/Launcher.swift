@@ -2,7 +2,7 @@ import Foundation
 
 /// One way of starting a test binary: each kind of ``LaunchPlan`` has one launcher type, in its own file
 /// (NativeLauncher, QemuUserLauncher, BareMetalLauncher, QemuSystemLinuxLauncher, WasmtimeLauncher,
-/// EmbeddedWasmLauncher). Adding a launcher is one new file and one line in ``LaunchPlanner/launcher(for:)``
+/// EmbeddedWasmLauncher, WineLauncher). Adding a launcher is one new file and one line in ``LaunchPlanner/launcher(for:)``
 /// (docs/architecture.md has the checklist).
 public protocol Launcher: Sendable {
     /// The kind of plan this launcher makes.

@@ -94,6 +94,13 @@ struct CrashResume {
         switch status {
         case .signaled: return status.description
         case .exited(EmbeddedWasmRuntime.trapStatus) where wasm: return "stopped by a wasm trap (exit status 134)"
+        case .exited(let code) where plan.kind == .wine:
+            // wine exits with the Windows exit code's low byte: an unhandled exception's NTSTATUS is cut to it.
+            switch code {
+            case 5: return "ended by an access violation (exit status 5 under wine: exception 0xC0000005)"
+            case 9: return "ended by a fail-fast abort (exit status 9 under wine: 0xC0000409, std::process::abort)"
+            default: return "ended (exit status \(code))"
+            }
         case .exited(let code): return "ended (exit status \(code))"
         }
     }

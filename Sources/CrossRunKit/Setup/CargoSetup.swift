@@ -25,7 +25,7 @@ public struct CargoSetup: Sendable {
 
     /// The Rust triples `names` stand for: a runner name means its first (main) Rust target, a triple itself.
     /// No names: the main triple of every runner crossrun runs with qemu-user or a wasm runtime (the Linux and
-    /// WASI targets).
+    /// WASI targets; bare-metal and Windows ones only when named).
     public func triples(for names: [String]) throws -> [String] {
         var triples: [String] = []
         if names.isEmpty {
@@ -50,6 +50,8 @@ public struct CargoSetup: Sendable {
     /// The GNU cross compiler name cargo can link `triple` with (`aarch64-linux-gnu-gcc`), or nil for targets that
     /// do not link with a GNU cross gcc (wasm, musl, bare metal).
     public static func gnuLinker(for triple: String) -> String? {
+        // Windows GNU targets link with mingw-w64's gcc (Debian gcc-mingw-w64-x86-64, gcc-mingw-w64-i686).
+        if triple == "x86_64-pc-windows-gnu" || triple == "i686-pc-windows-gnu" { return "\(triple.prefix { $0 != "-" })-w64-mingw32-gcc" }
         let parts = triple.split(separator: "-").map(String.init)
         guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix("gnu") else { return nil }
         let arch: String

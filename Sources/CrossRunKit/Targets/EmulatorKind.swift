@@ -6,6 +6,8 @@ public enum EmulatorKind: String, Codable, CaseIterable, Sendable {
     case qemuSystem = "qemu-system"
     /// A WASI runtime: wasmtime, or crossrun's own (`embedded`).
     case wasm
+    /// Windows PE executables under wine (`format = "pe"`).
+    case wine
 }
 
 /// How a qemu-user target runs: `mode` in `[target.X]` (user-mode emulation, or a whole Linux system).

@@ -5,9 +5,9 @@ import TOMLKit
 public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Which binaries this definition is for, compared with ``BinaryInfo``.
     public struct Match: Codable, Equatable, Sendable {
-        /// `elf` (the default) or `wasm`.
+        /// `elf` (the default), `wasm`, or `pe` (Windows).
         public var format: String?
-        /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ... (ELF only).
+        /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ... (ELF), or a PE machine: `x86_64`, `i386` (PE).
         public var machine: String?
         public var `class`: Int?
         public var endian: ELFHeader.Endianness?
@@ -32,10 +32,11 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         }
 
         public var isWasm: Bool { format == "wasm" }
+        public var isPE: Bool { format == "pe" }
     }
 
     public struct Emulator: Codable, Equatable, Sendable {
-        /// `qemu-user`, `qemu-system` (bare metal, semihosting), or `wasm` (a WASI runtime).
+        /// `qemu-user`, `qemu-system` (bare metal, semihosting), `wasm` (a WASI runtime), or `wine` (Windows PE).
         public var kind: EmulatorKind
         /// Executable names (looked up on PATH) or absolute paths, tried in order. For `wasm`, `embedded` names
         /// crossrun's own WasmKit runtime.
@@ -123,6 +124,11 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         switch definition.match.format ?? "elf" {
         case "wasm":
             break
+        case "pe":
+            guard let machine = definition.match.machine, PEHeader.isMachineName(machine) else {
+                throw CrossRunError.invalidRunnerDefinition(
+                    name: source, reason: "a PE match needs machine, a PE machine name crossrun knows (x86_64, i386, arm64, arm)")
+            }
         case "elf":
             guard let machine = definition.match.machine, definition.match.class != nil, definition.match.endian != nil else {
                 throw CrossRunError.invalidRunnerDefinition(name: source, reason: "an ELF match needs machine, class and endian")
@@ -148,10 +154,13 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                 }
             }
         case let other:
-            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf, wasm or pe")
         }
         guard (definition.emulator.kind == .wasm) == definition.match.isWasm else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
+        }
+        guard (definition.emulator.kind == .wine) == definition.match.isPE else {
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wine goes with match.format pe, and only with it")
         }
         let isBareMetal = definition.match.abi == .bareMetal
         guard (definition.emulator.kind == .qemuSystem) == isBareMetal else {
@@ -172,7 +181,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Whether a binary with this header belongs to this definition.
     public func matches(_ info: BinaryInfo) -> Bool {
         if case .wasm = info.format { return match.isWasm }
-        guard let header = info.elf, !match.isWasm else { return false }
+        if let pe = info.pe { return match.isPE && pe.machineName == match.machine }
+        guard let header = info.elf, !match.isWasm, !match.isPE else { return false }
         guard ELFMachine.name(header.machine) == match.machine,
             header.fileClass.rawValue == match.class,
             header.endianness == match.endian
@@ -189,7 +199,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// which names the target outright and so skips the ABI and architecture checks.
     public func isCompatible(with info: BinaryInfo) -> Bool {
         if case .wasm = info.format { return match.isWasm }
-        guard let header = info.elf, !match.isWasm else { return false }
+        if let pe = info.pe { return match.isPE && pe.machineName == match.machine }
+        guard let header = info.elf, !match.isWasm, !match.isPE else { return false }
         return ELFMachine.name(header.machine) == match.machine && header.fileClass.rawValue == match.class
             && header.endianness == match.endian
     }
