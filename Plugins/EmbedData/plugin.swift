@@ -6,7 +6,8 @@ import PackagePlugin
 /// `EmbeddedSysroots`.
 ///
 /// The folders stay the single source of truth: this plugin re-generates the Swift files from them on every
-/// build in which a file changed, so an installed `crossrun` needs no data files beside it.
+/// build in which a file changed or a file was added or removed (the folder itself is an input, and the tool lists
+/// it when it runs), so an installed `crossrun` needs no data files beside it.
 @main
 struct EmbedData: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -20,8 +21,8 @@ struct EmbedData: BuildToolPlugin {
             return .buildCommand(
                 displayName: "Embedding \(files.count) files of \(folder)/",
                 executable: tool,
-                arguments: [output.path, name] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path, name, directory.path],
+                inputFiles: files + [directory],
                 outputFiles: [output]
             )
         }
