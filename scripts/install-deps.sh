@@ -33,6 +33,12 @@ packages=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  # linkers for the Rust demo's 32-bit x86, POWER (little-endian), s390x (big-endian) and MIPS suites
+  gcc-i686-linux-gnu libc6-dev-i386-cross
+  gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+  gcc-s390x-linux-gnu libc6-dev-s390x-cross
+  gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
   # wasm32-wasi: the std, and lld (rustc links wasm with rust-lld, a link to lld-14)
   libstd-rust-dev-wasm32 lld-14
   # bare-metal images (Examples/embedded): qemu-system for Cortex-M and RISC-V, newlib (rdimon) and picolibc
@@ -56,18 +62,33 @@ fi
 # Rust std for the cross targets: Debian ships it per architecture; a multiarch install of it fails on version
 # skew, so the .deb is downloaded and only its rustlib/<triple> folder is copied into the host toolchain.
 rustc_version=$(/usr/bin/rustc --version | awk '{print $2}' | cut -d. -f1,2)
-for pair in arm64:aarch64-unknown-linux-gnu armhf:armv7-unknown-linux-gnueabihf; do
+rust_stds=(
+  arm64:aarch64-unknown-linux-gnu armhf:armv7-unknown-linux-gnueabihf armel:armv5te-unknown-linux-gnueabi
+  i386:i686-unknown-linux-gnu ppc64el:powerpc64le-unknown-linux-gnu s390x:s390x-unknown-linux-gnu
+  mips64el:mips64el-unknown-linux-gnuabi64 mipsel:mipsel-unknown-linux-gnu
+)
+missing_stds=()
+for pair in "${rust_stds[@]}"; do
   arch=${pair%%:*}; triple=${pair#*:}
   if [ -d "/usr/lib/rustlib/$triple/lib" ]; then continue; fi
-  echo "install-deps: adding the Rust std for $triple" >&2
+  missing_stds+=("$pair")
   if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
     $SUDO dpkg --add-architecture "$arch"
   fi
-  apt_update
+done
+# One index update for every architecture just added, not one per architecture.
+if [ ${#missing_stds[@]} -gt 0 ]; then apt_update; fi
+for pair in "${missing_stds[@]}"; do
+  arch=${pair%%:*}; triple=${pair#*:}
+  echo "install-deps: adding the Rust std for $triple" >&2
   work=$(mktemp -d)
   chmod 755 "$work"   # apt's download user must be able to write there
   ( cd "$work" && apt-get download -qq "libstd-rust-dev:$arch" "libstd-rust-$rustc_version:$arch" >/dev/null )
   for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+  if [ ! -d "$work/root/usr/lib/rustlib/$triple/lib" ]; then
+    echo "install-deps: libstd-rust-dev:$arch has no usr/lib/rustlib/$triple/lib" >&2
+    exit 1
+  fi
   $SUDO mkdir -p /usr/lib/rustlib
   $SUDO cp -a "$work/root/usr/lib/rustlib/$triple" /usr/lib/rustlib/
   rm -rf "$work"
