@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, armv5te soft-float, i686, powerpc64le,
-# s390x, mips64el, mipsel, wasm32-wasi) and the C programs
-# (riscv64 dynamic and static, armel dynamic, aarch64 static), and the bare-metal images of embedded/build.sh.
+# s390x, mips64el, mipsel, wasm32-wasi) and the C programs (riscv64 dynamic and static, armel dynamic, aarch64
+# static, and libtest_style dynamic and static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips,
+# mipsel, mips64, mips64el, mipsisa64r6el, sparc64), and the bare-metal images of embedded/build.sh.
 # Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
@@ -76,6 +77,31 @@ cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
 cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
+
+# libtest_style.c for every further Linux architecture (tests/EndToEndTests/LinuxArchTests.swift): dynamic, linked
+# against Debian's cross sysroot in /usr/<triple> (libc6-dev-<arch>-cross), and static.
+#   runner name  compiler prefix
+linux_arches=(
+  "i686         i686-linux-gnu"
+  "x86_64       x86_64-linux-gnu"
+  "powerpc      powerpc-linux-gnu"
+  "powerpc64    powerpc64-linux-gnu"
+  "powerpc64le  powerpc64le-linux-gnu"
+  "s390x        s390x-linux-gnu"
+  "mips         mips-linux-gnu"
+  "mipsel       mipsel-linux-gnu"
+  "mips64       mips64-linux-gnuabi64"
+  "mips64el     mips64el-linux-gnuabi64"
+  "mipsisa64r6el mipsisa64r6el-linux-gnuabi64"
+  "sparc64      sparc64-linux-gnu"
+)
+for row in "${linux_arches[@]}"; do
+  read -r arch prefix <<<"$row"
+  cc="$prefix-gcc"
+  if [ "$arch" = x86_64 ]; then cc=gcc; fi
+  cc_build libtest_style "$arch"        "$cc"
+  cc_build libtest_style "$arch-static" "$cc" -static
+done
 
 # Bare-metal images (Cortex-M and RISC-V under qemu-system with semihosting)
 "$here/embedded/build.sh"
