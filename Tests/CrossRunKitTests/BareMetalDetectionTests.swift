@@ -28,7 +28,7 @@ import Testing
         Case(file: "riscv64-dynamic.elf-head", environment: .linux, armArchitecture: nil, runner: "riscv64"),
         Case(file: "armel-softfloat-dynamic.elf-head", environment: .linux, armArchitecture: nil, runner: "armel"),
         Case(file: "armv7-hardfloat-dynamic.elf-head", environment: .linux, armArchitecture: nil, runner: "armv7"),
-        Case(file: "mips-static.elf-head", environment: .linux, armArchitecture: nil, runner: nil),
+        Case(file: "mips-static.elf-head", environment: .linux, armArchitecture: nil, runner: "mips"),
     ]
 
     @Test("environment, M-profile architecture and runner from the header", arguments: cases)

@@ -800,7 +800,7 @@ struct SysrootManifestTests {
         loader = "/lib/ld-linux-aarch64.so.1"
         """
 
-    @Test("the four built-in manifests parse and are the files in Sysroots/", arguments: ["aarch64", "armel", "armv7", "riscv64"])
+    @Test("the built-in manifests parse and are the files in Sysroots/", arguments: ["aarch64", "armel", "armv7", "i686", "mips", "mips64", "mips64el", "mipsel", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "mipsn32", "mipsn32el", "powerpc", "powerpc64", "powerpc64le", "riscv64", "s390x", "sparc64", "x86_64"])
     func builtIn(name: String) throws {
         let manifest = try #require(try SysrootManifest.forTarget(name))
         #expect(manifest.name == name)
@@ -811,9 +811,14 @@ struct SysrootManifestTests {
         #expect(try SysrootManifest.parse(toml: text, source: file.path) == manifest)
     }
 
-    @Test("builtIn() is exactly the four manifests")
+    @Test("builtIn() is exactly the manifests of Sysroots/, one per Linux runner with a Debian source")
     func builtInNames() throws {
-        #expect(try SysrootManifest.builtIn().map(\.name).sorted() == ["aarch64", "armel", "armv7", "riscv64"])
+        #expect(try SysrootManifest.builtIn().map(\.name).sorted() == ["aarch64", "armel", "armv7", "i686", "mips", "mips64", "mips64el", "mipsel", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "mipsn32", "mipsn32el", "powerpc", "powerpc64", "powerpc64le", "riscv64", "s390x", "sparc64", "x86_64"])
+        // Every manifest is for a runner, and its loader is where that runner's binaries ask for it.
+        let catalog = try TargetCatalog.builtIn()
+        for manifest in try SysrootManifest.builtIn() {
+            #expect(catalog.names.contains(manifest.name), "\(manifest.name)")
+        }
         let riscv = try #require(try SysrootManifest.forTarget("riscv64"))
         #expect(riscv.architecture == "all")
         #expect(riscv.root == "usr/riscv64-linux-gnu")

@@ -29,7 +29,8 @@ public struct CargoSetup: Sendable {
     public func triples(for names: [String]) throws -> [String] {
         var triples: [String] = []
         if names.isEmpty {
-            for definition in catalog.definitions where [.qemuUser, .wasm].contains(definition.emulator.kind) {
+            // Not the host's own target (x86_64 on an x86-64 machine): its binaries run natively and need no runner.
+            for definition in catalog.definitions where [.qemuUser, .wasm].contains(definition.emulator.kind) && !definition.isHostNative {
                 if let main = definition.rustTargets.first { triples.append(main) }
             }
         } else {
@@ -53,8 +54,11 @@ public struct CargoSetup: Sendable {
         guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix("gnu") else { return nil }
         let arch: String
         switch parts[0] {
-        case "aarch64", "aarch64_be", "x86_64", "i686", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el":
+        case "aarch64", "aarch64_be", "x86_64", "i686", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el",
+            "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "sparc64", "loongarch64":
             arch = parts[0]
+        case "i586":
+            arch = "i686"
         case let cpu where cpu.hasPrefix("arm") || cpu.hasPrefix("thumb"):
             arch = "arm"
         case let cpu where cpu.hasPrefix("riscv64"):

@@ -190,6 +190,12 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             && header.endianness == match.endian
     }
 
+    /// Whether this target's binaries run on the host without an emulator (x86_64 on an x86-64 machine), which
+    /// crossrun does unless `--target` or a config file's `emulator` asks for the emulator.
+    public var isHostNative: Bool {
+        match.machine == ELFMachine.name(HostMachine.machine) && match.class == 64 && match.endian == .little && match.abi != .bareMetal
+    }
+
     /// The default run time limit from `emulator.timeout`.
     public var defaultTimeout: Duration? { emulator.timeout.flatMap(DurationText.parse) }
 
