@@ -140,6 +140,18 @@ struct ArchDetectionTests {
         #expect(info.isa == isa)
     }
 
+    @Test("PowerPC64 e_flags: 2 is ELFv2, 1 or 0 (unset) ELFv1; 3 is neither and matches no runner",
+          arguments: [(UInt32(0), ELFABI?.some(.elfv1), "powerpc64"), (1, .elfv1, "powerpc64"), (2, .elfv2, nil), (3, nil, nil)])
+    func ppc64Flags(flags: UInt32, abi: ELFABI?, runner: String?) throws {
+        let header = ELFHeader(
+            fileClass: .elf64, endianness: .big, osABI: 0, type: 2, machine: ELFMachine.powerPC64, flags: flags,
+            programHeaderOffset: 0, programHeaderEntrySize: 0, programHeaderCount: 0, interpreter: "/lib64/ld64.so.1", hasDynamicSegment: true)
+        let info = BinaryInfo(path: "p", format: .elf(header))
+        #expect(info.elfABI == abi)
+        #expect(info.isa == nil)
+        #expect(try TargetCatalog.builtIn().definition(for: info)?.name == runner)
+    }
+
     static let base = """
         name = "t"
         description = "t"
