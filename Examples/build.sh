@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi, x86_64-pc-windows-gnu)
-# and the C programs (riscv64 dynamic and static, armel dynamic, aarch64 static, a Windows .exe, and libtest_style
-# dynamic and static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el,
-# mipsisa64r6el, sparc64), and the
-# bare-metal images of embedded/build.sh.
+# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, armv5te soft-float, i686, powerpc64le,
+# s390x, mips64el, mipsel, wasm32-wasi, x86_64-pc-windows-gnu) and the C programs (riscv64 dynamic and static,
+# armel dynamic, aarch64 static, a Windows .exe, and libtest_style dynamic and static for i686, x86_64, powerpc,
+# powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el, sparc64), and the bare-metal images
+# of embedded/build.sh.
 # Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
 #   Examples/build.sh --print-rust-binaries TRIPLE    build rust-demo's tests for TRIPLE (if needed) and print
 #                                                     the absolute paths of its test executables, one a line
 #
-# Needs the packages from scripts/install-deps.sh. Uses Debian's Rust 1.63 in /usr/bin (it has the aarch64 and
-# armv7 std), not a rustup toolchain that may come first in PATH.
+# Needs the packages from scripts/install-deps.sh. Uses Debian's Rust 1.63 in /usr/bin (install-deps adds the std of
+# every cross target to it), not a rustup toolchain that may come first in PATH.
 set -euo pipefail
 
 export PATH="/usr/bin:$PATH"
@@ -19,7 +19,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 demo="$here/rust-demo"
 cbuild="$here/c/build"
 
-rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi x86_64-pc-windows-gnu)
+rust_targets=(
+  aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf armv5te-unknown-linux-gnueabi
+  i686-unknown-linux-gnu powerpc64le-unknown-linux-gnu s390x-unknown-linux-gnu
+  mips64el-unknown-linux-gnuabi64 mipsel-unknown-linux-gnu
+  wasm32-wasi x86_64-pc-windows-gnu
+)
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
 rust_test_binaries() {

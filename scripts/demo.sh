@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The main job: crossrun on the Examples. Installs what is missing, builds crossrun (release), runs the Rust
-# example's tests for aarch64, armv7 (qemu-user), wasm32-wasi (embedded WasmKit, or wasmtime when on PATH) and
-# x86_64-pc-windows-gnu (wine)
-# through `cargo test` with crossrun as the runner, runs the riscv64 and
+# example's tests for aarch64, armv7, big-endian s390x (qemu-user), wasm32-wasi (embedded WasmKit, or wasmtime
+# when on PATH) and x86_64-pc-windows-gnu (wine) through `cargo test` with crossrun as the runner, runs the riscv64 and
 # arm soft-float C examples and three bare-metal images through crossrun, shows the aarch64 library under
 # --isolate, merges every report into one JUnit file and says where it is.
 set -euo pipefail
@@ -21,7 +20,7 @@ reports="$root/Examples/rust-demo/target/crossrun"
 rm -rf "$reports"
 status=0
 cd "$root/Examples/rust-demo"
-for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi; do
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf s390x-unknown-linux-gnu wasm32-wasi; do
   echo "==> cargo test --target $target   (runner = \"crossrun\" in Examples/rust-demo/.cargo/config.toml)" >&2
   cargo test --offline --target "$target" || status=$?
 done

@@ -23,9 +23,36 @@ pub fn arch() -> &'static str {
     std::env::consts::ARCH
 }
 
-/// Whether the target is little-endian.
+/// Whether the machine running this code stores the low byte of a word first (little-endian).
+///
+/// Observed at run time: the word is written and its first byte read back through memory (volatile, so the
+/// compiler cannot fold it to the byte order it compiled for), in the byte order the CPU or emulator really uses.
 pub fn is_little_endian() -> bool {
-    u16::from_ne_bytes([1, 0]) == 1
+    let mut word = 0u32;
+    unsafe {
+        std::ptr::write_volatile(&mut word, 0x0102_0304);
+        std::ptr::read_volatile(&word as *const u32 as *const u8) == 0x04
+    }
+}
+
+/// The page size in the auxiliary vector the kernel (or qemu-user) handed this process, read from
+/// /proc/self/auxv as pairs of native words. Found only when the process runs with the word size and byte order
+/// it was compiled for: read with the wrong width or byte order, no pair says `AT_PAGESZ`.
+#[cfg(target_os = "linux")]
+pub fn auxv_page_size() -> Option<usize> {
+    const AT_NULL: usize = 0;
+    const AT_PAGESZ: usize = 6;
+    const WORD: usize = std::mem::size_of::<usize>();
+    let bytes = std::fs::read("/proc/self/auxv").ok()?;
+    let mut words = bytes.chunks_exact(WORD).map(|chunk| usize::from_ne_bytes(<[u8; WORD]>::try_from(chunk).unwrap()));
+    while let (Some(key), Some(value)) = (words.next(), words.next()) {
+        match key {
+            AT_NULL => return None,
+            AT_PAGESZ => return Some(value),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Reverses the words of a sentence.
@@ -62,6 +89,9 @@ mod tests {
     fn prints_to_stdout() {
         println!("running on {} (little-endian: {})", arch(), is_little_endian());
         assert!(!arch().is_empty());
+        // The byte order observed at run time is the one the target declares: big on s390x, little elsewhere
+        // here. An emulator of the wrong byte order fails this.
+        assert_eq!(is_little_endian(), cfg!(target_endian = "little"));
     }
 
     #[test]
@@ -74,7 +104,14 @@ mod tests {
     fn pointer_width_matches_arch() {
         let bits = std::mem::size_of::<usize>() * 8;
         println!("pointer width: {} bits", bits);
-        assert!(bits == 32 || bits == 64);
+        assert_eq!(bits, if cfg!(target_pointer_width = "64") { 64 } else { 32 });
+        // On Linux the process's auxiliary vector, written by the kernel or the emulator, is read back in words of
+        // this width and byte order: a 64-bit emulator for a 32-bit binary (or one of the wrong byte order) fails.
+        #[cfg(target_os = "linux")]
+        {
+            let page = auxv_page_size().expect("AT_PAGESZ in /proc/self/auxv read as native words");
+            assert!(page >= 4096 && page.is_power_of_two(), "page size {}", page);
+        }
     }
 
     #[test]
