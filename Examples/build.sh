@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi) and the C programs
-# (riscv64 dynamic and static, armel dynamic, aarch64 static), and the bare-metal images of embedded/build.sh.
+# Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi, and wasm32-unknown-unknown
+# for crossrun's refusal of it), the C programs (riscv64 dynamic and static, armel dynamic, aarch64 static), the
+# wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images of embedded/build.sh.
 # Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
@@ -16,7 +17,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 demo="$here/rust-demo"
 cbuild="$here/c/build"
 
-rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi)
+# wasm32-wasi is Debian's Rust 1.63's name for wasm32-wasip1.
+rust_targets=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf wasm32-wasi wasm32-unknown-unknown)
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
 rust_test_binaries() {
@@ -70,6 +72,21 @@ cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
 cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
+
+# wasm32-wasip2 component: Debian's Rust 1.63 has no wasm32-wasip2 target, so wasm/wasip2_libtest.wat is written
+# in the component text format and assembled with wat2wasm from the PyPI wasmtime package (the wat crate), which
+# scripts/install-deps.sh installs into the tools venv.
+tools_python="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}/venv/bin/python"
+wasm_build="$here/wasm/build"
+mkdir -p "$wasm_build"
+for wat in "$here"/wasm/*.wat; do
+  out="$wasm_build/$(basename "$wat" .wat).wasm"
+  if [ ! -e "$out" ] || [ "$wat" -nt "$out" ] || [ "$0" -nt "$out" ]; then
+    "$tools_python" -c 'import sys, wasmtime; open(sys.argv[2] + ".tmp", "wb").write(wasmtime.wat2wasm(open(sys.argv[1]).read()))' "$wat" "$out"
+    mv -f "$out.tmp" "$out"
+  fi
+  echo "built $out" >&2
+done
 
 # Bare-metal images (Cortex-M and RISC-V under qemu-system with semihosting)
 "$here/embedded/build.sh"

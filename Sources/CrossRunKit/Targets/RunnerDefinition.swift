@@ -5,7 +5,7 @@ import TOMLKit
 public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Which binaries this definition is for, compared with ``BinaryInfo``.
     public struct Match: Codable, Equatable, Sendable {
-        /// `elf` (the default) or `wasm`.
+        /// `elf` (the default), `wasm` (a core WebAssembly module) or `wasm-component` (a component).
         public var format: String?
         /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ... (ELF only).
         public var machine: String?
@@ -24,7 +24,10 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             case armArch = "arm-arch"
         }
 
-        public var isWasm: Bool { format == "wasm" }
+        /// A core module or a component: run by a WASI runtime (`emulator.kind = "wasm"`).
+        public var isWasm: Bool { format == "wasm" || format == "wasm-component" }
+        /// Core modules only: what crossrun's embedded runtime can run.
+        public var isWasmCoreModule: Bool { format == "wasm" }
     }
 
     public struct Emulator: Codable, Equatable, Sendable {
@@ -110,7 +113,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
         }
         switch definition.match.format ?? "elf" {
-        case "wasm":
+        case "wasm", "wasm-component":
             break
         case "elf":
             guard let machine = definition.match.machine, definition.match.class != nil, definition.match.endian != nil else {
@@ -121,10 +124,14 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                     name: source, reason: "match.machine \"\(machine)\" is not an ELF machine name crossrun knows")
             }
         case let other:
-            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf, wasm or wasm-component")
         }
         guard (definition.emulator.kind == .wasm) == definition.match.isWasm else {
-            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm or wasm-component, and only with them")
+        }
+        if definition.match.isWasm, !definition.match.isWasmCoreModule, definition.emulator.candidates.contains("embedded") {
+            throw CrossRunError.invalidRunnerDefinition(
+                name: source, reason: "emulator.candidates names embedded, but crossrun's embedded runtime runs core wasm modules only, not components")
         }
         let isBareMetal = definition.match.abi == .bareMetal
         guard (definition.emulator.kind == .qemuSystem) == isBareMetal else {
@@ -144,7 +151,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
 
     /// Whether a binary with this header belongs to this definition.
     public func matches(_ info: BinaryInfo) -> Bool {
-        if case .wasm = info.format { return match.isWasm }
+        if case .wasm = info.format { return match.isWasmCoreModule }
+        if case .wasmComponent = info.format { return match.format == "wasm-component" }
         guard let header = info.elf, !match.isWasm else { return false }
         guard ELFMachine.name(header.machine) == match.machine,
             header.fileClass.rawValue == match.class,
@@ -159,7 +167,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Whether a binary could run on this target at all (machine, word size, byte order), for `--target`,
     /// which names the target outright and so skips the ABI and architecture checks.
     public func isCompatible(with info: BinaryInfo) -> Bool {
-        if case .wasm = info.format { return match.isWasm }
+        if case .wasm = info.format { return match.isWasmCoreModule }
+        if case .wasmComponent = info.format { return match.format == "wasm-component" }
         guard let header = info.elf, !match.isWasm else { return false }
         return ELFMachine.name(header.machine) == match.machine && header.fileClass.rawValue == match.class
             && header.endianness == match.endian
