@@ -314,7 +314,8 @@ struct RunnerDefinitionTests {
         for definition in try TargetCatalog.builtIn().definitions {
             if definition.match.isWasm {
                 #expect(definition.emulator.kind == .wasm)
-                #expect(definition.emulator.candidates.contains("embedded"))
+                // The embedded runtime for core modules; components need wasmtime.
+                #expect(definition.emulator.candidates.contains("embedded") == definition.match.isWasmCoreModule)
             } else {
                 #expect(ELFMachine.number(named: definition.match.machine ?? "") != nil, "\(definition.name)")
             }

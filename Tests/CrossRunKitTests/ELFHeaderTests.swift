@@ -225,7 +225,7 @@ struct ELFHeaderTests {
     @Test("the built-in catalogue has the eleven documented runners")
     func builtInNames() throws {
         #expect(Set(try TargetCatalog.builtIn().names) == [
-            "aarch64", "armv7", "armel", "riscv64", "wasm32-wasi", "thumbv6m", "thumbv7m", "thumbv7em", "thumbv8m.main",
+            "aarch64", "armv7", "armel", "riscv64", "wasm32-wasip1", "wasm32-wasip2", "thumbv6m", "thumbv7m", "thumbv7em", "thumbv8m.main",
             "riscv32-bare-metal", "riscv64-bare-metal",
         ])
     }

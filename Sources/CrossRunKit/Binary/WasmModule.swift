@@ -56,6 +56,7 @@ public enum WasmModule {
         var imports: [UInt8]?
         var exports: [UInt8]?
         var walked = 0
+        var pastExports = false
         // Sections come in order (custom ones anywhere): the walk ends at the export section or the file's end.
         while exports == nil, walked < maximumSections {
             walked += 1
@@ -67,13 +68,14 @@ public enum WasmModule {
                 guard size <= maximumSectionSize, let body = try? read(start, Int(size)), body.count == Int(size) else { return nil }
                 if id == importSection { imports = body } else { exports = body }
             } else if (8...12).contains(id) {
-                break  // start, element, code, data or data count: past where an export section would be
+                pastExports = true  // start, element, code, data or data count: past where an export section would be
+                break
             }
             offset = start + UInt64(size)
         }
-        if exports == nil && walked >= maximumSections { return nil }
-        // A file that ended inside a section header, or whose sections run past its end, was caught above; one
-        // that ends cleanly after its sections has the sections it has.
+        // A file that ended inside a section header, or whose sections run past its end, was caught above. One that
+        // ends before an export section or a later one (code, data...) may be a module cut short: cannot tell.
+        guard exports != nil || pastExports else { return nil }
         var interface = Interface(importsWASI: false, exportsStart: false)
         if let imports {
             guard let found = importsWASI(imports) else { return nil }
