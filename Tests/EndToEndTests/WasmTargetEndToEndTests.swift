@@ -65,6 +65,30 @@ struct WasmTargetEndToEndTests {
         #expect((failure["message"] as? String)?.contains("left == right") == true, "\(String(describing: failure["message"]))")
     }
 
+    @Test("cargo's runner contract: cargo test --target wasm32-wasi runs every test module through crossrun and wasmtime")
+    func cargoUnderWasmtime() throws {
+        try Examples.build()
+        let target = try temporaryDirectory("wasm-cargo-target")
+        defer { try? FileManager.default.removeItem(at: target) }
+        var env = environment(["PATH": "/usr/bin:\((crossrunExecutable as NSString).deletingLastPathComponent):\(PythonTools.folder):/bin"])
+        env["CARGO_TARGET_DIR"] = target.path
+        env["NO_COLOR"] = "1"
+        let result = try run("/usr/bin/cargo", ["test", "--offline", "--target", "wasm32-wasi"], environment: env, in: Examples.rustDemo)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let summaries = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("crossrun: ") && $0.contains("[wasm32-wasip1 via wasmtime] ok") }
+        #expect(summaries.count == 2, "\(result.stderrText)")  // the library's unit tests and tests/integration.rs
+        // The default reports, in the target folder's crossrun/ (or its wasm32-wasi/crossrun/).
+        let enumerator = FileManager.default.enumerator(atPath: target.path)
+        var reports: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path.split(separator: "/").contains("crossrun") && path.hasSuffix(".wasm.xml") { reports.append(path) }
+        }
+        #expect(reports.count == 2, "\(reports)")
+        for xml in reports {
+            #expect(try schemaProblems(target.appendingPathComponent(xml).path) == nil)
+        }
+    }
+
     @Test("a wasip2 component runs under the real wasmtime: outcomes, exit status 0 or 1 (exit(err)), JUnit valid",
           arguments: [false, true])
     func wasip2Component(failing: Bool) throws {
