@@ -222,7 +222,7 @@ struct ELFHeaderTests {
         #expect(catalog.definition(for: info)?.name == fixture.runner)
     }
 
-    @Test("the built-in catalogue has the eleven documented runners")
+    @Test("the built-in catalogue has the twelve documented runners")
     func builtInNames() throws {
         #expect(Set(try TargetCatalog.builtIn().names) == [
             "aarch64", "armv7", "armel", "riscv64", "wasm32-wasip1", "wasm32-wasip2", "thumbv6m", "thumbv7m", "thumbv7em", "thumbv8m.main",
