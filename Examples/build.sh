@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, armv5te soft-float, i686, powerpc64le,
-# s390x, mips64el, mipsel, wasm32-wasi, x86_64-pc-windows-gnu) and the C programs (riscv64 dynamic and static,
-# armel dynamic, aarch64 static, a Windows .exe, and libtest_style dynamic and static for i686, x86_64, powerpc,
-# powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el, sparc64), and the bare-metal images
+# s390x, mips64el, mipsel, wasm32-wasi, x86_64-pc-windows-gnu, and wasm32-unknown-unknown for crossrun's refusal of
+# it), the C programs (riscv64 dynamic and static, armel dynamic, aarch64 static, a Windows .exe, and libtest_style
+# dynamic and static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el,
+# mipsisa64r6el, sparc64), the wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images
 # of embedded/build.sh.
 # Idempotent and offline.
 #
@@ -19,11 +20,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 demo="$here/rust-demo"
 cbuild="$here/c/build"
 
+# wasm32-wasi is Debian's Rust 1.63's name for wasm32-wasip1.
 rust_targets=(
   aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf armv5te-unknown-linux-gnueabi
   i686-unknown-linux-gnu powerpc64le-unknown-linux-gnu s390x-unknown-linux-gnu
   mips64el-unknown-linux-gnuabi64 mipsel-unknown-linux-gnu
-  wasm32-wasi x86_64-pc-windows-gnu
+  wasm32-wasi wasm32-unknown-unknown x86_64-pc-windows-gnu
 )
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
@@ -104,6 +106,21 @@ for row in "${linux_arches[@]}"; do
   if [ "$arch" = x86_64 ]; then cc=gcc; fi
   cc_build libtest_style "$arch"        "$cc"
   cc_build libtest_style "$arch-static" "$cc" -static
+done
+
+# wasm32-wasip2 component: Debian's Rust 1.63 has no wasm32-wasip2 target, so wasm/wasip2_libtest.wat is written
+# in the component text format and assembled with wat2wasm from the PyPI wasmtime package (the wat crate), which
+# scripts/install-deps.sh installs into the tools venv.
+tools_python="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}/venv/bin/python"
+wasm_build="$here/wasm/build"
+mkdir -p "$wasm_build"
+for wat in "$here"/wasm/*.wat; do
+  out="$wasm_build/$(basename "$wat" .wat).wasm"
+  if [ ! -e "$out" ] || [ "$wat" -nt "$out" ] || [ "$0" -nt "$out" ]; then
+    "$tools_python" -c 'import sys, wasmtime; open(sys.argv[2] + ".tmp", "wb").write(wasmtime.wat2wasm(open(sys.argv[1]).read()))' "$wat" "$out"
+    mv -f "$out.tmp" "$out"
+  fi
+  echo "built $out" >&2
 done
 
 # Bare-metal images (Cortex-M and RISC-V under qemu-system with semihosting)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: crossrun on the Examples. Installs what is missing, builds crossrun (release), runs the Rust
-# example's tests for aarch64, armv7, big-endian s390x (qemu-user), wasm32-wasi (embedded WasmKit, or wasmtime
-# when on PATH) and x86_64-pc-windows-gnu (wine) through `cargo test` with crossrun as the runner, runs the riscv64 and
+# example's tests for aarch64, armv7, big-endian s390x (qemu-user), wasm32-wasi (Debian rustc 1.63's name of
+# wasm32-wasip1; embedded WasmKit, or wasmtime when on PATH) and x86_64-pc-windows-gnu (wine) through `cargo test`
+# with crossrun as the runner, runs the riscv64 and
 # arm soft-float C examples and three bare-metal images through crossrun, shows the aarch64 library under
 # --isolate, merges every report into one JUnit file and says where it is.
 set -euo pipefail

@@ -11,7 +11,9 @@ struct Setup: ParsableCommand {
             Adds or updates a [target.<triple>] table per target with runner = "crossrun", and \
             linker = "<gnu-triple>-gcc" when that cross gcc is on PATH and the table has no linker yet. The file \
             is edited as text: comments, order and every other setting stay. Running it again changes nothing. \
-            Without --target: the main Rust triple of every Linux and WASI target crossrun knows (crossrun targets).
+            Without --target: the main Rust triple of every Linux and WASI target crossrun knows (crossrun targets); \
+            a runner name stands for its Rust triple that the installed rustc knows (rustc --print target-list; \
+            $RUSTC if set): wasm32-wasi for Rust before 1.78, wasm32-wasip1 after.
             """
     )
 
@@ -41,7 +43,9 @@ struct Setup: ParsableCommand {
             project = found
         }
         let catalog = try TargetCatalog.load(extraDirectory: environment[Configuration.Variable.runnersDir])
-        let setup = CargoSetup(catalog: catalog, searchPath: environment["PATH"] ?? "/usr/bin:/bin")
+        let searchPath = environment["PATH"] ?? "/usr/bin:/bin"
+        let known = CargoSetup.installedTriples(searchPath: searchPath, rustc: environment["RUSTC"])
+        let setup = CargoSetup(catalog: catalog, searchPath: searchPath, knownTriples: known)
         let plan = try setup.plan(targets: targets, projectDirectory: (project as NSString).standardizingPath)
         if plan.isUnchanged {
             TerminalSummary.emit("crossrun: \(plan.path) already runs every target through crossrun; nothing to change")

@@ -7,7 +7,7 @@ import Foundation
 struct WasmRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wasm-run",
-        abstract: "Run a wasm32-wasi module with the embedded WasmKit runtime (used by crossrun itself).",
+        abstract: "Run a wasm32-wasip1 (wasm32-wasi) module with the embedded WasmKit runtime (used by crossrun itself).",
         shouldDisplay: false
     )
 

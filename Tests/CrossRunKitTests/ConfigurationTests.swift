@@ -314,7 +314,8 @@ struct RunnerDefinitionTests {
         for definition in try TargetCatalog.builtIn().definitions {
             if definition.match.isWasm {
                 #expect(definition.emulator.kind == .wasm)
-                #expect(definition.emulator.candidates.contains("embedded"))
+                // The embedded runtime for core modules; components need wasmtime.
+                #expect(definition.emulator.candidates.contains("embedded") == definition.match.isWasmCoreModule)
             } else if definition.match.isPE {
                 #expect(definition.emulator.kind == .wine && PEHeader.isMachineName(definition.match.machine ?? ""), "\(definition.name)")
             } else {

@@ -33,7 +33,7 @@ struct DoctorUnitTests {
         let report = try Self.doctor(world, toml: "[target.wasm32-wasi]\nemulator = \"embedded\"\n").diagnose()
         #expect(report.wasmRuntime.selected == .embedded)
         #expect(report.wasmRuntime.configuredBy?.hasSuffix("crossrun.toml") == true)
-        let row = try Self.target("wasm32-wasi", in: report)
+        let row = try Self.target("wasm32-wasip1", in: report)
         #expect(row.emulator.emulator == .embedded)
         #expect(row.emulator.path == "embedded")
         #expect(report.text().contains("wasm runtime: embedded WasmKit runtime (set by "), "\(report.text())")
@@ -47,11 +47,11 @@ struct DoctorUnitTests {
         let report = try Self.doctor(world, toml: "[target.wasm32-wasi]\nemulator = \"\(configured)\"\n").diagnose()
         #expect(report.wasmRuntime.selected == .wasmtime)
         #expect(report.wasmRuntime.wasmtime.path == configured)
-        #expect(try Self.target("wasm32-wasi", in: report).emulator.path == configured)
+        #expect(try Self.target("wasm32-wasip1", in: report).emulator.path == configured)
 
         let gone = try Self.doctor(world, toml: "[target.wasm32-wasi]\nemulator = \"/nonexistent/wasmtime\"\n").diagnose()
         #expect(gone.wasmRuntime.selected == .missing)
-        #expect(try Self.target("wasm32-wasi", in: gone).canRun == false)
+        #expect(try Self.target("wasm32-wasip1", in: gone).canRun == false)
     }
 
     @Test("the qemu-system list is the catalogue's: bare-metal candidates and full-system mode's, each once, sorted")

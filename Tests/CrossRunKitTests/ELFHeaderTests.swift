@@ -243,7 +243,7 @@ struct ELFHeaderTests {
     @Test("the built-in catalogue has the documented runners")
     func builtInNames() throws {
         #expect(Set(try TargetCatalog.builtIn().names) == [
-            "aarch64", "armv7", "armel", "riscv64", "wasm32-wasi", "thumbv6m", "thumbv7m", "thumbv7em", "thumbv8m.main",
+            "aarch64", "armv7", "armel", "riscv64", "wasm32-wasip1", "wasm32-wasip2", "thumbv6m", "thumbv7m", "thumbv7em", "thumbv8m.main",
             "riscv32-bare-metal", "riscv64-bare-metal",
             "i686", "x86_64", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el",
             "mipsn32", "mipsn32el", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "sparc64", "loongarch64",

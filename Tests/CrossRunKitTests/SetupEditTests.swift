@@ -162,7 +162,7 @@ struct SetupEditTests {
         #expect(defaults.contains("aarch64-unknown-linux-gnu"))
         #expect(defaults.contains("armv7-unknown-linux-gnueabihf"))
         #expect(defaults.contains("riscv64gc-unknown-linux-gnu"))
-        #expect(defaults.contains("wasm32-wasi"))
+        #expect(defaults.contains("wasm32-wasip1"))
         #expect(!defaults.contains("aarch64-unknown-linux-musl"))
         #expect(try setup.triples(for: ["aarch64", "armv7-unknown-linux-musleabihf", "aarch64-unknown-linux-gnu"])
             == ["aarch64-unknown-linux-gnu", "armv7-unknown-linux-musleabihf"])

@@ -21,7 +21,7 @@ struct DoctorTests {
     func everythingHere() throws {
         let text = try crossrun(["doctor", "--target", "aarch64", "--target", "armv7-unknown-linux-gnueabihf", "--target", "riscv64", "--target", "wasm32-wasi"])
         #expect(text.status == 0, "\(text.stdoutText)\(text.stderrText)")
-        for name in ["aarch64", "armel", "armv7", "riscv64", "wasm32-wasi"] {
+        for name in ["aarch64", "armel", "armv7", "riscv64", "wasm32-wasip1"] {
             #expect(text.stdoutText.contains("\n\(name) "), "no row for \(name)")
         }
         #expect(text.stdoutText.contains("binfmt_misc:"))
@@ -41,7 +41,7 @@ struct DoctorTests {
         // The version is the emulator's own first line, read independently here.
         let own = try run(path, ["--version"]).stdoutText.split(separator: "\n").first.map(String.init)
         #expect(emulator["version"] as? String == own)
-        let wasm = try target("wasm32-wasi", in: report)
+        let wasm = try target("wasm32-wasip1", in: report)
         #expect((wasm["sysroot"] as? [String: Any])?["state"] as? String == "not-needed")
         #expect(wasm["canRun"] as? Bool == true)
     }
@@ -140,7 +140,7 @@ struct DoctorTests {
         let runtime = try #require(report["wasmRuntime"] as? [String: Any])
         #expect(runtime["selected"] as? String == "embedded")
         #expect((runtime["configuredBy"] as? String)?.hasSuffix("/crossrun.toml") == true)
-        #expect((try target("wasm32-wasi", in: report)["emulator"] as? [String: Any])?["path"] as? String == "embedded")
+        #expect((try target("wasm32-wasip1", in: report)["emulator"] as? [String: Any])?["path"] as? String == "embedded")
         let aarch64 = try target("aarch64", in: report)
         #expect(aarch64["canRun"] as? Bool == false)
         let problems = try #require(aarch64["problems"] as? [[String: Any]])

@@ -102,7 +102,8 @@ struct SetupTests {
         let other = try project()
         defer { try? FileManager.default.removeItem(at: other) }
         #expect(try crossrun(["setup", "--target", "wasm32-wasip1", "--manifest-dir", other.path]).status == 0)
-        #expect(config(other)?.contains("[target.wasm32-wasip1]\nrunner = \"crossrun\"") == true)
+        // The runner's name stands for the Rust name Debian's rustc 1.63 knows (WasmTargetEndToEndTests).
+        #expect(config(other)?.contains("[target.wasm32-wasi]\nrunner = \"crossrun\"") == true)
 
         let empty = try temporaryDirectory("setup-empty")
         defer { try? FileManager.default.removeItem(at: empty) }

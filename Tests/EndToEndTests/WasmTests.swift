@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// wasm32-wasi modules: the embedded WasmKit runtime (nothing installed), crash-resume over wasm traps
-/// (panic=abort), and the external-runtime path through a recording stand-in for wasmtime.
+/// wasm32-wasi (wasm32-wasip1) modules: the embedded WasmKit runtime (nothing installed) and crash-resume over wasm
+/// traps (panic=abort). The real wasmtime runs them in WasmTargetEndToEndTests.
 @Suite(.serialized, .enabled(if: Tool.available("xmllint")))
 struct WasmTests {
     func module() throws -> String { try Examples.rustDemoLibrary("wasm32-wasi") }
@@ -22,7 +22,7 @@ struct WasmTests {
         // PATH without wasmtime: the embedded runtime is the one chosen.
         let result = try crossrun(["--json", json, wasm, "--test-threads=1"], environment: environment(["PATH": "/usr/bin:/bin"]), in: folder)
         #expect(result.status == 0, "\(result.stderrText)")
-        #expect(result.stderrText.contains("[wasm32-wasi via embedded WasmKit]"))
+        #expect(result.stderrText.contains("[wasm32-wasip1 via embedded WasmKit]"))
         #expect(result.stdoutText.contains("test result: ok."))
         let report = try results(json)
         #expect((report["launch"] as? [String: Any])?["kind"] as? String == "embedded-wasm")
@@ -60,52 +60,5 @@ struct WasmTests {
         }
         #expect((report["restarts"] as? Int ?? 0) >= 2)
         #expect(try schemaProblems(junit) == nil)
-    }
-
-    @Test("wasmtime on PATH is used, with the working directory, the environment and the arguments")
-    func externalRuntime() throws {
-        let wasm = try module()
-        let folder = try temporaryDirectory("wasmtime")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let bin = folder.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let log = folder.appendingPathComponent("argv.json").path
-        // A stand-in that records its argv, then runs the module the way wasmtime would: with the --dir folders
-        // preopened and only the --env variables in the guest's environment (through crossrun's embedded runtime).
-        let script = """
-            #!/usr/bin/env python3
-            import json, os, sys
-            argv = sys.argv[1:]
-            with open(\(String(reflecting: log)), "a") as f: f.write(json.dumps(argv) + "\\n")
-            assert argv[0] == "run", argv
-            dirs, env, i = [], {}, 1
-            while argv[i].startswith("--"):
-                if argv[i] == "--dir": dirs.append(argv[i + 1])
-                elif argv[i] == "--env":
-                    k = argv[i + 1]; env[k] = os.environ.get(k, "")
-                i += 2
-            cmd = [\(String(reflecting: crossrunExecutable)), "wasm-run"] + sum([["--dir", d] for d in dirs], []) + ["--"] + argv[i:]
-            os.execve(cmd[0], cmd, env)
-            """
-        let fake = bin.appendingPathComponent("wasmtime")
-        try script.write(to: fake, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
-        let json = folder.appendingPathComponent("r.json").path
-        let env = environment(["PATH": "\(bin.path):/usr/bin:/bin", "CROSSRUN_DEMO_FAIL": "1"])
-        let result = try crossrun(["--json", json, wasm, "tests::opt_in_failure", "--exact"], environment: env, in: folder)
-        #expect(result.stderrText.contains("[wasm32-wasi via wasmtime]"), "\(result.stderrText)")
-        // The first call is the run itself (a later one is crash-resume's --nocapture rerun of the failed test).
-        let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
-        #expect(calls.count >= 1)
-        let argv = try #require(try JSONSerialization.jsonObject(with: Data(calls[0].utf8)) as? [String])
-        #expect(argv.starts(with: ["run", "--dir", folder.path]))
-        // Variables go by name only, so no value (a secret, say) lands in argv or the report.
-        #expect(argv.contains("CROSSRUN_DEMO_FAIL"))
-        #expect(argv[argv.index(before: argv.firstIndex(of: "CROSSRUN_DEMO_FAIL")!)] == "--env")
-        #expect(!argv.contains { $0.contains("=") })
-        #expect(Array(argv.suffix(3)) == [wasm, "tests::opt_in_failure", "--exact"])
-        // The environment reached the guest: the opt-in failure failed (a panic, so a trap, resumed).
-        #expect(result.status == 134)
-        #expect((try results(json)["launch"] as? [String: Any])?["kind"] as? String == "wasmtime")
     }
 }

@@ -26,9 +26,12 @@ public enum ELFABI: String, Sendable, Codable, Equatable, CaseIterable {
 public struct BinaryInfo: Equatable, Sendable {
     public enum Format: Equatable, Sendable {
         case elf(ELFHeader)
+        /// A core WebAssembly module (WASI preview 1, or wasm32-unknown-unknown, refused by ``BinaryInspector``).
         case wasm(version: UInt32)
         /// A Windows PE executable wine can run (x86-64 or i386, console or GUI subsystem).
         case pe(PEHeader)
+        /// A WebAssembly component (the component model: WASI 0.2, Rust's wasm32-wasip2).
+        case wasmComponent(version: UInt16)
     }
 
     public var path: String
@@ -53,7 +56,7 @@ public struct BinaryInfo: Equatable, Sendable {
     public var machineName: String {
         switch format {
         case .elf(let header): return ELFMachine.name(header.machine)
-        case .wasm: return "wasm32"
+        case .wasm, .wasmComponent: return "wasm32"
         case .pe(let header): return header.machineName
         }
     }
@@ -150,6 +153,8 @@ public struct BinaryInfo: Equatable, Sendable {
             return "WebAssembly module (version \(version))"
         case .pe(let header):
             return header.summary
+        case .wasmComponent(let version):
+            return "WebAssembly component (version 0x\(String(version, radix: 16)), layer 1)"
         case .elf(let header):
             var text = "ELF \(header.fileClass.rawValue)-bit \(header.endianness.rawValue)-endian \(machineName)"
             if let abi = elfABI { text += " \(abi.rawValue)" }
@@ -174,7 +179,7 @@ public struct BinaryInfo: Equatable, Sendable {
 /// Reads a file's header and turns every way it can be wrong into a one-line ``CrossRunError``.
 public enum BinaryInspector {
     /// The WebAssembly binary magic, `\0asm`.
-    public static let wasmMagic: [UInt8] = [0x00, 0x61, 0x73, 0x6D]
+    public static let wasmMagic: [UInt8] = WasmModule.magic
 
     public static func inspect(path: String) throws -> BinaryInfo {
         var status = stat()
@@ -230,9 +235,19 @@ public enum BinaryInspector {
     public static func inspect(path: String, read: (UInt64, Int) throws -> [UInt8]) throws -> BinaryInfo {
         let start = try read(0, 8)
         if start.isEmpty { throw CrossRunError.binaryEmpty(path: path) }
-        if start.count >= 8, Array(start[0..<4]) == wasmMagic {
-            let version = UInt32(start[4]) | UInt32(start[5]) << 8 | UInt32(start[6]) << 16 | UInt32(start[7]) << 24
+        switch WasmModule.kind(header: start) {
+        case .component(let version):
+            return BinaryInfo(path: path, format: .wasmComponent(version: version))
+        case .core(let version):
+            // No WASI import and no `_start`: wasm32-unknown-unknown, which a WASI runtime would run as a crash
+            // ("missing _start") or as nothing at all (wasmtime exits 0). Refused, with where such tests run.
+            if version == 1, WasmModule.interface(read: read)?.isUnknownUnknown == true {
+                throw CrossRunError.foreignExecutable(
+                    path: path, what: WasmModule.unknownUnknownDescription, instead: WasmModule.unknownUnknownInstead)
+            }
             return BinaryInfo(path: path, format: .wasm(version: version))
+        case nil:
+            break
         }
         let isELFPrefix = start.count < 4 && Array(ELFHeader.magic.prefix(start.count)) == start
         if isELFPrefix { throw CrossRunError.binaryTruncated(path: path, detail: "\(start.count) bytes") }

@@ -62,7 +62,7 @@ public struct Doctor: Sendable {
     /// The wasm runtime `run` would use: the resolver's answer for the catalogue's wasm runner (configuration
     /// included), as that target's row shows it.
     func wasmRuntime(versions: inout VersionProbe) -> DoctorReport.WasmRuntimeStatus {
-        let resolution = catalog.definitions.first { $0.match.isWasm }.map { emulators.resolve($0) }
+        let resolution = catalog.definitions.first { $0.match.isWasmCoreModule }.map { emulators.resolve($0) }
         switch resolution?.emulator {
         case .executable(let path):
             let wasmtime = DoctorReport.ToolStatus(name: "wasmtime", path: path, version: versions.firstLine(of: path), installHint: nil)

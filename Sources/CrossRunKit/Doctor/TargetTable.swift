@@ -31,7 +31,8 @@ public struct TargetTable: Sendable {
 
     /// What in a binary's header selects this runner: `ELF s390 64-bit big-endian`, `... soft-float`, ...
     static func detection(_ match: RunnerDefinition.Match) -> String {
-        if match.isWasm { return "WebAssembly module (`\\0asm`)" }
+        if match.isWasmCoreModule { return "WebAssembly core module (`\\0asm`, version 1)" }
+        if match.isWasm { return "WebAssembly component (`\\0asm`, version 0x0d, layer 1)" }
         if match.isPE { return "Windows PE (`MZ`, `PE\\0\\0`) \(match.machine ?? "?"), console or GUI subsystem" }
         var parts = ["ELF", match.machine ?? "?", "\(match.class ?? 0)-bit", "\((match.endian ?? .little).rawValue)-endian"]
         if let float = match.floatABI { parts.append("\(float.rawValue)-float") }

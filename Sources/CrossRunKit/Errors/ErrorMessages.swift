@@ -396,7 +396,7 @@ extension CrossRunError {
 
     public static func wasmModuleUnreadable(path: String, reason: String) -> CrossRunError {
         CrossRunError(
-            code: .wasmModuleUnreadable, message: "\(path) cannot be loaded as a wasm module (\(reason)); rebuild it for wasm32-wasi.",
+            code: .wasmModuleUnreadable, message: "\(path) cannot be loaded as a wasm module (\(reason)); rebuild it for wasm32-wasip1 (wasm32-wasi).",
             subject: path, reason: reason)
     }
 

@@ -81,7 +81,8 @@ public struct EmulatorResolver: Sendable {
             resolution.configuredBy = configuredOrigin(for: definition)
         }
         for candidate in resolution.candidates {
-            if candidate == "embedded", definition.match.isWasm {
+            // The embedded runtime runs core modules; a component needs wasmtime.
+            if candidate == "embedded", definition.match.isWasmCoreModule {
                 resolution.emulator = .embedded
                 break
             }

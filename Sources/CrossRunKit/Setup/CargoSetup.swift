@@ -5,10 +5,50 @@ public struct CargoSetup: Sendable {
     public var catalog: TargetCatalog
     /// PATH, for finding cross linkers.
     public var searchPath: String
+    /// The target triples the installed rustc knows (`rustc --print target-list`); nil when unknown (no rustc).
+    /// A runner with several Rust names for one target (wasm32-wasip1, called wasm32-wasi before Rust 1.78) gets
+    /// the name this rustc knows: Debian 12's 1.63 knows only wasm32-wasi, Rust 1.84 and later only wasm32-wasip1.
+    public var knownTriples: Set<String>?
 
-    public init(catalog: TargetCatalog, searchPath: String) {
+    public init(catalog: TargetCatalog, searchPath: String, knownTriples: Set<String>? = nil) {
         self.catalog = catalog
         self.searchPath = searchPath
+        self.knownTriples = knownTriples
+    }
+
+    /// The triple a runner's table is written under: the first of its Rust targets the installed rustc knows,
+    /// else (no rustc, or none known) the first.
+    public func mainTriple(of definition: RunnerDefinition) -> String? {
+        if let knownTriples, let known = definition.rustTargets.first(where: knownTriples.contains) { return known }
+        return definition.rustTargets.first
+    }
+
+    /// The triples `rustc --print target-list` prints, for the rustc cargo would use (`$RUSTC`, else `rustc` on
+    /// `searchPath`); nil when there is none or it fails.
+    public static func installedTriples(searchPath: String, rustc: String? = nil) -> Set<String>? {
+        let name = rustc.flatMap { $0.isEmpty ? nil : $0 } ?? "rustc"
+        guard let executable = name.contains("/") ? name : Executables.find(name, searchPath: searchPath) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--print", "target-list"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return nil
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else { return nil }
+        return parseTargetList(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `rustc --print target-list`'s output: one triple a line.
+    public static func parseTargetList(_ text: String) -> Set<String>? {
+        let triples = Set(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        return triples.isEmpty ? nil : triples
     }
 
     /// The planned edit of one project's cargo config.
@@ -23,20 +63,20 @@ public struct CargoSetup: Sendable {
         public var isUnchanged: Bool { changes.isEmpty }
     }
 
-    /// The Rust triples `names` stand for: a runner name means its first (main) Rust target, a triple itself.
-    /// No names: the main triple of every runner crossrun runs with qemu-user or a wasm runtime (the Linux and
-    /// WASI targets; bare-metal and Windows ones only when named).
+    /// The Rust triples `names` stand for: a runner name means its main Rust target (``mainTriple(of:)``), a
+    /// triple itself. No names: the main triple of every runner crossrun runs with qemu-user or a wasm runtime (the
+    /// Linux and WASI targets; bare-metal and Windows ones only when named).
     public func triples(for names: [String]) throws -> [String] {
         var triples: [String] = []
         if names.isEmpty {
             // Not the host's own target (x86_64 on an x86-64 machine): its binaries run natively and need no runner.
             for definition in catalog.definitions where [.qemuUser, .wasm].contains(definition.emulator.kind) && !definition.isHostNative {
-                if let main = definition.rustTargets.first { triples.append(main) }
+                if let main = mainTriple(of: definition) { triples.append(main) }
             }
         } else {
             for name in names {
                 let definition = try catalog.definition(named: name)
-                let triple = definition.rustTargets.contains(name) ? name : definition.rustTargets.first
+                let triple = definition.rustTargets.contains(name) && name != definition.name ? name : mainTriple(of: definition)
                 guard let triple else {
                     throw CrossRunError.unknownTarget(name: "\(name) (its runner definition lists no Rust target; pass the Rust triple)", known: catalog.names)
                 }

@@ -5,7 +5,7 @@ import TOMLKit
 public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Which binaries this definition is for, compared with ``BinaryInfo``.
     public struct Match: Codable, Equatable, Sendable {
-        /// `elf` (the default), `wasm`, or `pe` (Windows).
+        /// `elf` (the default), `wasm` (a core WebAssembly module), `wasm-component` (a component) or `pe` (Windows).
         public var format: String?
         /// An ``ELFMachine`` short name: `aarch64`, `arm`, `riscv`, ... (ELF), or a PE machine: `x86_64`, `i386` (PE).
         public var machine: String?
@@ -31,7 +31,10 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             case elfABI = "elf-abi"
         }
 
-        public var isWasm: Bool { format == "wasm" }
+        /// A core module or a component: run by a WASI runtime (`emulator.kind = "wasm"`).
+        public var isWasm: Bool { format == "wasm" || format == "wasm-component" }
+        /// Core modules only: what crossrun's embedded runtime can run.
+        public var isWasmCoreModule: Bool { format == "wasm" }
         public var isPE: Bool { format == "pe" }
     }
 
@@ -122,7 +125,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
         }
         switch definition.match.format ?? "elf" {
-        case "wasm":
+        case "wasm", "wasm-component":
             break
         case "pe":
             guard let machine = definition.match.machine, PEHeader.isMachineName(machine) else {
@@ -154,10 +157,14 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                 }
             }
         case let other:
-            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf, wasm or pe")
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf, wasm, wasm-component or pe")
         }
         guard (definition.emulator.kind == .wasm) == definition.match.isWasm else {
-            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm, and only with it")
+            throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wasm goes with match.format wasm or wasm-component, and only with them")
+        }
+        if definition.match.isWasm, !definition.match.isWasmCoreModule, definition.emulator.candidates.contains("embedded") {
+            throw CrossRunError.invalidRunnerDefinition(
+                name: source, reason: "emulator.candidates names embedded, but crossrun's embedded runtime runs core wasm modules only, not components")
         }
         guard (definition.emulator.kind == .wine) == definition.match.isPE else {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "emulator.kind wine goes with match.format pe, and only with it")
@@ -180,7 +187,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
 
     /// Whether a binary with this header belongs to this definition.
     public func matches(_ info: BinaryInfo) -> Bool {
-        if case .wasm = info.format { return match.isWasm }
+        if case .wasm = info.format { return match.isWasmCoreModule }
+        if case .wasmComponent = info.format { return match.format == "wasm-component" }
         if let pe = info.pe { return match.isPE && pe.machineName == match.machine }
         guard let header = info.elf, !match.isWasm, !match.isPE else { return false }
         guard ELFMachine.name(header.machine) == match.machine,
@@ -198,7 +206,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// Whether a binary could run on this target at all (machine, word size, byte order), for `--target`,
     /// which names the target outright and so skips the ABI and architecture checks.
     public func isCompatible(with info: BinaryInfo) -> Bool {
-        if case .wasm = info.format { return match.isWasm }
+        if case .wasm = info.format { return match.isWasmCoreModule }
+        if case .wasmComponent = info.format { return match.format == "wasm-component" }
         if let pe = info.pe { return match.isPE && pe.machineName == match.machine }
         guard let header = info.elf, !match.isWasm, !match.isPE else { return false }
         return ELFMachine.name(header.machine) == match.machine && header.fileClass.rawValue == match.class

@@ -2,7 +2,7 @@ import Foundation
 import WasmKit
 import WasmKitWASI
 
-/// Runs a wasm32-wasi (preview 1) module in this process with WasmKit, so `cargo test --target wasm32-wasi`
+/// Runs a wasm32-wasip1 (wasm32-wasi, WASI preview 1) module in this process with WasmKit, so `cargo test --target wasm32-wasi`
 /// works with nothing installed. crossrun starts itself as a child (`crossrun wasm-run ...`) to do this, so the
 /// module runs through the same pipeline as an emulator: own process group, output teed, status faithful.
 public enum EmbeddedWasmRuntime {
