@@ -811,9 +811,10 @@ struct SysrootManifestTests {
         #expect(try SysrootManifest.parse(toml: text, source: file.path) == manifest)
     }
 
-    @Test("builtIn() is exactly the four manifests")
+    @Test("builtIn() is exactly the four glibc manifests and three musl ones")
     func builtInNames() throws {
-        #expect(try SysrootManifest.builtIn().map(\.name).sorted() == ["aarch64", "armel", "armv7", "riscv64"])
+        #expect(try SysrootManifest.builtIn().map(\.cacheName).sorted()
+            == ["aarch64", "aarch64-musl", "armel", "armel-musl", "armv7", "armv7-musl", "riscv64"])
         let riscv = try #require(try SysrootManifest.forTarget("riscv64"))
         #expect(riscv.architecture == "all")
         #expect(riscv.root == "usr/riscv64-linux-gnu")
