@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, wasm32-wasi, and aarch64 linked by
 # zig through cargo-zigbuild for glibc 2.17), the C programs (riscv64 dynamic and static, armel dynamic, aarch64
-# static, aarch64 musl dynamic and static), and the bare-metal images of embedded/build.sh. Idempotent and offline.
+# static, aarch64 musl dynamic and static, and libtest_style dynamic and static for i686, x86_64, powerpc,
+# powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el, sparc64), and the bare-metal images
+# of embedded/build.sh. Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
 #   Examples/build.sh --print-rust-binaries TRIPLE    build rust-demo's tests for TRIPLE (if needed) and print
@@ -130,6 +132,31 @@ musl_build() {
 musl_build libtest_style dynamic
 musl_build libtest_style static
 musl_build plain_exit    dynamic
+
+# libtest_style.c for every further Linux architecture (tests/EndToEndTests/LinuxArchTests.swift): dynamic, linked
+# against Debian's cross sysroot in /usr/<triple> (libc6-dev-<arch>-cross), and static.
+#   runner name  compiler prefix
+linux_arches=(
+  "i686         i686-linux-gnu"
+  "x86_64       x86_64-linux-gnu"
+  "powerpc      powerpc-linux-gnu"
+  "powerpc64    powerpc64-linux-gnu"
+  "powerpc64le  powerpc64le-linux-gnu"
+  "s390x        s390x-linux-gnu"
+  "mips         mips-linux-gnu"
+  "mipsel       mipsel-linux-gnu"
+  "mips64       mips64-linux-gnuabi64"
+  "mips64el     mips64el-linux-gnuabi64"
+  "mipsisa64r6el mipsisa64r6el-linux-gnuabi64"
+  "sparc64      sparc64-linux-gnu"
+)
+for row in "${linux_arches[@]}"; do
+  read -r arch prefix <<<"$row"
+  cc="$prefix-gcc"
+  if [ "$arch" = x86_64 ]; then cc=gcc; fi
+  cc_build libtest_style "$arch"        "$cc"
+  cc_build libtest_style "$arch-static" "$cc" -static
+done
 
 # Bare-metal images (Cortex-M and RISC-V under qemu-system with semihosting)
 "$here/embedded/build.sh"

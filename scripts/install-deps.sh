@@ -33,6 +33,18 @@ packages=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  # the further Linux architectures (Examples/build.sh, Tests/EndToEndTests/LinuxArchTests.swift); about 90 s
+  gcc-i686-linux-gnu libc6-dev-i386-cross
+  gcc-powerpc-linux-gnu libc6-dev-powerpc-cross
+  gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross
+  gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+  gcc-s390x-linux-gnu libc6-dev-s390x-cross
+  gcc-mips-linux-gnu libc6-dev-mips-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
+  gcc-mips64-linux-gnuabi64 libc6-dev-mips64-cross
+  gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
+  gcc-mipsisa64r6el-linux-gnuabi64 libc6-dev-mips64r6el-cross
+  gcc-sparc64-linux-gnu libc6-dev-sparc64-cross
   # wasm32-wasi: the std, and lld (rustc links wasm with rust-lld, a link to lld-14)
   libstd-rust-dev-wasm32 lld-14
   # bare-metal images (Examples/embedded): qemu-system for Cortex-M and RISC-V, newlib (rdimon) and picolibc

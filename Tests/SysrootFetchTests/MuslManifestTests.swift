@@ -21,6 +21,11 @@ struct MuslManifestTests {
         Musl(runner: "aarch64", architecture: "arm64", loader: "/lib/ld-musl-aarch64.so.1"),
         Musl(runner: "armv7", architecture: "armhf", loader: "/lib/ld-musl-armhf.so.1"),
         Musl(runner: "armel", architecture: "armel", loader: "/lib/ld-musl-arm.so.1"),
+        Musl(runner: "i686", architecture: "i386", loader: "/lib/ld-musl-i386.so.1"),
+        Musl(runner: "powerpc64le", architecture: "ppc64el", loader: "/lib/ld-musl-powerpc64le.so.1"),
+        Musl(runner: "s390x", architecture: "s390x", loader: "/lib/ld-musl-s390x.so.1"),
+        Musl(runner: "mipsel", architecture: "mipsel", loader: "/lib/ld-musl-mipsel.so.1"),
+        Musl(runner: "mips64el", architecture: "mips64el", loader: "/lib/ld-musl-mips64el.so.1"),
     ]
 
     @Test("each musl manifest is its Sysroots/<runner>-musl.toml: Debian's musl package, musl's loader", arguments: musl)
@@ -32,10 +37,20 @@ struct MuslManifestTests {
             name: c.runner, suite: "bookworm", component: "main", architecture: c.architecture, packages: ["musl"], root: "",
             loader: c.loader, libc: "musl"))
         #expect(manifest.cacheName == "\(c.runner)-musl")
-        let glibc = try #require(try SysrootManifest.forTarget(c.runner))
-        #expect(glibc.libc == "glibc")
-        #expect(glibc.cacheName == c.runner)
-        #expect(glibc.digest != manifest.digest)
+        if let glibc = try SysrootManifest.forTarget(c.runner) {
+            #expect(glibc.libc == "glibc")
+            #expect(glibc.cacheName == c.runner)
+            #expect(glibc.digest != manifest.digest)
+        }
+    }
+
+    @Test("every musl manifest names a built-in runner")
+    func muslRunnersExist() throws {
+        let runners = Set(try TargetCatalog.builtIn().definitions.map(\.name))
+        for manifest in try SysrootManifest.builtIn() {
+            #expect(runners.contains(manifest.name), "\(manifest.cacheName)")
+        }
+        #expect(try SysrootManifest.builtIn().filter { $0.libc == "musl" }.map(\.name).sorted() == Self.musl.map(\.runner).sorted())
     }
 
     struct Choice: CustomTestStringConvertible, Sendable {
@@ -60,6 +75,10 @@ struct MuslManifestTests {
         Choice(runner: "aarch64", interpreter: "/lib64/ld-linux-aarch64.so.1", chosen: "aarch64"),
         // A musl loader of another name (musl's soft-float armhf, say) is still musl: the runner's musl manifest.
         Choice(runner: "armv7", interpreter: "/lib/ld-musl-armhf-sf.so.1", chosen: "armv7-musl"),
+        Choice(runner: "s390x", interpreter: "/lib/ld-musl-s390x.so.1", chosen: "s390x-musl"),
+        Choice(runner: "mips64el", interpreter: "/lib/ld-musl-mips64el.so.1", chosen: "mips64el-musl"),
+        // A runner with a musl manifest but (yet) no glibc one: a glibc binary gets none.
+        Choice(runner: "s390x", interpreter: "/lib/ld64.so.1", chosen: nil),
         Choice(runner: "x86_64-unknown-nothing", interpreter: "/lib/ld-musl-x86_64.so.1", chosen: nil),
     ]
 

@@ -811,10 +811,11 @@ struct SysrootManifestTests {
         #expect(try SysrootManifest.parse(toml: text, source: file.path) == manifest)
     }
 
-    @Test("builtIn() is exactly the four glibc manifests and three musl ones")
+    @Test("builtIn() is exactly the four glibc manifests and eight musl ones")
     func builtInNames() throws {
         #expect(try SysrootManifest.builtIn().map(\.cacheName).sorted()
-            == ["aarch64", "aarch64-musl", "armel", "armel-musl", "armv7", "armv7-musl", "riscv64"])
+            == ["aarch64", "aarch64-musl", "armel", "armel-musl", "armv7", "armv7-musl", "i686-musl", "mips64el-musl",
+                "mipsel-musl", "powerpc64le-musl", "riscv64", "s390x-musl"])
         let riscv = try #require(try SysrootManifest.forTarget("riscv64"))
         #expect(riscv.architecture == "all")
         #expect(riscv.root == "usr/riscv64-linux-gnu")

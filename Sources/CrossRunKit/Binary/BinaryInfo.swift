@@ -7,6 +7,21 @@ public enum FloatABI: String, Sendable, Codable, Equatable, CaseIterable {
     case hard
 }
 
+/// The calling convention (ABI) an ELF file's `e_flags` and class name, for the machines that have more than one
+/// on Linux: MIPS (`o32`, `n32`, `n64`, and the rare `o64`, `eabi32`, `eabi64`) and PowerPC64 (`elfv1`, `elfv2`).
+public enum ELFABI: String, Sendable, Codable, Equatable, CaseIterable {
+    case o32, n32, n64, o64, eabi32, eabi64
+    case elfv1, elfv2
+
+    /// The machine (``ELFMachine`` short name) whose binaries can have this ABI.
+    public var machine: String {
+        switch self {
+        case .elfv1, .elfv2: return "ppc64"
+        default: return "mips"
+        }
+    }
+}
+
 /// What crossrun learned about a binary from its header alone.
 public struct BinaryInfo: Equatable, Sendable {
     public enum Format: Equatable, Sendable {
@@ -71,18 +86,64 @@ public struct BinaryInfo: Equatable, Sendable {
             case 4: return .double
             default: return .quad
             }
+        case ELFMachine.loongArch:
+            switch header.flags & ELFMachine.loongArchFloatABIMask {
+            case 1: return .soft
+            case 2: return .single
+            case 3: return .double
+            default: return nil
+            }
         default:
             return nil
         }
     }
 
-    /// A one-line human description: `ELF 64-bit little-endian aarch64, dynamic (/lib/ld-linux-aarch64.so.1)`.
+    /// The ABI from the class and `e_flags`, for MIPS and PowerPC64; nil for other machines (and for a value no
+    /// ABI has). MIPS: a 64-bit file is n64; a 32-bit one is n32 with `EF_MIPS_ABI2`, else what `EF_MIPS_ABI`
+    /// says (unset is o32). PowerPC64: `e_flags & 3` is 2 for ELFv2, 1 or 0 (unspecified, older tools) for ELFv1.
+    public var elfABI: ELFABI? {
+        guard let header = elf else { return nil }
+        switch header.machine {
+        case ELFMachine.mips:
+            let abi = header.flags & ELFMachine.mipsABIMask
+            if header.fileClass == .elf64 { return abi == 0x4000 ? .eabi64 : .n64 }
+            if header.flags & ELFMachine.mipsABI2 != 0 { return .n32 }
+            switch abi {
+            case 0, 0x1000: return .o32
+            case 0x2000: return .o64
+            case 0x3000: return .eabi32
+            case 0x4000: return .eabi64
+            default: return nil
+            }
+        case ELFMachine.powerPC64:
+            switch header.flags & ELFMachine.ppc64ABIMask {
+            case 0, 1: return .elfv1
+            case 2: return .elfv2
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The instruction set level from `e_flags`, for MIPS (`EF_MIPS_ARCH`: `mips1` ... `mips64r2`, `mips32r6`,
+    /// `mips64r6`); nil for other machines. Release 6 is not compatible with the releases before it, so it picks
+    /// a runner of its own with a CPU that has it.
+    public var isa: String? {
+        guard let header = elf, header.machine == ELFMachine.mips else { return nil }
+        return ELFMachine.mipsISA(header.flags)
+    }
+
+    /// A one-line human description: `ELF 64-bit little-endian aarch64, dynamic (/lib/ld-linux-aarch64.so.1)`,
+    /// `ELF 32-bit big-endian mips o32 mips32r2, static`, `ELF 64-bit big-endian ppc64 elfv1, dynamic (/lib64/ld64.so.1)`.
     public var summary: String {
         switch format {
         case .wasm(let version):
             return "WebAssembly module (version \(version))"
         case .elf(let header):
             var text = "ELF \(header.fileClass.rawValue)-bit \(header.endianness.rawValue)-endian \(machineName)"
+            if let abi = elfABI { text += " \(abi.rawValue)" }
+            if let isa { text += " \(isa)" }
             if let abi = floatABI { text += " \(abi.rawValue)-float" }
             if header.machine == ELFMachine.arm {
                 text += " EABI\(ELFMachine.armEABIVersion(header.flags))"

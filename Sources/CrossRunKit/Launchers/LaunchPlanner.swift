@@ -39,7 +39,7 @@ public struct LaunchPlanner: Sendable {
 
     public func plan(binary info: BinaryInfo, arguments: [String]) throws -> LaunchPlan {
         var request = LaunchRequest(binary: info, arguments: arguments, runner: nil, planner: self)
-        if HostMachine.canRunNatively(info) { return try NativeLauncher().plan(request) }
+        if HostMachine.canRunNatively(info), !emulatesHostBinary(info) { return try NativeLauncher().plan(request) }
         let definition = try self.definition(for: info)
         let (settings, sysrootOrigin) = configuration.settings(for: definition)
         // `mode` matters to qemu-user targets only (bare metal and wasm have one way to run).
@@ -51,6 +51,18 @@ public struct LaunchPlanner: Sendable {
             cpuOrigin: configuration.cpuOrigin(for: definition))
         request.runner = runner
         return try launcher(for: runner).plan(request)
+    }
+
+    /// Whether a binary the host could run itself goes to its emulator instead: when `--target` (or
+    /// `CROSSRUN_TARGET`) names a runner that fits it (`--target x86_64`), or a config file's table for the runner
+    /// its header matches sets `emulator` (`[target.x86_64] emulator = "qemu-x86_64-static"`). Native otherwise,
+    /// also when `--emulator` or `CROSSRUN_EMULATOR` is set for the cross targets.
+    func emulatesHostBinary(_ info: BinaryInfo) -> Bool {
+        if let name = configuration.explicitTarget {
+            return (try? catalog.definition(named: name))?.isCompatible(with: info) ?? false
+        }
+        guard let definition = catalog.definition(for: info) else { return false }
+        return configuration.files.contains { $0.settings(for: definition).emulator != nil }
     }
 
     /// The runner `--target` names (which must fit the binary), else the one the binary's header matches.

@@ -17,11 +17,18 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         public var abi: BinaryInfo.Environment?
         /// ARM M-profile architectures (`v6-M`, `v7-M`, `v7E-M`, `v8-M.base`, `v8-M.main`, `v8.1-M.main`); nil matches any.
         public var armArch: [String]?
+        /// The calling convention from the header (``BinaryInfo/elfABI``): `o32`, `n32`, `n64` for MIPS, `elfv1`,
+        /// `elfv2` for PowerPC64; nil matches any.
+        public var elfABI: ELFABI?
+        /// Instruction set levels (``BinaryInfo/isa``), MIPS only: `mips1` ... `mips64r2`, `mips32r6`, `mips64r6`;
+        /// nil matches any.
+        public var isa: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case format, machine, `class`, endian, abi
+            case format, machine, `class`, endian, abi, isa
             case floatABI = "float-abi"
             case armArch = "arm-arch"
+            case elfABI = "elf-abi"
         }
 
         public var isWasm: Bool { format == "wasm" }
@@ -83,7 +90,7 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "rust-targets", "match", "emulator", "sysroot"],
-        "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch"],
+        "match": ["format", "machine", "class", "endian", "float-abi", "abi", "arm-arch", "elf-abi", "isa"],
         "emulator": ["kind", "candidates", "install-hint", "cpu", "args", "env", "machine", "memory", "timeout"],
         "sysroot": ["debian", "install-hint"],
     ]
@@ -120,6 +127,22 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
                 throw CrossRunError.invalidRunnerDefinition(
                     name: source, reason: "match.machine \"\(machine)\" is not an ELF machine name crossrun knows")
             }
+            if let abi = definition.match.elfABI, abi.machine != machine {
+                throw CrossRunError.invalidRunnerDefinition(
+                    name: source, reason: "match.elf-abi \"\(abi.rawValue)\" is for \(abi.machine) binaries, not \(machine)")
+            }
+            if let levels = definition.match.isa {
+                guard machine == "mips" else {
+                    throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.isa is read for mips binaries only, not \(machine)")
+                }
+                guard !levels.isEmpty else {
+                    throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.isa is empty (leave it out to match any)")
+                }
+                if let unknown = levels.first(where: { !ELFMachine.mipsISANames.contains($0) }) {
+                    throw CrossRunError.invalidRunnerDefinition(
+                        name: source, reason: "match.isa \"\(unknown)\" is not a MIPS ISA level (\(ELFMachine.mipsISANames.joined(separator: ", ")))")
+                }
+            }
         case let other:
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: "match.format \"\(other)\" is not elf or wasm")
         }
@@ -153,6 +176,8 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         if let wanted = match.floatABI, info.floatABI != wanted { return false }
         guard info.environment == (match.abi ?? .linux) else { return false }
         if let architectures = match.armArch, !architectures.contains(info.armArchitecture ?? "") { return false }
+        if let abi = match.elfABI, info.elfABI != abi { return false }
+        if let levels = match.isa, !levels.contains(info.isa ?? "") { return false }
         return true
     }
 
@@ -187,7 +212,7 @@ extension RunnerDefinition {
             match: Match(
                 format: try match.string("format"), machine: try match.string("machine"), class: try match.int("class"),
                 endian: try match.choice("endian"), floatABI: try match.choice("float-abi"), abi: try match.choice("abi"),
-                armArch: try match.strings("arm-arch")),
+                armArch: try match.strings("arm-arch"), elfABI: try match.choice("elf-abi"), isa: try match.strings("isa")),
             emulator: Emulator(
                 kind: try emulator.required("kind", emulator.kind), candidates: try emulator.required("candidates", emulator.strings),
                 installHint: try emulator.required("install-hint", emulator.string), cpu: try emulator.string("cpu"),
