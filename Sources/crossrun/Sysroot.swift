@@ -70,7 +70,7 @@ struct Sysroot: ParsableCommand {
             let definition = try catalog.definition(named: runnerName)
             let extra = configuration.settings(for: definition).settings.packages ?? []
             guard let manifest = try SysrootManifest.forTarget(definition.name, libc: libc, extraPackages: extra) else {
-                throw CrossRunError.noSysrootManifest(target: libc == "glibc" ? definition.name : "\(definition.name) (\(libc))")
+                throw CrossRunError.noSysrootManifest(target: definition.name, libc: libc)
             }
             return .sysroot(manifest)
         }

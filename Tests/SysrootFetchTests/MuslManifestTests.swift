@@ -128,7 +128,10 @@ struct MuslManifestTests {
             target: "riscv64", interpreter: "/lib/ld-musl-riscv64.so.1", searched: [], fetchName: nil, debianArchitecture: nil)
         #expect(none.message.contains("crossrun has no musl sysroot for riscv64"))
         #expect(none.message.contains("--sysroot DIR"))
-        for error in [fetchable, none] {
+        let noManifest = CrossRunError.noSysrootManifest(target: "riscv64", libc: "musl")
+        #expect(noManifest.message == "crossrun has no musl sysroot manifest for riscv64; pass --sysroot DIR holding a musl root (Debian's cross packages are glibc).")
+        #expect(noManifest.exitStatus == 125)
+        for error in [fetchable, none, noManifest] {
             #expect(!error.message.contains("libc6-"))
             #expect(!error.message.contains("\n"))
         }

@@ -165,8 +165,14 @@ extension CrossRunError {
             subject: name, reason: reason)
     }
 
-    public static func noSysrootManifest(target: String) -> CrossRunError {
-        CrossRunError(
+    public static func noSysrootManifest(target: String, libc: String = "glibc") -> CrossRunError {
+        guard libc == "glibc" else {
+            return CrossRunError(
+                code: .noSysrootManifest,
+                message: "crossrun has no \(libc) sysroot manifest for \(target); pass --sysroot DIR holding a \(libc) root (Debian's cross packages are glibc).",
+                subject: target, reason: libc)
+        }
+        return CrossRunError(
             code: .noSysrootManifest,
             message: "crossrun has no sysroot manifest for \(target); pass --sysroot DIR or install the target's Debian cross packages.",
             subject: target)
