@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Builds every crossrun example: the rust-demo test binaries (aarch64, armv7, armv5te soft-float, i686, powerpc64le,
-# s390x, mips64el, mipsel, wasm32-wasi, x86_64-pc-windows-gnu, and wasm32-unknown-unknown for crossrun's refusal of
-# it), the C programs (riscv64 dynamic and static, armel dynamic, aarch64 static, a Windows .exe, and libtest_style
-# dynamic and static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el,
-# mipsisa64r6el, sparc64), the wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images
-# of embedded/build.sh.
-# Idempotent and offline.
+# s390x, mips64el, mipsel, wasm32-wasi, x86_64-pc-windows-gnu, wasm32-unknown-unknown for crossrun's refusal of it,
+# and aarch64 linked by zig through cargo-zigbuild for glibc 2.17), the C programs (riscv64 dynamic and static,
+# armel dynamic, aarch64 static, aarch64 musl dynamic and static, a Windows .exe, and libtest_style dynamic and
+# static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el,
+# sparc64), the wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images of
+# embedded/build.sh. Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
 #   Examples/build.sh --print-rust-binaries TRIPLE    build rust-demo's tests for TRIPLE (if needed) and print
-#                                                     the absolute paths of its test executables, one a line
+#                                                     the absolute paths of its test executables, one a line;
+#                                                     a triple with a glibc version (aarch64-unknown-linux-gnu.2.17)
+#                                                     is built with cargo-zigbuild into rust-demo/target/zig
 #
 # Needs the packages from scripts/install-deps.sh. Uses Debian's Rust 1.63 in /usr/bin (install-deps adds the std of
 # every cross target to it), not a rustup toolchain that may come first in PATH.
@@ -26,12 +28,37 @@ rust_targets=(
   i686-unknown-linux-gnu powerpc64le-unknown-linux-gnu s390x-unknown-linux-gnu
   mips64el-unknown-linux-gnuabi64 mipsel-unknown-linux-gnu
   wasm32-wasi wasm32-unknown-unknown x86_64-pc-windows-gnu
+  aarch64-unknown-linux-gnu.2.17
 )
+
+# zig (PyPI ziglang) and cargo-zigbuild from scripts/install-deps.sh's venv. zig's caches and cargo-zigbuild's
+# wrapper scripts live in rust-demo/target/zig (its --target-dir too), so a build never writes to ~/.cache and CI
+# can keep or drop one folder. A cold cache costs about 45 s of zig compiling glibc 2.17 stubs and compiler-rt.
+tools_dir="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}"
+zig_dir="$demo/target/zig"
+
+# cargo for target $1: cargo-zigbuild for a triple with a glibc version suffix (.2.17), cargo otherwise.
+demo_cargo() {
+  local target="$1"; shift
+  if [[ "$target" =~ \.[0-9]+\.[0-9]+$ ]]; then
+    local zig
+    zig=$(ls "$tools_dir"/venv/lib/python3*/site-packages/ziglang/zig 2>/dev/null | head -n 1)
+    if [ -z "$zig" ] || [ ! -x "$tools_dir/venv/bin/cargo-zigbuild" ]; then
+      echo "build.sh: zig or cargo-zigbuild missing from $tools_dir/venv; run scripts/install-deps.sh" >&2
+      return 1
+    fi
+    ( cd "$demo" && CARGO_ZIGBUILD_ZIG_PATH="$zig" ZIG_GLOBAL_CACHE_DIR="$zig_dir/zig-global-cache" \
+        ZIG_LOCAL_CACHE_DIR="$zig_dir/zig-local-cache" XDG_CACHE_HOME="$zig_dir/xdg-cache" \
+        "$tools_dir/venv/bin/cargo-zigbuild" test --offline --target "$target" --target-dir "$zig_dir" "$@" )
+  else
+    ( cd "$demo" && cargo test --offline --target "$target" "$@" )
+  fi
+}
 
 # Prints the absolute paths of rust-demo's test executables for target $1 (building them if needed).
 rust_test_binaries() {
   local target="$1"
-  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$target" --message-format=json 2>/dev/null ) |
+  demo_cargo "$target" --quiet --no-run --message-format=json 2>/dev/null |
     python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -47,7 +74,7 @@ for line in sys.stdin:
 if [ "${1:-}" = "--print-rust-binaries" ]; then
   if [ $# -ne 2 ]; then echo "usage: $0 --print-rust-binaries TARGET-TRIPLE" >&2; exit 2; fi
   # Build first with errors visible, so a broken build does not just print nothing.
-  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$2" >/dev/null )
+  demo_cargo "$2" --quiet --no-run >/dev/null
   rust_test_binaries "$2"
   exit 0
 fi
@@ -55,7 +82,7 @@ if [ $# -ne 0 ]; then echo "usage: $0 [--print-rust-binaries TARGET-TRIPLE]" >&2
 
 # Rust demo
 for target in "${rust_targets[@]}"; do
-  ( cd "$demo" && cargo test --offline --quiet --no-run --target "$target" >/dev/null )
+  demo_cargo "$target" --quiet --no-run >/dev/null
   while IFS= read -r bin; do
     echo "built $bin" >&2
   done < <(rust_test_binaries "$target")
@@ -82,6 +109,40 @@ cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault i
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
 # Windows (PE32+ console, run under wine): mingw's C runtime prints \r\n line ends, which the parser must take.
 cc_build libtest_style x86_64-windows.exe x86_64-w64-mingw32-gcc
+
+# musl C programs for aarch64: Debian's aarch64-linux-gnu-gcc against Debian's musl-dev for arm64 (headers, crt
+# files, libc.a) and musl's libc.so, as musl-gcc's specs file would, unpacked by scripts/install-deps.sh.
+#   musl_build NAME dynamic  ->  c/build/NAME-aarch64-musl         (interpreter /lib/ld-musl-aarch64.so.1)
+#   musl_build NAME static   ->  c/build/NAME-aarch64-musl-static  (no interpreter)
+musl_root="$tools_dir/musl/arm64/root"
+musl_build() {
+  local name="$1" mode="$2"
+  local out="$cbuild/$name-aarch64-musl" src="$here/c/$name.c"
+  if [ "$mode" = static ]; then out="$out-static"; fi
+  if [ ! -e "$musl_root/usr/lib/aarch64-linux-musl/libc.a" ]; then
+    echo "build.sh: Debian's musl for arm64 is not unpacked in $musl_root; run scripts/install-deps.sh" >&2
+    return 1
+  fi
+  if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
+    local gcc_dir crt="$musl_root/usr/lib/aarch64-linux-musl"
+    gcc_dir="$(dirname "$(aarch64-linux-gnu-gcc -print-libgcc-file-name)")"
+    local flags=(-std=c99 -O1 -g -Wall -Wextra -Werror -nostdinc -isystem "$musl_root/usr/include/aarch64-linux-musl"
+                 -isystem "$gcc_dir/include" -nostdlib)
+    if [ "$mode" = static ]; then
+      aarch64-linux-gnu-gcc "${flags[@]}" -static "$crt/crt1.o" "$crt/crti.o" "$gcc_dir/crtbeginT.o" "$src" \
+        "$crt/libc.a" "$gcc_dir/libgcc.a" "$gcc_dir/libgcc_eh.a" "$crt/libc.a" "$gcc_dir/crtend.o" "$crt/crtn.o" -o "$out.tmp"
+    else
+      aarch64-linux-gnu-gcc "${flags[@]}" -Wl,-dynamic-linker,/lib/ld-musl-aarch64.so.1 \
+        "$crt/Scrt1.o" "$crt/crti.o" "$gcc_dir/crtbeginS.o" "$src" -L"$musl_root/lib/aarch64-linux-musl" -lc \
+        "$gcc_dir/libgcc.a" "$gcc_dir/crtendS.o" "$crt/crtn.o" -o "$out.tmp"
+    fi
+    mv -f "$out.tmp" "$out"
+  fi
+  echo "built $out" >&2
+}
+musl_build libtest_style dynamic
+musl_build libtest_style static
+musl_build plain_exit    dynamic
 
 # libtest_style.c for every further Linux architecture (tests/EndToEndTests/LinuxArchTests.swift): dynamic, linked
 # against Debian's cross sysroot in /usr/<triple> (libc6-dev-<arch>-cross), and static.

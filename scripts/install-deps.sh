@@ -134,3 +134,36 @@ fi
 for binary in "$tools_dir"/venv/lib/python3*/site-packages/wasmtime_cli/wasmtime; do
   if [ -f "$binary" ] && [ ! -x "$binary" ]; then $SUDO chmod 755 "$binary"; fi
 done
+
+# zig-linked binaries (Examples/build.sh builds rust-demo with cargo-zigbuild for aarch64-unknown-linux-gnu.2.17):
+# PyPI's ziglang ships the zig compiler, cargo-zigbuild the cargo wrapper, both into the same venv.
+if [ ! -x "$tools_dir/venv/bin/cargo-zigbuild" ] || ! ls "$tools_dir"/venv/lib/python3*/site-packages/ziglang/zig >/dev/null 2>&1; then
+  echo "install-deps: installing ziglang and cargo-zigbuild into $tools_dir/venv" >&2
+  $SUDO mkdir -p "$tools_dir"
+  [ -x "$tools_dir/venv/bin/python" ] || $SUDO python3 -m venv "$tools_dir/venv"
+  $SUDO "$tools_dir/venv/bin/pip" install -q --disable-pip-version-check "ziglang==0.17.1" "cargo-zigbuild==0.24.1"
+fi
+
+# musl for aarch64: Debian's musl (the runtime: loader and libc.so) and musl-dev (headers, crt files, libc.a)
+# .debs for arm64, kept in $tools_dir/musl/arm64 and unpacked into its root/. Examples/build.sh compiles the musl
+# fixtures against root/ offline; the musl end-to-end tests publish the real musl .deb in a local signed
+# repository and fetch the musl sysroot from it.
+musl_dir="$tools_dir/musl/arm64"
+if ! ls "$musl_dir"/musl_*_arm64.deb "$musl_dir"/musl-dev_*_arm64.deb >/dev/null 2>&1 ||
+   [ ! -e "$musl_dir/root/usr/lib/aarch64-linux-musl/libc.a" ] || [ ! -e "$musl_dir/root/lib/ld-musl-aarch64.so.1" ]; then
+  echo "install-deps: downloading Debian's musl and musl-dev for arm64 into $musl_dir" >&2
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+  fi
+  apt_update
+  work=$(mktemp -d)
+  chmod 755 "$work"   # apt's download user must be able to write there
+  ( cd "$work" && apt-get download -qq musl:arm64 musl-dev:arm64 >/dev/null )
+  $SUDO rm -rf "$musl_dir"
+  $SUDO mkdir -p "$musl_dir/root"
+  for deb in "$work"/*.deb; do
+    $SUDO cp "$deb" "$musl_dir/"
+    $SUDO dpkg-deb -x "$deb" "$musl_dir/root"
+  done
+  rm -rf "$work"
+fi

@@ -36,7 +36,7 @@ struct Sysroot: ParsableCommand {
             /// The cache's target name.
             var target: String {
                 switch self {
-                case .sysroot(let manifest): return manifest.name
+                case .sysroot(let manifest): return manifest.cacheName
                 case .system(let manifest): return manifest.cacheName
                 }
             }
@@ -49,15 +49,28 @@ struct Sysroot: ParsableCommand {
             }
         }
 
+        /// A runner name (`aarch64`) or glibc Rust triple is the glibc sysroot; `<runner>-musl` (`aarch64-musl`,
+        /// the cache's name) or a musl Rust triple (`aarch64-unknown-linux-musl`) is the runner's musl sysroot.
         func entry(_ name: String) throws -> Entry {
             if let system = SystemImageManifest.named(name) { return .system(system) }
-            guard catalog.definitions.contains(where: { $0.isNamed(name) }) else {
-                throw CrossRunError.unknownTarget(name: name, known: catalog.names + SystemImageManifest.all.map(\.cacheName))
+            var runnerName = name
+            var libc = "glibc"
+            if !catalog.definitions.contains(where: { $0.isNamed(name) }), name.hasSuffix("-musl"),
+                case let prefix = String(name.dropLast("-musl".count)), catalog.definitions.contains(where: { $0.name == prefix })
+            {
+                runnerName = prefix
+                libc = "musl"
+            } else if (name.split(separator: "-").last.map { $0.hasPrefix("musl") } ?? false) {
+                libc = "musl"  // aarch64-unknown-linux-musl, armv7-unknown-linux-musleabihf
             }
-            let definition = try catalog.definition(named: name)
+            guard catalog.definitions.contains(where: { $0.isNamed(runnerName) }) else {
+                let musl = try SysrootManifest.builtIn().filter { $0.libc == "musl" }.map(\.cacheName)
+                throw CrossRunError.unknownTarget(name: name, known: catalog.names + musl + SystemImageManifest.all.map(\.cacheName))
+            }
+            let definition = try catalog.definition(named: runnerName)
             let extra = configuration.settings(for: definition).settings.packages ?? []
-            guard let manifest = try SysrootManifest.forTarget(definition.name, extraPackages: extra) else {
-                throw CrossRunError.noSysrootManifest(target: definition.name)
+            guard let manifest = try SysrootManifest.forTarget(definition.name, libc: libc, extraPackages: extra) else {
+                throw CrossRunError.noSysrootManifest(target: definition.name, libc: libc)
             }
             return .sysroot(manifest)
         }

@@ -811,9 +811,13 @@ struct SysrootManifestTests {
         #expect(try SysrootManifest.parse(toml: text, source: file.path) == manifest)
     }
 
-    @Test("builtIn() is exactly the manifests of Sysroots/, one per Linux runner with a Debian source")
+    @Test("builtIn() is exactly the manifests of Sysroots/: one glibc manifest per Linux runner with a Debian source, and a musl one where Debian ships musl")
     func builtInNames() throws {
-        #expect(try SysrootManifest.builtIn().map(\.name).sorted() == ["aarch64", "armel", "armv7", "i686", "mips", "mips64", "mips64el", "mipsel", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "mipsn32", "mipsn32el", "powerpc", "powerpc64", "powerpc64le", "riscv64", "s390x", "sparc64", "x86_64"])
+        #expect(try SysrootManifest.builtIn().map(\.cacheName).sorted() == [
+            "aarch64", "aarch64-musl", "armel", "armel-musl", "armv7", "armv7-musl", "i686", "i686-musl", "mips", "mips64", "mips64el",
+            "mips64el-musl", "mipsel", "mipsel-musl", "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "mipsn32", "mipsn32el",
+            "powerpc", "powerpc64", "powerpc64le", "powerpc64le-musl", "riscv64", "s390x", "s390x-musl", "sparc64", "x86_64",
+        ])
         // Every manifest is for a runner, and its loader is where that runner's binaries ask for it.
         let catalog = try TargetCatalog.builtIn()
         for manifest in try SysrootManifest.builtIn() {

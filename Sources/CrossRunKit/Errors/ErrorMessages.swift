@@ -116,6 +116,26 @@ extension CrossRunError {
             subject: target, reason: interpreter)
     }
 
+    /// A musl binary (`/lib/ld-musl-<arch>.so.1`) whose loader no sysroot holds: Debian's glibc cross packages
+    /// cannot help, so the fix is crossrun's musl sysroot (`fetchName`, when a Sysroots/ manifest exists) or a
+    /// musl root given with --sysroot.
+    public static func muslLoaderMissing(
+        target: String, interpreter: String, searched: [String], fetchName: String?, debianArchitecture: String?
+    ) -> CrossRunError {
+        let places = searched.isEmpty ? "no sysroot is configured" : "not found under \(searched.joined(separator: ", "))"
+        let fix: String
+        if let fetchName {
+            let unpack = debianArchitecture.map { " (for example Debian's musl: `apt-get download musl:\($0)` and `dpkg-deb -x` it into DIR)" } ?? ""
+            fix = "fetch crossrun's musl sysroot with `crossrun sysroot fetch \(fetchName)` (without --offline it is fetched on first use) or pass --sysroot DIR holding a musl root\(unpack)"
+        } else {
+            fix = "crossrun has no musl sysroot for \(target), so pass --sysroot DIR holding a musl root with \(interpreter) (glibc's libc6 packages do not have it)"
+        }
+        return CrossRunError(
+            code: .loaderMissing,
+            message: "the \(target) binary is linked against musl and needs the loader \(interpreter), \(places); \(fix).",
+            subject: target, reason: interpreter)
+    }
+
     public static func sysrootNotADirectory(path: String, origin: String) -> CrossRunError {
         CrossRunError(
             code: .sysrootNotADirectory,
@@ -145,8 +165,14 @@ extension CrossRunError {
             subject: name, reason: reason)
     }
 
-    public static func noSysrootManifest(target: String) -> CrossRunError {
-        CrossRunError(
+    public static func noSysrootManifest(target: String, libc: String = "glibc") -> CrossRunError {
+        guard libc == "glibc" else {
+            return CrossRunError(
+                code: .noSysrootManifest,
+                message: "crossrun has no \(libc) sysroot manifest for \(target); pass --sysroot DIR holding a \(libc) root (Debian's cross packages are glibc).",
+                subject: target, reason: libc)
+        }
+        return CrossRunError(
             code: .noSysrootManifest,
             message: "crossrun has no sysroot manifest for \(target); pass --sysroot DIR or install the target's Debian cross packages.",
             subject: target)

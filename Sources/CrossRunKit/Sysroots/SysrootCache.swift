@@ -131,12 +131,12 @@ public struct SysrootCache: Sendable {
     public func directory(target: String, digest: String) -> String { targetDirectory(target) + "/" + digest }
 
     public func directory(for manifest: SysrootManifest) -> String {
-        directory(target: manifest.name, digest: manifest.digest)
+        directory(target: manifest.cacheName, digest: manifest.digest)
     }
 
     /// The installed sysroot for `manifest`, if one is complete.
     public func lookup(_ manifest: SysrootManifest) -> CachedSysroot? {
-        lookup(target: manifest.name, digest: manifest.digest)
+        lookup(target: manifest.cacheName, digest: manifest.digest)
     }
 
     func load(directory: String) -> CachedSysroot? {

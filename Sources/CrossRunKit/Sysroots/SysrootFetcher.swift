@@ -27,7 +27,7 @@ public struct SysrootFetcher: Sendable {
     /// The cached sysroot for `manifest`, fetching it first when it is missing (unless offline or locked).
     public func sysroot(for manifest: SysrootManifest) throws -> CachedSysroot {
         try cache.entry(
-            target: manifest.name, digest: manifest.digest, options: options,
+            target: manifest.cacheName, digest: manifest.digest, options: options,
             lockedReason: "no sysroot with a lock record is installed for these packages"
         ) { root in
             try install(manifest, into: root)
@@ -39,7 +39,7 @@ public struct SysrootFetcher: Sendable {
         let client = self.client
         let index = try client.index(
             suite: manifest.suite, component: manifest.component, architecture: manifest.architecture,
-            fetching: "the \(manifest.name) sysroot (\(manifest.packages.joined(separator: ", ")))")
+            fetching: "the \(manifest.cacheName) sysroot (\(manifest.packages.joined(separator: ", ")))")
         let found = index.packages(manifest.packages)
         var budget = options.sizeCap
         var files: [SysrootFile] = []
@@ -55,13 +55,13 @@ public struct SysrootFetcher: Sendable {
         // Links of one package may be redirected by another's: check them all against the whole tree.
         try DebArchive.checkLinks(files, in: root, package: manifest.packages.joined(separator: ", "))
         guard Self.resolvesInside(root + "/" + manifest.root + manifest.loader, root: root) else {
-            throw CrossRunError.sysrootIncomplete(target: manifest.name, loader: manifest.loader)
+            throw CrossRunError.sysrootIncomplete(target: manifest.cacheName, loader: manifest.loader)
         }
         let lock = SysrootLock(
-            target: manifest.name, digest: manifest.digest, suite: manifest.suite, architecture: manifest.architecture,
+            target: manifest.cacheName, digest: manifest.digest, suite: manifest.suite, architecture: manifest.architecture,
             root: manifest.root, mirror: index.mirror, fetchedAt: Date(), signature: index.signature, packages: packages,
             files: files.sorted { $0.path < $1.path })
-        return (lock, "the \(manifest.name) sysroot (\(downloaded / 1024) KiB, \(index.signature))")
+        return (lock, "the \(manifest.cacheName) sysroot (\(downloaded / 1024) KiB, \(index.signature))")
     }
 
     /// Whether `path` exists once its links are followed, without leaving `root`.

@@ -15,10 +15,47 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     public var packages: [String]
     /// The folder inside the unpacked packages that qemu gets as `-L` (empty: their own root).
     public var root: String
-    /// The loader path (inside `root`) that must exist once the packages are unpacked.
+    /// The loader path (inside `root`) that must exist once the packages are unpacked. A binary whose interpreter
+    /// (PT_INTERP) is this path gets this manifest (see ``forBinary(runner:interpreter:extraPackages:)``).
     public var loader: String
+    /// The C library the packages hold: `glibc` (the default when the key is absent) or `musl`. A runner has at
+    /// most one manifest per C library; the glibc one is the runner's default.
+    public var libc: String
 
-    static let knownKeys: Set<String> = ["name", "suite", "component", "architecture", "packages", "root", "loader"]
+    /// The C libraries a manifest may name.
+    public static let knownLibcs = ["glibc", "musl"]
+    static let knownKeys: Set<String> = ["name", "suite", "component", "architecture", "packages", "root", "loader", "libc"]
+
+    public init(
+        name: String, suite: String, component: String, architecture: String, packages: [String], root: String,
+        loader: String, libc: String = "glibc"
+    ) {
+        self.name = name
+        self.suite = suite
+        self.component = component
+        self.architecture = architecture
+        self.packages = packages
+        self.root = root
+        self.loader = loader
+        self.libc = libc
+    }
+
+    enum CodingKeys: String, CodingKey { case name, suite, component, architecture, packages, root, loader, libc }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try container.decode(String.self, forKey: .name), suite: try container.decode(String.self, forKey: .suite),
+            component: try container.decode(String.self, forKey: .component),
+            architecture: try container.decode(String.self, forKey: .architecture),
+            packages: try container.decode([String].self, forKey: .packages), root: try container.decode(String.self, forKey: .root),
+            loader: try container.decode(String.self, forKey: .loader),
+            libc: try container.decodeIfPresent(String.self, forKey: .libc) ?? "glibc")
+    }
+
+    /// The cache's name for this sysroot: the runner name for glibc (`aarch64`), the runner and C library for
+    /// another (`aarch64-musl`), so `crossrun sysroot list|path|remove` tell them apart.
+    public var cacheName: String { libc == "glibc" ? name : "\(name)-\(libc)" }
 
     public static func parse(toml text: String, source: String) throws -> SysrootManifest {
         do {
@@ -34,6 +71,10 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
             guard manifest.loader.hasPrefix("/") else {
                 throw CrossRunError.invalidSysrootManifest(name: source, reason: "loader must be an absolute path")
             }
+            guard knownLibcs.contains(manifest.libc) else {
+                throw CrossRunError.invalidSysrootManifest(
+                    name: source, reason: "libc \"\(manifest.libc)\" is not one of \(knownLibcs.joined(separator: ", "))")
+            }
             return manifest
         } catch let error as CrossRunError {
             throw error
@@ -47,15 +88,35 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
         try EmbeddedSysroots.files.map { try parse(toml: $0.text, source: "Sysroots/\($0.name) (built in)") }
     }
 
-    /// The built-in manifest for a runner, with a user's extra packages added.
-    public static func forTarget(_ name: String, extraPackages: [String] = []) throws -> SysrootManifest? {
-        guard var manifest = try builtIn().first(where: { $0.name == name }) else { return nil }
-        for package in extraPackages where !manifest.packages.contains(package) { manifest.packages.append(package) }
+    /// The built-in manifest for a runner and C library, with a user's extra packages added to a glibc one (a
+    /// target's `packages` setting names Debian's glibc packages; a musl sysroot is Debian's `musl` alone).
+    public static func forTarget(_ name: String, libc: String = "glibc", extraPackages: [String] = []) throws -> SysrootManifest? {
+        guard var manifest = try builtIn().first(where: { $0.name == name && $0.libc == libc }) else { return nil }
+        if libc == "glibc" {
+            for package in extraPackages where !manifest.packages.contains(package) { manifest.packages.append(package) }
+        }
         return manifest
+    }
+
+    /// The C library a binary's interpreter belongs to: `musl` for musl's loaders (`/lib/ld-musl-<arch>.so.1`),
+    /// `glibc` for any other.
+    public static func libc(ofInterpreter interpreter: String) -> String {
+        (interpreter as NSString).lastPathComponent.hasPrefix("ld-musl-") ? "musl" : "glibc"
+    }
+
+    /// The built-in manifest for a binary of `runner` whose interpreter is `interpreter`: the runner's manifest
+    /// whose `loader` is exactly that path; else the manifest of the interpreter's C library (glibc for any
+    /// loader that is not musl's), or nil when the runner has none, so a musl binary never gets glibc packages
+    /// it cannot use.
+    public static func forBinary(runner: String, interpreter: String, extraPackages: [String] = []) throws -> SysrootManifest? {
+        let exact = try builtIn().first(where: { $0.name == runner && $0.loader == interpreter })
+        return try forTarget(runner, libc: exact?.libc ?? libc(ofInterpreter: interpreter), extraPackages: extraPackages)
     }
 
     /// A digest of everything that decides the sysroot's content (not the mirror): the cache folder's name.
     public var digest: String {
+        // libc is not hashed: the loader already tells a musl manifest from a glibc one, and glibc digests (so
+        // cache folders) stay what they were before the key existed.
         let canonical = [name, suite, component, architecture, root, loader, packages.sorted().joined(separator: ",")]
             .joined(separator: "\n")
         return String(Hashing.hex(SHA256.hash(data: Data(canonical.utf8))).prefix(16))

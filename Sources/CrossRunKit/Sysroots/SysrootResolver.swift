@@ -56,6 +56,12 @@ public struct SysrootResolver: Sendable {
                 throw CrossRunError.sysrootNotADirectory(path: explicit, origin: origin)
             }
             if let interpreter, !fileExists(explicit + interpreter) {
+                if SysrootManifest.libc(ofInterpreter: interpreter) == "musl" {
+                    let manifest = try? SysrootManifest.forBinary(runner: definition.name, interpreter: interpreter)
+                    throw CrossRunError.muslLoaderMissing(
+                        target: definition.name, interpreter: interpreter, searched: [explicit],
+                        fetchName: manifest.map(\.cacheName), debianArchitecture: manifest?.architecture)
+                }
                 throw CrossRunError.loaderMissing(
                     target: definition.name, interpreter: interpreter, searched: [explicit],
                     installHint: definition.sysroot.installHint)
@@ -72,8 +78,15 @@ public struct SysrootResolver: Sendable {
                 return ResolvedSysroot(path: path, origin: provider.label)
             }
         }
+        let searched = debian + providers.map(\.searchLabel)
+        if SysrootManifest.libc(ofInterpreter: interpreter) == "musl" {
+            // Debian's cross packages the runner names are glibc: say how to get a musl root instead.
+            let manifest = try? SysrootManifest.forBinary(runner: definition.name, interpreter: interpreter)
+            throw CrossRunError.muslLoaderMissing(
+                target: definition.name, interpreter: interpreter, searched: searched,
+                fetchName: manifest.map(\.cacheName), debianArchitecture: manifest?.architecture)
+        }
         throw CrossRunError.loaderMissing(
-            target: definition.name, interpreter: interpreter,
-            searched: debian + providers.map(\.searchLabel), installHint: definition.sysroot.installHint)
+            target: definition.name, interpreter: interpreter, searched: searched, installHint: definition.sysroot.installHint)
     }
 }

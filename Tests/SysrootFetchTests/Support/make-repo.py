@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds a real, signed Debian-layout package repository for crossrun's sysroot-fetch tests.
 
-    make-repo.py OUTDIR [--suite bookworm] [--arch arm64] [--variant NAME]... [--force] [--verbose]
+    make-repo.py OUTDIR [--suite bookworm] [--arch arm64] [--variant NAME]... [--add-deb PATH]... [--force] [--verbose]
 
 OUTDIR/good/ is always built; each --variant NAME adds OUTDIR/NAME/ (`--variant all` adds every variant).
 The .deb files are made with the real `dpkg-deb --build` (except the hand-written `malicious*` ones), the indices
@@ -617,6 +617,30 @@ def gpgv_ok(keyring, *files):
     return p.returncode == 0, p.stderr.decode(errors="replace")
 
 
+def real_deb(path):
+    """A real .deb given with --add-deb: its control paragraph (from dpkg-deb -f) and where it goes in the pool."""
+    control = subprocess.run(["dpkg-deb", "-f", path], check=True, capture_output=True, text=True).stdout
+    fields = {}
+    for line in control.splitlines():
+        if line and not line[0].isspace() and ":" in line:
+            key, value = line.split(":", 1)
+            fields[key] = value.strip()
+    for key in ("Package", "Version", "Architecture"):
+        if key not in fields:
+            die(f"{path} has no {key} field")
+    source = fields.get("Source", fields["Package"]).split(" ")[0]
+    return {
+        "path": os.path.abspath(path),
+        "package": fields["Package"],
+        "version": fields["Version"],
+        "architecture": fields["Architecture"],
+        "source": source,
+        "control": control.rstrip("\n") + "\n",
+        "index": f"{COMPONENT}/binary-{fields['Architecture']}",
+        "filename": f"pool/{COMPONENT}/{source[0]}/{source}/{os.path.basename(path)}",
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Indices
 
@@ -651,7 +675,7 @@ def wrong_sha256(sha):
     return sha[:-8] + ("deadbeef" if sha[-8:] != "deadbeef" else "feedface")
 
 
-def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key=None):
+def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key=None, extra_debs=()):
     dists = os.path.join(root, "dists", args.suite)
     os.makedirs(dists)
     compressions = {"no-xz": ["", ".gz"], "plain-only": [""]}.get(variant, ["", ".gz", ".xz"])
@@ -663,9 +687,25 @@ def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key
         by_index.setdefault(spec["index"], []).append(spec)
     for index in (f"{COMPONENT}/binary-{args.arch}", f"{COMPONENT}/binary-all"):
         by_index.setdefault(index, [])
+    for extra in extra_debs:
+        by_index.setdefault(extra["index"], [])
     index_files = []  # paths relative to dists/<suite>
     for index, index_specs in sorted(by_index.items()):
         stanzas = []
+        # Real packages (--add-deb): their own control paragraph, then where the pool has them.
+        for extra in (e for e in extra_debs if e["index"] == index):
+            dest = os.path.join(root, extra["filename"])
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(extra["path"], dest)
+            dig = file_digests(dest)
+            stanzas.append(extra["control"] + f"Filename: {extra['filename']}\nSize: {dig['size']}\n"
+                           f"MD5sum: {dig['md5']}\nSHA256: {dig['sha256']}\n")
+            packages_json[extra["package"]] = {
+                "package": extra["package"], "version": extra["version"], "architecture": extra["architecture"],
+                "source": extra["source"], "component": COMPONENT, "index": index, "filename": extra["filename"],
+                "sha256": dig["sha256"], "size": dig["size"], "listed_sha256": dig["sha256"],
+                "listed_size": dig["size"], "built_with": "real package (--add-deb)",
+            }
         for spec in sorted(index_specs, key=lambda s: s["package"]):
             src = built[spec["package"]]["path"]
             deb_entry = {}
@@ -748,7 +788,7 @@ def write_repo(root, variant, args, specs, built, malicious_debs, key, other_key
         f"Suite: {args.suite}",
         f"Codename: {args.suite}",
         f"Date: {date}",
-        f"Architectures: all {args.arch}",
+        "Architectures: " + " ".join(["all", args.arch] + sorted({e["architecture"] for e in extra_debs} - {"all", args.arch})),
         f"Components: {COMPONENT}",
         f"Description: crossrun sysroot-fetch test repository ({variant})",
         "MD5Sum:",
@@ -814,6 +854,8 @@ def main():
     ap.add_argument("--libc-size", type=int, default=16384,
                     help="bytes of incompressible filler in libc6's libc.so.6 (default 16384), so that the "
                          "server's slow mode takes a noticeable time")
+    ap.add_argument("--add-deb", action="append", default=[], metavar="PATH",
+                    help="also publish this real .deb (repeatable), listed in binary-<its Architecture> of every tree")
     ap.add_argument("--force", action="store_true", help="replace the trees and keyrings this script makes in a "
                                                          "non-empty OUTDIR")
     ap.add_argument("--verbose", action="store_true", help="log commands on stderr")
@@ -873,6 +915,7 @@ def main():
             other_keyring = os.path.join(outdir, "other-keyring.gpg")
             other_key.export(other_keyring)
 
+        extra_debs = [real_deb(path) for path in args.add_deb]
         supported = dpkg_deb_compressions()
         specs = package_specs(args.arch, args.libc_size) + system_specs(args.arch)
         debdir = os.path.join(workdir, "debs")
@@ -894,7 +937,8 @@ def main():
         repos = {}
         for variant in ["good", *variants]:
             root = os.path.join(outdir, variant)
-            repos[variant] = write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key)
+            repos[variant] = write_repo(root, variant, args, specs, built, malicious_debs, key, other_key, expired_key,
+                                        extra_debs)
 
         # Check the signatures the way crossrun will.
         for name, repo in repos.items():
