@@ -74,4 +74,39 @@ struct DocsTests {
         #expect(String(text[start.upperBound..<stop.lowerBound]) == printed.stdoutText,
                 "docs/targets.md is out of date: replace its table with the output of crossrun targets --table")
     }
+
+    /// The runner of each Rust triple, read from `crossrun targets --table` (first two columns).
+    static func runnersByTriple(_ table: String) -> [String: String] {
+        var runners: [String: String] = [:]
+        for line in table.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let runner = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            for triple in cells[1].split(separator: ",") {
+                runners[triple.trimmingCharacters(in: CharacterSet(charactersIn: "` "))] = runner
+            }
+        }
+        return runners
+    }
+
+    @Test("docs/targets.md's comparison with cross names the runner crossrun really picks for each of cross's targets")
+    func crossComparison() throws {
+        let text = try String(contentsOf: Self.docs.appendingPathComponent("targets.md"), encoding: .utf8)
+        let section = try #require(text.range(of: "## Compared with cross")).upperBound
+        let printed = try crossrun(["targets", "--table"], environment: environment(["CROSSRUN_RUNNERS_DIR": nil]))
+        let runners = Self.runnersByTriple(printed.stdoutText)
+        var rows = 0
+        for line in text[section...].split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let triple = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let crossrunCell = cells[2]
+            if crossrunCell.hasPrefix("`") {
+                let named = String(crossrunCell.dropFirst().prefix { $0 != "`" })
+                #expect(runners[triple] == named, "\(triple): docs say \(named), crossrun targets says \(runners[triple] ?? "none")")
+            } else {
+                #expect(runners[triple] == nil, "\(triple): docs say \"\(crossrunCell)\", but runner \(runners[triple] ?? "") takes it")
+            }
+            rows += 1
+        }
+        #expect(rows > 40, "the comparison table lists cross's targets")
+    }
 }

@@ -77,8 +77,10 @@ struct MuslManifestTests {
         Choice(runner: "armv7", interpreter: "/lib/ld-musl-armhf-sf.so.1", chosen: "armv7-musl"),
         Choice(runner: "s390x", interpreter: "/lib/ld-musl-s390x.so.1", chosen: "s390x-musl"),
         Choice(runner: "mips64el", interpreter: "/lib/ld-musl-mips64el.so.1", chosen: "mips64el-musl"),
-        // A runner with a musl manifest but (yet) no glibc one: a glibc binary gets none.
-        Choice(runner: "s390x", interpreter: "/lib/ld64.so.1", chosen: nil),
+        Choice(runner: "s390x", interpreter: "/lib/ld64.so.1", chosen: "s390x"),
+        // A runner with a glibc manifest but no musl one (Debian ships musl for its release architectures only):
+        // a musl binary gets none, never the glibc packages.
+        Choice(runner: "mips64", interpreter: "/lib/ld-musl-mips64.so.1", chosen: nil),
         Choice(runner: "x86_64-unknown-nothing", interpreter: "/lib/ld-musl-x86_64.so.1", chosen: nil),
     ]
 
