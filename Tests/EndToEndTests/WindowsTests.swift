@@ -120,4 +120,51 @@ struct WindowsTests {
         #expect(result.stderrText.contains("is a Windows PE executable (arm64, console); wine runs x86-64 and i386 Windows programs only"), "\(result.stderrText)")
         #expect(result.stdout.isEmpty)
     }
+
+    /// Runs crossrun twice on the mingw program with its wine prefix in `cache`, from a plain parent (python3, as
+    /// cargo or a shell would start it), and prints the names of the processes of that prefix still running right
+    /// after the second run, then (`--- later`) those still running 15 s later.
+    static let lingerProbe = """
+        import os, subprocess, sys, time
+        crossrun, program, cache = sys.argv[1:4]
+        env = dict(os.environ, CROSSRUN_CACHE_DIR=cache)
+        for _ in range(2):
+            subprocess.run([crossrun, "--no-report", program], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, check=True)
+        wanted = ("WINEPREFIX=" + cache + "/wine/prefix").encode()
+        def running():
+            names = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    state = open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[0]
+                    if state != b"Z" and wanted in open(f"/proc/{pid}/environ", "rb").read().split(b"\\0"):
+                        names.append(open(f"/proc/{pid}/comm").read().strip())
+                except OSError:
+                    pass
+            return names
+        print("\\n".join(running()))
+        time.sleep(15)
+        print("--- later")
+        print("\\n".join(running()))
+        """
+
+    @Test("wine's server outlives the run, so the next one starts warm, and then ends by itself; nothing else is left")
+    func wineServerLingers() throws {
+        let cache = try temporaryDirectory("windows-linger")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let probe = try run(
+            "/usr/bin/python3", ["-c", Self.lingerProbe, crossrunExecutable, try Examples.c("libtest_style-x86_64-windows.exe"), cache.path])
+        #expect(probe.status == 0, "\(probe.stderrText)")
+        let parts = probe.stdoutText.components(separatedBy: "--- later")
+        let left = parts[0].split(separator: "\n").map(String.init)
+        #expect(left.contains { $0.hasPrefix("wineserver") }, "\(probe.stdoutText)")
+        // Only wine's own server and system processes: the test executable and anything it started are gone.
+        let services: Set<String> = [
+            "wineserver", "wineserver64", "services.exe", "winedevice.exe", "plugplay.exe", "explorer.exe", "svchost.exe",
+            "rpcss.exe", "conhost.exe",
+        ]
+        #expect(left.allSatisfy { services.contains($0) }, "\(left)")
+        #expect(parts.count == 2 && parts[1].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                "wine's server did not end by itself: \(probe.stdoutText)")
+    }
 }
