@@ -16,7 +16,7 @@ struct CargoRunnerTests {
         var testDescription: String { runner }
 
         /// cargo's runner variable for this target.
-        var runnerVariable: String { "CARGO_TARGET_" + triple.uppercased().replacingOccurrences(of: "-", with: "_") + "_RUNNER" }
+        var runnerVariable: String { cargoRunnerVariable(triple) }
     }
 
     static let targets = [

@@ -26,7 +26,7 @@ struct RustArchTests {
         var testDescription: String { triple }
 
         /// cargo's runner variable for this target.
-        var runnerVariable: String { "CARGO_TARGET_" + triple.uppercased().replacingOccurrences(of: "-", with: "_") + "_RUNNER" }
+        var runnerVariable: String { cargoRunnerVariable(triple) }
     }
 
     static let targets = [

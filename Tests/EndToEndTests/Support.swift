@@ -97,6 +97,11 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
         status: process.terminationStatus, signal: signaled ? process.terminationStatus : nil, stdout: outData, stderr: errData)
 }
 
+/// cargo's environment variable for a target's runner: `CARGO_TARGET_<TRIPLE>_RUNNER`.
+func cargoRunnerVariable(_ triple: String) -> String {
+    "CARGO_TARGET_" + triple.uppercased().replacingOccurrences(of: "-", with: "_") + "_RUNNER"
+}
+
 /// Runs crossrun with `arguments`.
 @discardableResult
 func crossrun(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil, stdin: Data? = nil) throws -> ProcessResult {

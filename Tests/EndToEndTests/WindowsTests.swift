@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized, .enabled(if: Tool.available("cargo", "wine", "x86_64-w64-mingw32-gcc", "xmllint")))
 struct WindowsTests {
     static let triple = "x86_64-pc-windows-gnu"
-    static let runnerVariable = "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER"
+    static let runnerVariable = cargoRunnerVariable(triple)
 
     /// The JUnit file's counts (tests, failures, errors, skipped), schema-checked.
     func junitCounts(_ path: String) throws -> (tests: Int, failures: Int, errors: Int, skipped: Int, document: XMLDocument) {
