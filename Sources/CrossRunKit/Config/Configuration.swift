@@ -335,11 +335,15 @@ public struct Configuration: Sendable {
         pick(flag: options.reportDirectory, named: "--report-dir", variable: Variable.reportDir) { $0.reportDir }
     }
 
-    /// The share of the tests to run: `--partition` or `CROSSRUN_PARTITION` (`hash:K/N`, `slice:K/N`).
+    /// The share of the tests to run: `--partition` or `CROSSRUN_PARTITION` (`hash:K/N`, `slice:K/N`; `ci`,
+    /// `hash:ci`, `slice:ci` take K/N from the CI's parallel-job variables, ``Partition/fromCI``).
     public func partition() throws -> Partition? {
         let (text, origin): (String?, String) = options.partition != nil
             ? (options.partition, "--partition") : (environment[Variable.partition].flatMap { $0.isEmpty ? nil : $0 }, Variable.partition)
         guard let text else { return nil }
+        if let strategy = Partition.ciStrategy(text) {
+            return try Partition.fromCI(strategy: strategy, environment: environment, origin: origin)
+        }
         guard let partition = Partition(text) else {
             throw CrossRunError.invalidEnvironmentValue(variable: origin, value: text, expected: Partition.expected)
         }

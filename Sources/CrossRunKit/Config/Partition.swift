@@ -30,7 +30,61 @@ public struct Partition: Equatable, Sendable, CustomStringConvertible {
         self.init(strategy: strategy, index: index, count: count)
     }
 
-    public static let expected = "hash:K/N or slice:K/N with 1 <= K <= N, e.g. hash:1/3"
+    public static let expected = "hash:K/N or slice:K/N with 1 <= K <= N (e.g. hash:1/3), or ci, hash:ci or slice:ci to take K/N from the CI's parallel-job variables"
+
+    /// A CI service's parallel-job variables: which share this job is and how many there are.
+    public struct CIVariables: Sendable {
+        public var service: String
+        public var index: String
+        public var total: String
+        /// Whether the index counts from 0 (Buildkite, CircleCI) rather than 1 (GitLab).
+        public var zeroBased: Bool
+    }
+
+    /// The services `ci` reads, in the order they are tried.
+    public static let ciServices = [
+        CIVariables(service: "GitLab", index: "CI_NODE_INDEX", total: "CI_NODE_TOTAL", zeroBased: false),
+        CIVariables(service: "Buildkite", index: "BUILDKITE_PARALLEL_JOB", total: "BUILDKITE_PARALLEL_JOB_COUNT", zeroBased: true),
+        CIVariables(service: "CircleCI", index: "CIRCLE_NODE_INDEX", total: "CIRCLE_NODE_TOTAL", zeroBased: true),
+    ]
+
+    /// The strategy of `ci` (hash), `hash:ci`, `slice:ci` or `count:ci`; nil when `text` does not ask for the CI's
+    /// variables.
+    public static func ciStrategy(_ text: String) -> Strategy? {
+        switch text {
+        case "ci", "hash:ci": return .hash
+        case "slice:ci", "count:ci": return .slice
+        default: return nil
+        }
+    }
+
+    /// This job's share from the first CI service whose variables are set (`origin` names the setting in errors).
+    /// GitLab sets `CI_NODE_TOTAL=1` without `CI_NODE_INDEX` for a job without `parallel:`: the whole suite.
+    public static func fromCI(strategy: Strategy, environment: [String: String], origin: String) throws -> Partition {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        for ci in ciServices where value(ci.index) != nil || value(ci.total) != nil {
+            guard let totalText = value(ci.total), let total = Int(totalText), total >= 1, total <= 100_000 else {
+                throw CrossRunError.invalidEnvironmentValue(
+                    variable: ci.total, value: value(ci.total) ?? "", expected: "the number of \(ci.service) parallel jobs (\(origin) ci reads it)")
+            }
+            guard let indexText = value(ci.index) else {
+                if !ci.zeroBased && total == 1 { return Partition(strategy: strategy, index: 1, count: 1) }
+                throw CrossRunError.invalidEnvironmentValue(
+                    variable: ci.index, value: "", expected: "this job's \(ci.service) parallel index beside \(ci.total)=\(total) (\(origin) ci reads it)")
+            }
+            let first = ci.zeroBased ? 0 : 1
+            guard let number = Int(indexText), number >= first, number < total + first else {
+                throw CrossRunError.invalidEnvironmentValue(
+                    variable: ci.index, value: indexText,
+                    expected: "\(first) to \(total - 1 + first), this job's \(ci.service) parallel index (\(ci.zeroBased ? "0" : "1")-based, \(ci.total)=\(total))")
+            }
+            return Partition(strategy: strategy, index: number - first + 1, count: total)
+        }
+        let names = ciServices.map { "\($0.index)/\($0.total)" }.joined(separator: ", ")
+        throw CrossRunError.invalidEnvironmentValue(
+            variable: origin, value: "ci",
+            expected: "a CI parallel job: none of \(names) is set; run the job in parallel (GitLab parallel:, Buildkite or CircleCI parallelism:) or give hash:K/N")
+    }
 
     public var description: String { "\(strategy.rawValue):\(index)/\(count)" }
 
