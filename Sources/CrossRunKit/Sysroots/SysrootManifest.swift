@@ -91,7 +91,12 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     /// The built-in manifest for a runner and C library, with a user's extra packages added to a glibc one (a
     /// target's `packages` setting names Debian's glibc packages; a musl sysroot is Debian's `musl` alone).
     public static func forTarget(_ name: String, libc: String = "glibc", extraPackages: [String] = []) throws -> SysrootManifest? {
-        guard var manifest = try builtIn().first(where: { $0.name == name && $0.libc == libc }) else { return nil }
+        select(try builtIn(), runner: name, libc: libc, extraPackages: extraPackages)
+    }
+
+    /// The manifest of `all` for `runner` and `libc`, with `extraPackages` added to a glibc one.
+    static func select(_ all: [SysrootManifest], runner: String, libc: String, extraPackages: [String]) -> SysrootManifest? {
+        guard var manifest = all.first(where: { $0.name == runner && $0.libc == libc }) else { return nil }
         if libc == "glibc" {
             for package in extraPackages where !manifest.packages.contains(package) { manifest.packages.append(package) }
         }
@@ -109,8 +114,9 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     /// loader that is not musl's), or nil when the runner has none, so a musl binary never gets glibc packages
     /// it cannot use.
     public static func forBinary(runner: String, interpreter: String, extraPackages: [String] = []) throws -> SysrootManifest? {
-        let exact = try builtIn().first(where: { $0.name == runner && $0.loader == interpreter })
-        return try forTarget(runner, libc: exact?.libc ?? libc(ofInterpreter: interpreter), extraPackages: extraPackages)
+        let all = try builtIn()
+        let exact = all.first(where: { $0.name == runner && $0.loader == interpreter })
+        return select(all, runner: runner, libc: exact?.libc ?? libc(ofInterpreter: interpreter), extraPackages: extraPackages)
     }
 
     /// A digest of everything that decides the sysroot's content (not the mirror): the cache folder's name.
