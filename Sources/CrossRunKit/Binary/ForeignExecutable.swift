@@ -21,7 +21,7 @@ public enum ForeignExecutable: Equatable, Sendable {
             return (fat ? "a universal (fat) Mach-O executable" : "a Mach-O executable") + (cpu.map { " (\($0))" } ?? "")
         case .windowsPE(let header):
             if header.isDLL { return "a Windows DLL (\(header.machineName)), not an executable" }
-            if header.subsystem == PEHeader.subsystemConsole || header.subsystem == PEHeader.subsystemGUI {
+            if header.isWindowsProgram {
                 return "a Windows PE executable (\(header.machineName), \(header.subsystemName))"
             }
             return "a Windows PE file (\(header.machineName), \(header.subsystemName))"
@@ -38,14 +38,13 @@ public enum ForeignExecutable: Equatable, Sendable {
         case .machO: return "Apple targets' tests run on macOS (a macOS machine or CI runner), not under crossrun"
         case .windowsPE(let header):
             if header.isDLL { return "a DLL is loaded by a program, not run; pass the test executable (cargo test --no-run prints its path)" }
-            switch header.subsystem {
-            case 10, 11, 12, 13:
+            if header.isEFI {
                 return "an EFI image runs under UEFI firmware (qemu-system with OVMF), not under wine; crossrun does not run it"
-            case PEHeader.subsystemConsole, PEHeader.subsystemGUI:
-                return "wine runs x86-64 and i386 Windows programs only; run its tests on Windows on \(header.machineName), or build them for x86_64-pc-windows-gnu"
-            default:
-                return "wine runs Windows console and GUI programs only; run it on Windows"
             }
+            if header.isWindowsProgram {
+                return "wine runs x86-64 and i386 Windows programs only; run its tests on Windows on \(header.machineName), or build them for x86_64-pc-windows-gnu"
+            }
+            return "wine runs Windows console and GUI programs only; run it on Windows"
         case .otherSystem(let system, _): return "qemu-user runs Linux programs only; run its tests on \(system)"
         case .android: return "Android's loader and libraries are not a Linux sysroot; run its tests on a device or emulator (e.g. with cargo-dinghy or adb)"
         }

@@ -35,6 +35,12 @@ public struct PEHeader: Equatable, Sendable {
 
     public var isDLL: Bool { characteristics & Self.characteristicDLL != 0 }
 
+    /// A console or GUI program: the subsystems wine runs.
+    public var isWindowsProgram: Bool { subsystem == Self.subsystemConsole || subsystem == Self.subsystemGUI }
+
+    /// An EFI application, boot-service or runtime driver, or ROM (subsystems 10 to 13).
+    public var isEFI: Bool { (10...13).contains(subsystem ?? 0) }
+
     /// `PE32+` or `PE32`.
     public var formatName: String { magic == 0x20B ? "PE32+" : "PE32" }
 
@@ -80,7 +86,7 @@ public struct PEHeader: Equatable, Sendable {
     /// console or GUI executable).
     var refusal: ForeignExecutable? {
         let runnable = machine == Self.machineX86_64 || machine == Self.machineI386
-        if runnable, !isDLL, subsystem == Self.subsystemConsole || subsystem == Self.subsystemGUI { return nil }
+        if runnable, !isDLL, isWindowsProgram { return nil }
         return .windowsPE(self)
     }
 }
