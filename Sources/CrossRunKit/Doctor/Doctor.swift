@@ -232,27 +232,8 @@ struct VersionProbe {
     }
 
     static func run(_ program: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["--version"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let deadline = DispatchTime.now() + .seconds(5)
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var data = Data()
-        DispatchQueue.global().async {
-            data = output.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }
-        if done.wait(timeout: deadline) == .timedOut {
-            process.terminate()
-            return nil
-        }
-        process.waitUntilExit()
-        let first = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
+        guard let output = Executables.output(of: program, arguments: ["--version"], timeout: .seconds(5)) else { return nil }
+        let first = String(decoding: output.stdout, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
         return first?.trimmingCharacters(in: .whitespaces).nonEmpty
     }
 }

@@ -28,21 +28,8 @@ public struct CargoSetup: Sendable {
     public static func installedTriples(searchPath: String, rustc: String? = nil) -> Set<String>? {
         let name = rustc.flatMap { $0.isEmpty ? nil : $0 } ?? "rustc"
         guard let executable = name.contains("/") ? name : Executables.find(name, searchPath: searchPath) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--print", "target-list"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return nil
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else { return nil }
-        return parseTargetList(String(decoding: data, as: UTF8.self))
+        guard let output = Executables.output(of: executable, arguments: ["--print", "target-list"]), output.succeeded else { return nil }
+        return parseTargetList(String(decoding: output.stdout, as: UTF8.self))
     }
 
     /// `rustc --print target-list`'s output: one triple a line.
