@@ -78,5 +78,6 @@ for target in $targets; do
 done
 
 # 4. This job's reports in one file (nothing when the build failed before a test ran: cargo's status stays).
+mkdir -p "$CROSSRUN_REPORT_DIR"
 crossrun report merge --allow-empty "$CROSSRUN_REPORT_DIR" -o "$CROSSRUN_REPORT_DIR.xml"
 exit "$status"
