@@ -21,6 +21,8 @@ packages=(
   libxml2-dev libxml2-utils pkg-config
   # scripts/folder-graph.py (the tests check the folder graph in docs/architecture.md)
   python3
+  # dpkg-architecture: CrossToolchainTests check crossrun's Debian architecture names against dpkg's
+  dpkg-dev
   # libcurl's header for Sources/CCurlLoader (libcurl itself is loaded with dlopen when a sysroot is fetched)
   libcurl4-openssl-dev
   # sysroot fetching: .deb and tar extraction, signature checks against the Debian archive keyring

@@ -152,7 +152,7 @@ struct SetupEditTests {
             ("thumbv7em-none-eabihf", nil),
           ])
     func linkers(triple: String, linker: String?) {
-        #expect(CargoSetup.gnuLinker(for: triple) == linker)
+        #expect(CrossToolchain(rustTarget: triple)?.linker == linker)
     }
 
     @Test("default targets: the main triple of each Linux and WASI runner; names map to triples")

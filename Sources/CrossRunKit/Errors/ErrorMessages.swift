@@ -428,8 +428,13 @@ extension CrossRunError {
 
     // MARK: crossrun doctor
 
-    public static func targetsCannotRun(names: [String]) -> CrossRunError {
-        CrossRunError(
-            code: .targetsCannotRun, message: "\(names.joined(separator: ", ")) cannot run on this machine; see the fixes above.")
+    /// Targets named with `doctor --target` that cannot run here, and Rust targets whose tests cannot be linked.
+    public static func targetsCannotRun(names: [String], cannotLink: [String] = []) -> CrossRunError {
+        var parts: [String] = []
+        if !names.isEmpty { parts.append("\(names.joined(separator: ", ")) cannot run on this machine") }
+        if !cannotLink.isEmpty {
+            parts.append("\(cannotLink.joined(separator: ", ")) cannot link \(cannotLink.count == 1 ? "its" : "their") tests here (pass --run-only when tests are built elsewhere)")
+        }
+        return CrossRunError(code: .targetsCannotRun, message: parts.joined(separator: "; ") + "; see the fixes above.")
     }
 }
