@@ -136,10 +136,11 @@ extension CrossRunError {
             subject: target, reason: interpreter)
     }
 
-    public static func sysrootNotADirectory(path: String, origin: String) -> CrossRunError {
+    /// `example`: the target's own Debian sysroot (`/usr/riscv64-linux-gnu`), when it has one.
+    public static func sysrootNotADirectory(path: String, origin: String, example: String? = nil) -> CrossRunError {
         CrossRunError(
             code: .sysrootNotADirectory,
-            message: "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/ (e.g. /usr/aarch64-linux-gnu).",
+            message: "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/\(example.map { " (e.g. \($0))" } ?? "").",
             subject: path)
     }
 
