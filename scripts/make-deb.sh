@@ -49,7 +49,8 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 
 # Files as `make install-files` lays them out, under /usr.
-make --no-print-directory -s install-files BUILT="$built" DESTDIR="$root" PREFIX=/usr >/dev/null
+make --no-print-directory -s install-files BUILT="$built" DESTDIR="$root" PREFIX=/usr BINDIR=/usr/bin \
+  DATADIR=/usr/share/crossrun DOCDIR=/usr/share/doc/crossrun >/dev/null
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/crossrun"
 
 doc="$root/usr/share/doc/crossrun"
