@@ -54,8 +54,9 @@ make --no-print-directory -s install-files BUILT="$built" DESTDIR="$root" PREFIX
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/crossrun"
 
 doc="$root/usr/share/doc/crossrun"
-# CHANGELOG.md is the project's own changelog; Debian's changelog.gz (below) points at it. Both gzipped, as
-# Debian policy asks of documentation in /usr/share/doc (docs/ stays plain Markdown: the README links it).
+# CHANGELOG.md is the project's own changelog; Debian's changelog.gz (below) points at it. Both are gzipped, as
+# Debian policy asks of changelogs; README.md and docs/*.md stay plain Markdown so their links to each other work
+# where they are installed.
 gzip -9n "$doc/CHANGELOG.md"
 install -m 644 packaging/deb/copyright "$doc/copyright"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
