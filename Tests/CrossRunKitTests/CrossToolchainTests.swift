@@ -56,17 +56,9 @@ struct CrossToolchainTests {
 
     /// `program arguments...`'s standard output, trimmed; the test fails when it cannot run or exits non-zero.
     func output(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try #require(Executables.output(of: program, arguments: arguments), "\(program) cannot be run")
+        try #require(result.succeeded, "\(program) \(arguments.joined(separator: " ")) failed")
+        return String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("the Debian architecture of every catalogue toolchain is dpkg-architecture's")
