@@ -4,6 +4,8 @@
 #   make install PREFIX=/usr/local     build, then install bin/crossrun, share/crossrun/{Runners,Sysroots}, docs
 #   make uninstall PREFIX=/usr/local   remove what install put there
 #   make check-binary                  show the release binary's dynamic libraries (no Swift runtime among them)
+#   make deb                           build, then dist/crossrun_<version>_amd64.deb (scripts/make-deb.sh)
+#   make deb BUILT=DIR                 package a crossrun already built in DIR (no build)
 #
 # DESTDIR is honoured for packaging. The runner definitions (Runners/) and sysroot manifests (Sysroots/) are
 # compiled into the binary; the copies under share/crossrun are for reference and for overrides: point
@@ -22,9 +24,11 @@ SWIFT_BUILD_FLAGS ?= -c $(CONFIGURATION) --static-swift-stdlib --scratch-path $(
 # The folder holding the built crossrun; `make install-files BUILT=DIR` installs a crossrun built elsewhere.
 BUILT ?= $(shell $(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path 2>/dev/null)
 INSTALL ?= install
+# Where `make deb` puts the .deb.
+DEBDIR ?= dist
 
 
-.PHONY: all build install install-files uninstall check-binary clean
+.PHONY: all build install install-files uninstall check-binary deb clean
 
 all: build
 
@@ -53,6 +57,15 @@ check-binary: build
 	if ldd "$$bin" | grep -q 'libswiftCore\|libFoundation'; then \
 	  echo "make: $$bin links the Swift runtime dynamically" >&2; exit 1; \
 	fi
+
+# With BUILT given (make deb BUILT=DIR) the crossrun in DIR is packaged as it is; otherwise it is built first.
+deb:
+ifeq ($(origin BUILT),file)
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	SWIFT="$(SWIFT)" SCRATCH="$(SCRATCH)" bash scripts/make-deb.sh "$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)" "$(DEBDIR)"
+else
+	SWIFT="$(SWIFT)" SCRATCH="$(SCRATCH)" bash scripts/make-deb.sh "$(BUILT)" "$(DEBDIR)"
+endif
 
 clean:
 	rm -rf "$(SCRATCH)/$(CONFIGURATION)"

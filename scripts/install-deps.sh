@@ -57,6 +57,10 @@ packages=(
   # Windows under wine (docs/windows.md): wine (the `wine` front end) with wine64 (about 105 MB with its
   # libraries), the mingw-w64 linker and Debian's Rust std for x86_64-pc-windows-gnu (about 245 MB in all).
   wine wine64 gcc-mingw-w64-x86-64 libstd-rust-dev-windows
+  # the Debian package (make deb, scripts/make-deb.sh; Tests/EndToEndTests/DebPackageTests.swift): dpkg-dev's
+  # dpkg-shlibdeps computes its Depends (and dpkg-architecture checks CrossToolchain's names), binutils strips the binary, lintian checks the .deb, mmdebstrap makes the
+  # fresh bookworm root it is installed into, man-db renders its man page
+  dpkg-dev binutils lintian mmdebstrap man-db
 )
 
 missing=()

@@ -24,6 +24,9 @@ struct Report: ParsableCommand {
         @Option(name: .customLong("json"), help: ArgumentHelp("Also merge the results JSON files (.json among the inputs; a folder means every .json in it) into this file.", valueName: "path"))
         var json: String?
 
+        @Flag(name: .customLong("allow-empty"), help: "With no report to merge (a missing folder counts as none), say so and exit 0 writing nothing, so a CI step can end with the test command's own status.")
+        var allowEmpty = false
+
         @Argument(help: ArgumentHelp("JUnit files or folders of them.", valueName: "report"))
         var inputs: [String]
 
@@ -32,6 +35,18 @@ struct Report: ParsableCommand {
         }
 
         func run() throws {
+            var inputs = inputs
+            if allowEmpty {
+                // A build that failed before any test ran leaves no report folder: that is nothing to merge.
+                inputs = inputs.filter { FileManager.default.fileExists(atPath: $0) }
+                let reports = try ReportMerger.expand(inputs.filter { !$0.hasSuffix(".json") })
+                    .filter { ($0 as NSString).standardizingPath != (output as NSString).standardizingPath }
+                if reports.isEmpty {
+                    let named = self.inputs.joined(separator: ", ")
+                    TerminalSummary.emit("crossrun: no JUnit reports in \(named): no test binary ran (the test command's own output says why); nothing written")
+                    return
+                }
+            }
             let merged = try ReportMerger.merge(inputs.filter { !$0.hasSuffix(".json") }, into: output)
             if let json {
                 let results = try ResultsMerger.merge(inputs.filter { !$0.hasSuffix(".xml") }, into: json)

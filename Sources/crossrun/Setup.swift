@@ -9,7 +9,8 @@ struct Setup: ParsableCommand {
         abstract: "Add runner = \"crossrun\" (and the cross linker) to a Cargo project's .cargo/config.toml.",
         discussion: """
             Adds or updates a [target.<triple>] table per target with runner = "crossrun", and \
-            linker = "<gnu-triple>-gcc" when that cross gcc is on PATH and the table has no linker yet. The file \
+            linker = "<gnu-triple>-gcc" when that cross gcc is on PATH and the table has no linker yet; when it is \
+            not there, or finds no C library files, a warning names the Debian packages to install. The file \
             is edited as text: comments, order and every other setting stay. Running it again changes nothing. \
             Without --target: the main Rust triple of every Linux and WASI target crossrun knows (crossrun targets); \
             a runner name stands for its Rust triple that the installed rustc knows (rustc --print target-list; \
@@ -47,6 +48,7 @@ struct Setup: ParsableCommand {
         let known = CargoSetup.installedTriples(searchPath: searchPath, rustc: environment["RUSTC"])
         let setup = CargoSetup(catalog: catalog, searchPath: searchPath, knownTriples: known)
         let plan = try setup.plan(targets: targets, projectDirectory: (project as NSString).standardizingPath)
+        defer { for note in plan.linkerNotes { TerminalSummary.emit("crossrun: warning: \(note)") } }
         if plan.isUnchanged {
             TerminalSummary.emit("crossrun: \(plan.path) already runs every target through crossrun; nothing to change")
             return

@@ -206,7 +206,7 @@ struct ArchDetectionTests {
         #expect(defaults.contains("i686-unknown-linux-gnu"))
         #expect(defaults.contains("powerpc64le-unknown-linux-gnu"))
         #expect(defaults.contains("mips64el-unknown-linux-gnuabi64"))
-        #expect(CargoSetup.gnuLinker(for: "sparc64-unknown-linux-gnu") == "sparc64-linux-gnu-gcc")
-        #expect(CargoSetup.gnuLinker(for: "i586-unknown-linux-gnu") == "i686-linux-gnu-gcc")
+        #expect(CrossToolchain(rustTarget: "sparc64-unknown-linux-gnu")?.linker == "sparc64-linux-gnu-gcc")
+        #expect(CrossToolchain(rustTarget: "i586-unknown-linux-gnu")?.linker == "i686-linux-gnu-gcc")
     }
 }

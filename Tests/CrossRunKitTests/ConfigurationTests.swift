@@ -561,7 +561,7 @@ struct LaunchPlannerTests {
         let error = #expect(throws: CrossRunError.self) {
             try world.planner(RunOptions(sysroot: file)).plan(binary: try world.info(world.dynamicBinary), arguments: [])
         }
-        #expect(error == .sysrootNotADirectory(path: file, origin: "--sysroot"))
+        #expect(error == .sysrootNotADirectory(path: file, origin: "--sysroot", example: "/usr/aarch64-linux-gnu"))
         #expect(error?.exitStatus == 126)
     }
 

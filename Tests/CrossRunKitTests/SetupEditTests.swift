@@ -91,6 +91,18 @@ struct SetupEditTests {
         #expect(changes == [.setRunner(triple: "aarch64-unknown-linux-gnu", previous: previous)])
     }
 
+    @Test("a replaced runner keeps the comment at the end of its line (of the array's last line); a # inside a string is not one",
+          arguments: [
+            ("runner = \"qemu-aarch64\" # the board's runner", "runner = \"crossrun\" # the board's runner", "\"qemu-aarch64\""),
+            ("runner = \"qemu # not a comment\"", "runner = \"crossrun\"", "\"qemu # not a comment\""),
+            ("runner = [\"qemu-aarch64\", # first\n  \"-L\", \"/x\"] # kept", "runner = \"crossrun\" # kept", "[\"qemu-aarch64\", \"-L\", \"/x\"]"),
+          ])
+    func keepsComment(line: String, replaced: String, previous: String) throws {
+        let (text, changes) = try apply([aarch64], "[target.aarch64-unknown-linux-gnu]\nlinker = \"cc\"\n\(line)\n")
+        #expect(text == "[target.aarch64-unknown-linux-gnu]\nlinker = \"cc\"\n\(replaced)\n")
+        #expect(changes == [.setRunner(triple: "aarch64-unknown-linux-gnu", previous: previous)])
+    }
+
     @Test("idempotent: a second run changes nothing and returns the text unchanged")
     func idempotent() throws {
         let original = "# mine\n[target.aarch64-unknown-linux-gnu]\nrunner = 'crossrun'\nlinker = \"x\"\n"
@@ -152,7 +164,7 @@ struct SetupEditTests {
             ("thumbv7em-none-eabihf", nil),
           ])
     func linkers(triple: String, linker: String?) {
-        #expect(CargoSetup.gnuLinker(for: triple) == linker)
+        #expect(CrossToolchain(rustTarget: triple)?.linker == linker)
     }
 
     @Test("default targets: the main triple of each Linux and WASI runner; names map to triples")

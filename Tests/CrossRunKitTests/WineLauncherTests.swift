@@ -83,6 +83,6 @@ struct WineLauncherTests {
         ("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc"), ("i686-pc-windows-gnu", "i686-w64-mingw32-gcc"), ("x86_64-pc-windows-msvc", nil as String?),
     ])
     func setupLinker(triple: String, linker: String?) {
-        #expect(CargoSetup.gnuLinker(for: triple) == linker)
+        #expect(CrossToolchain(rustTarget: triple)?.linker == linker)
     }
 }

@@ -66,6 +66,11 @@ struct BareMetalTests {
         #expect(result.status == 124, "\(result.stderrText)")
         #expect(elapsed < 20, "took \(elapsed) s")
         #expect(result.stdoutText.contains("hang: spinning forever"))
+        // The summary gives crossrun's status, not the stopped qemu-system's 0, and counts in the singular.
+        let summary = try #require(result.stderrText.split(separator: "\n").last { $0.hasPrefix("crossrun: ") })
+        #expect(summary.contains("1 error in "), "\(summary)")
+        #expect(summary.contains("; timed out: the 3s time limit (--timeout) ran out (exit status 124)"), "\(summary)")
+        #expect(!summary.contains("exit status 0"), "\(summary)")
         #expect(Fault.leftovers(marker).isEmpty)
         #expect(try schemaProblems(junit) == nil)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)

@@ -175,7 +175,43 @@ public struct Doctor: Sendable {
             name: definition.name, description: definition.description, rustTargets: definition.rustTargets,
             emulator: emulator, sysroot: sysroot, systemImage: systemImage,
             canRun: runnable && emulator.path != nil && sysroot.state != .missing && systemImage?.state != .missing,
-            problems: problems)
+            problems: problems, toolchains: probeVersions ? toolchains(of: definition) : [])
+    }
+
+    /// Each Rust target's cross linker (none for the host's own target, which cargo links with the host's cc),
+    /// asked where it finds the target's C start file.
+    func toolchains(of definition: RunnerDefinition) -> [DoctorReport.ToolchainStatus] {
+        guard !definition.isHostNative else { return [] }
+        return definition.rustTargets.compactMap(CrossToolchain.init(rustTarget:)).map { toolchain in
+            let linkerPath = Executables.find(toolchain.linker, searchPath: searchPath)
+            return .init(toolchain, linkerPath: linkerPath, startFilePath: linkerPath.flatMap(toolchain.locateStartFile(linkerPath:)))
+        }
+    }
+
+    /// The Debian packages the named targets (runner names or Rust triples, as `--target` takes them) need here
+    /// to build and run tests: the emulator's (when its install hint is one `apt-get install`) and, for each
+    /// Rust target that links with a GNU cross gcc, the linker's and the C library's. Sorted, each once.
+    public func packages(for names: [String]) throws -> [String] {
+        var packages = Set<String>()
+        for name in names {
+            let definition = try catalog.definition(named: name)
+            let hint = definition.emulator.installHint.split(separator: " ").map(String.init)
+            if hint.count > 2, hint[0] == "apt-get", hint[1] == "install", hint.dropFirst(2).allSatisfy({ !$0.hasPrefix("-") && !$0.contains("&") }) {
+                packages.formUnion(hint.dropFirst(2))
+            }
+            let triples = definition.rustTargets.contains(name) ? [name] : Array(definition.rustTargets.prefix(1))
+            guard !definition.isHostNative else { continue }
+            for triple in triples {
+                if let toolchain = CrossToolchain(rustTarget: triple), !toolchain.packages.isEmpty {
+                    packages.formUnion(toolchain.packages)
+                } else if definition.emulator.kind == .qemuUser {
+                    // No Debian C library package brings its sysroot (musl): crossrun fetches one and checks its
+                    // signature.
+                    packages.formUnion(["gpgv", "debian-archive-keyring"])
+                }
+            }
+        }
+        return packages.sorted()
     }
 
     /// The system image (kernel and busybox) in the cache of this configuration's fetcher, the one `run` fetches

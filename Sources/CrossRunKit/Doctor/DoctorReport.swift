@@ -94,6 +94,55 @@ public struct DoctorReport: Codable, Equatable, Sendable {
         /// sysroot and, in full-system mode, the kernel are there or can be fetched).
         public var canRun: Bool
         public var problems: [Problem]
+        /// The cross linker of each of its Rust targets that links with a GNU cross gcc (none for wasm, musl, bare
+        /// metal and the host's own target); `crossrun targets` leaves it empty.
+        public var toolchains: [ToolchainStatus] = []
+    }
+
+    /// Whether cargo can link one Rust target's tests here: its cross gcc on PATH, and the target's C library
+    /// files (the start file) where that gcc looks.
+    public struct ToolchainStatus: Codable, Equatable, Sendable {
+        public var rustTarget: String
+        public var linker: String
+        public var linkerPath: String?
+        /// `Scrt1.o` (glibc) or `crt2.o` (mingw-w64).
+        public var startFile: String
+        /// Where the linker finds ``startFile``; nil when it does not (or there is no linker).
+        public var startFilePath: String?
+        /// The Debian packages that bring the linker and the C library files (empty when Debian has none).
+        public var packages: [String]
+        /// The command that installs them, or what to do where Debian has no such toolchain.
+        public var installHint: String
+        /// The command that installs only the C library files.
+        public var libcInstallHint: String
+
+        public init(_ toolchain: CrossToolchain, linkerPath: String?, startFilePath: String?) {
+            rustTarget = toolchain.rustTarget
+            linker = toolchain.linker
+            self.linkerPath = linkerPath
+            startFile = toolchain.startFile
+            self.startFilePath = startFilePath
+            packages = toolchain.packages
+            installHint = toolchain.installHint
+            libcInstallHint = toolchain.libcInstallHint
+        }
+
+        public var canLink: Bool { linkerPath != nil && startFilePath != nil }
+
+        /// What is wrong, with the command that fixes it; nil when it links.
+        public var problem: Problem? {
+            if linkerPath == nil {
+                return Problem(
+                    message: "no cross linker for \(rustTarget): \(linker) is not on PATH, so cargo cannot link its tests",
+                    fix: "\(installHint), then crossrun setup --target \(rustTarget)")
+            }
+            if startFilePath == nil {
+                return Problem(
+                    message: "\(linker) finds no \(startFile) for \(rustTarget): the target's C library development files are missing, so linking fails",
+                    fix: libcInstallHint)
+            }
+            return nil
+        }
     }
 
     /// The kernel and busybox full-system mode boots (``SystemImageFetcher``), as the run's fetcher would find them.
@@ -153,8 +202,21 @@ public struct DoctorReport: Codable, Equatable, Sendable {
             .filter { !$0.canRun }
     }
 
-    /// Every problem, each once, target problems first.
-    public var allProblems: [(target: String?, problem: Problem)] {
-        targets.flatMap { target in target.problems.map { (Optional(target.name), $0) } } + general.map { (nil, $0) }
+    /// The linkers of the targets named in `requested` that cannot link: for a Rust triple its own, for a runner
+    /// name its first Rust target's.
+    public func unlinkable(_ requested: [String]) -> [ToolchainStatus] {
+        requested.compactMap { name -> ToolchainStatus? in
+            guard let target = targets.first(where: { $0.name == name || $0.rustTargets.contains(name) }) else { return nil }
+            return target.toolchains.first { $0.rustTarget == name } ?? (target.name == name ? target.toolchains.first : nil)
+        }.filter { !$0.canLink }
+    }
+
+    /// Every problem, each once, target problems first; the linker problems of the targets named in `requested`
+    /// (``unlinkable(_:)``) after each target's own.
+    public func allProblems(requested: [String] = []) -> [(target: String?, problem: Problem)] {
+        let linking = unlinkable(requested)
+        return targets.flatMap { target in
+            (target.problems + target.toolchains.filter { toolchain in linking.contains(toolchain) }.compactMap(\.problem)).map { (Optional(target.name), $0) }
+        } + general.map { (nil, $0) }
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 
 extension DoctorReport {
     /// The human-readable report `crossrun doctor` prints: a table of targets, the machine-wide facts, then each
-    /// problem with the command that fixes it.
-    public func text() -> String {
+    /// problem with the command that fixes it; linker problems only for the targets named in `requested`.
+    public func text(requested: [String] = []) -> String {
         var out = "crossrun \(crossrunVersion) doctor\n\n"
-        let header = ["target", "rust targets", "emulator", "sysroot", "status"]
+        let header = ["target", "rust targets", "emulator", "sysroot", "linker", "status"]
         let rows: [[String]] = targets.map { target in
             let emulator: String
             switch target.emulator.emulator {
@@ -23,7 +23,14 @@ extension DoctorReport {
             case .missing: sysroot = "missing" + (target.sysroot.path.map { ": \($0)" } ?? "")
             }
             if let image = target.systemImage { sysroot += "; kernel " + image.stateText }
-            return [target.name, target.rustTargets.first ?? "", emulator, sysroot, target.canRun ? "ok" : "CANNOT RUN"]
+            let linker: String
+            switch target.toolchains.first {
+            case nil: linker = "-"
+            case let toolchain? where toolchain.linkerPath == nil: linker = "missing"
+            case let toolchain? where toolchain.startFilePath == nil: linker = "no C library"
+            case let toolchain?: linker = toolchain.linker
+            }
+            return [target.name, target.rustTargets.first ?? "", emulator, sysroot, linker, target.canRun ? "ok" : "CANNOT RUN"]
         }
         out += Self.table([header] + rows)
         out += "\n"
@@ -50,7 +57,12 @@ extension DoctorReport {
             out += "                \(tool.name.padding(toLength: 21, withPad: " ", startingAt: 0)) \(found)\n"
         }
 
-        let problems = allProblems
+        let unlinked = targets.filter { $0.toolchains.first.map { !$0.canLink } ?? false }
+        if requested.isEmpty && !unlinked.isEmpty {
+            out += "linkers:      \(unlinked.count) target\(unlinked.count == 1 ? "" : "s") cannot link Rust tests here (the linker column); crossrun doctor --target T says what to install\n"
+        }
+
+        let problems = allProblems(requested: requested)
         if problems.isEmpty {
             out += "\nNo problems found.\n"
         } else {

@@ -136,10 +136,11 @@ extension CrossRunError {
             subject: target, reason: interpreter)
     }
 
-    public static func sysrootNotADirectory(path: String, origin: String) -> CrossRunError {
+    /// `example`: the target's own Debian sysroot (`/usr/riscv64-linux-gnu`), when it has one.
+    public static func sysrootNotADirectory(path: String, origin: String, example: String? = nil) -> CrossRunError {
         CrossRunError(
             code: .sysrootNotADirectory,
-            message: "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/ (e.g. /usr/aarch64-linux-gnu).",
+            message: "the sysroot \(path) (from \(origin)) is not a directory; point it at a folder that holds the target's lib/\(example.map { " (e.g. \($0))" } ?? "").",
             subject: path)
     }
 
@@ -428,8 +429,13 @@ extension CrossRunError {
 
     // MARK: crossrun doctor
 
-    public static func targetsCannotRun(names: [String]) -> CrossRunError {
-        CrossRunError(
-            code: .targetsCannotRun, message: "\(names.joined(separator: ", ")) cannot run on this machine; see the fixes above.")
+    /// Targets named with `doctor --target` that cannot run here, and Rust targets whose tests cannot be linked.
+    public static func targetsCannotRun(names: [String], cannotLink: [String] = []) -> CrossRunError {
+        var parts: [String] = []
+        if !names.isEmpty { parts.append("\(names.joined(separator: ", ")) cannot run on this machine") }
+        if !cannotLink.isEmpty {
+            parts.append("\(cannotLink.joined(separator: ", ")) cannot link \(cannotLink.count == 1 ? "its" : "their") tests here (pass --run-only when tests are built elsewhere)")
+        }
+        return CrossRunError(code: .targetsCannotRun, message: parts.joined(separator: "; ") + "; see the fixes above.")
     }
 }

@@ -8,12 +8,15 @@ public enum TerminalSummary {
         let counts = result.counts
         var parts = ["\(counts.passed) passed", "\(counts.failed) failed", "\(counts.ignored) ignored"]
         if counts.measured > 0 { parts.append("\(counts.measured) measured") }
-        if counts.errors > 0 { parts.append("\(counts.errors) errors") }
+        if counts.errors > 0 { parts.append("\(counts.errors) error\(counts.errors == 1 ? "" : "s")") }
         if let flaky = counts.flaky { parts.append("\(flaky) flaky") }
         if let filtered = counts.filteredOut, filtered > 0 { parts.append("\(filtered) filtered out") }
         var text = parts.joined(separator: ", ")
         text += " in " + String(format: "%.2fs", result.duration)
-        if result.exit.status != 0 || result.exit.signal != nil {
+        // A timed-out run's status is crossrun's 124, whatever the stopped emulator returned (qemu-system exits 0
+        // on SIGTERM): the time-out line says it.
+        let timedOut = !(result.timeouts ?? []).isEmpty
+        if !timedOut && (result.exit.status != 0 || result.exit.signal != nil) {
             text += "; \(result.exit.description)"
         }
         if let interrupted = result.interrupted {
@@ -22,6 +25,7 @@ public enum TerminalSummary {
             text += " (interrupted by \(signal))"
         }
         for timeout in result.timeouts ?? [] { text += "; timed out: \(timeout.description)" }
+        if timedOut { text += " (exit status \(result.exit.status))" }
         if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
         if let retries = result.retries { text += "; \(retries) retr\(retries == 1 ? "y" : "ies")" }
         let where_ = result.launch.isNative ? "host, native" : "\(result.launch.target) via \(result.launch.emulator)"

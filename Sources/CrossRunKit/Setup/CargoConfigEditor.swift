@@ -83,10 +83,15 @@ public struct CargoConfigEditor: Sendable {
                         depth += Self.openBrackets(lines[last])
                     }
                 }
-                let previous = (runnerLine...last).map { lines[$0].trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                let previous = (runnerLine...last).map { index in
+                    let line = lines[index]
+                    return String(line[..<(Self.scan(line).comment ?? line.endIndex)]).trimmingCharacters(in: .whitespaces)
+                }.joined(separator: " ")
                     .split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
                 let indentation = String(lines[runnerLine].prefix { $0 == " " || $0 == "\t" })
-                lines.replaceSubrange(runnerLine...last, with: [indentation + "runner = \(Self.quoted(runner))"])
+                // The comment at the end of the replaced value stays (the user's note on the line).
+                let comment = Self.trailingComment(lines[last]).map { " " + $0 } ?? ""
+                lines.replaceSubrange(runnerLine...last, with: [indentation + "runner = \(Self.quoted(runner))" + comment])
                 changes.append(.setRunner(triple: entry.triple, previous: previous))
             } else {
                 lines.insert("runner = \(Self.quoted(runner))", at: insertAt)
@@ -239,22 +244,33 @@ public struct CargoConfigEditor: Sendable {
 
     /// `[` minus `]` outside strings and comments on one line.
     static func openBrackets(_ line: String) -> Int {
+        scan(line).depth
+    }
+
+    /// The line's comment (from its `#` outside strings to the end), or nil.
+    static func trailingComment(_ line: String) -> Substring? {
+        scan(line).comment.map { line[$0...] }
+    }
+
+    /// One pass over a line outside strings: the bracket depth before any comment, and where the comment starts.
+    static func scan(_ line: String) -> (depth: Int, comment: String.Index?) {
         var depth = 0
         var quote: Character?
         var escaped = false
-        for character in line {
+        for index in line.indices {
+            let character = line[index]
             if let open = quote {
                 if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open { quote = nil }
                 continue
             }
             switch character {
             case "\"", "'": quote = character
-            case "#": return depth
+            case "#": return (depth, index)
             case "[": depth += 1
             case "]": depth -= 1
             default: break
             }
         }
-        return depth
+        return (depth, nil)
     }
 }

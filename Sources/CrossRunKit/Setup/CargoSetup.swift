@@ -46,8 +46,27 @@ public struct CargoSetup: Sendable {
         public var original: String
         public var updated: String
         public var changes: [CargoConfigEditor.Change]
+        /// Targets whose table ends up without a linker, or with one that cannot link: cargo would then fail to
+        /// link their tests.
+        public var linkerNotes: [LinkerNote] = []
 
         public var isUnchanged: Bool { changes.isEmpty }
+    }
+
+    /// Why a target's table has no working cross linker after setup, and what installs it.
+    public struct LinkerNote: Equatable, Sendable, CustomStringConvertible {
+        public var toolchain: CrossToolchain
+        /// True: the linker is not on PATH, so no `linker` was written. False: it is, but it finds no C library
+        /// start file (the `libc6-dev-<arch>-cross` package is missing).
+        public var linkerMissing: Bool
+
+        public var description: String {
+            let install = linkerMissing ? toolchain.installHint : toolchain.libcInstallHint
+            if linkerMissing {
+                return "[target.\(toolchain.rustTarget)]: no linker, \(toolchain.linker) is not on PATH, so cargo cannot link its tests; \(install), then run crossrun setup again"
+            }
+            return "[target.\(toolchain.rustTarget)]: the linker \(toolchain.linker) finds no \(toolchain.startFile) (the target's C library development files), so linking would fail; \(install)"
+        }
     }
 
     /// The Rust triples `names` stand for: a runner name means its main Rust target (``mainTriple(of:)``), a
@@ -72,32 +91,6 @@ public struct CargoSetup: Sendable {
         }
         var seen = Set<String>()
         return triples.filter { seen.insert($0).inserted }
-    }
-
-    /// The GNU cross compiler name cargo can link `triple` with (`aarch64-linux-gnu-gcc`), or nil for targets that
-    /// do not link with a GNU cross gcc (wasm, musl, bare metal).
-    public static func gnuLinker(for triple: String) -> String? {
-        // Windows GNU targets link with mingw-w64's gcc (Debian gcc-mingw-w64-x86-64, gcc-mingw-w64-i686).
-        if triple == "x86_64-pc-windows-gnu" || triple == "i686-pc-windows-gnu" { return "\(triple.prefix { $0 != "-" })-w64-mingw32-gcc" }
-        let parts = triple.split(separator: "-").map(String.init)
-        guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix("gnu") else { return nil }
-        let arch: String
-        switch parts[0] {
-        case "aarch64", "aarch64_be", "x86_64", "i686", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el",
-            "mipsisa32r6", "mipsisa32r6el", "mipsisa64r6", "mipsisa64r6el", "sparc64", "loongarch64":
-            arch = parts[0]
-        case "i586":
-            arch = "i686"
-        case let cpu where cpu.hasPrefix("arm") || cpu.hasPrefix("thumb"):
-            arch = "arm"
-        case let cpu where cpu.hasPrefix("riscv64"):
-            arch = "riscv64"
-        case let cpu where cpu.hasPrefix("riscv32"):
-            arch = "riscv32"
-        default:
-            return nil
-        }
-        return "\(arch)-linux-\(parts[3])-gcc"
     }
 
     /// The config file cargo reads in `directory`: `.cargo/config.toml`, else the older `.cargo/config`, else
@@ -130,15 +123,29 @@ public struct CargoSetup: Sendable {
         } else {
             original = ""
         }
-        let entries = try triples(for: names).map { triple in
-            CargoConfigEditor.Entry(
-                triple: triple, linker: Self.gnuLinker(for: triple).flatMap { Executables.find($0, searchPath: searchPath) != nil ? $0 : nil })
+        let toolchains = try triples(for: names).map { triple in
+            (triple, CrossToolchain(rustTarget: triple), CrossToolchain(rustTarget: triple).flatMap { Executables.find($0.linker, searchPath: searchPath) })
+        }
+        let entries = toolchains.map { triple, toolchain, linkerPath in
+            CargoConfigEditor.Entry(triple: triple, linker: linkerPath == nil ? nil : toolchain?.linker)
         }
         var (updated, changes) = try CargoConfigEditor().apply(entries, to: original, source: path)
+        // A table keeps a linker the user set (not checked: it may be a wrapper); one crossrun would write needs
+        // the cross gcc and the target's C library.
+        let written = try CargoConfigEditor.parse(updated, source: path)
+        var notes: [LinkerNote] = []
+        for (triple, toolchain, linkerPath) in toolchains {
+            guard let toolchain, written["target"]?.table?[triple]?.table?["linker"]?.string.map({ $0 == toolchain.linker }) ?? true else { continue }
+            if let linkerPath {
+                if toolchain.locateStartFile(linkerPath: linkerPath) == nil { notes.append(LinkerNote(toolchain: toolchain, linkerMissing: false)) }
+            } else {
+                notes.append(LinkerNote(toolchain: toolchain, linkerMissing: true))
+            }
+        }
         if !exists && !changes.isEmpty {
             updated = "# Cross targets run their tests through crossrun (written by `crossrun setup`).\n" + updated
         }
-        return Plan(path: path, exists: exists, original: original, updated: updated, changes: changes)
+        return Plan(path: path, exists: exists, original: original, updated: updated, changes: changes, linkerNotes: notes)
     }
 
     /// Writes the plan's file (atomically; creating `.cargo/`).

@@ -53,7 +53,7 @@ public struct SysrootResolver: Sendable {
         if let explicit {
             let origin = explicitOrigin?.description ?? "configuration"
             guard Self.isDirectory(explicit) else {
-                throw CrossRunError.sysrootNotADirectory(path: explicit, origin: origin)
+                throw CrossRunError.sysrootNotADirectory(path: explicit, origin: origin, example: definition.sysroot.debian.first)
             }
             if let interpreter, !fileExists(explicit + interpreter) {
                 if SysrootManifest.libc(ofInterpreter: interpreter) == "musl" {
