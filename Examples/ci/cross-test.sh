@@ -32,7 +32,13 @@ if [ -z "$deb" ] && [ -n "${CROSSRUN_VERSION:-}" ]; then
 fi
 download=""
 case "$deb" in https://*|http://*) download=$deb; deb="${TMPDIR:-/tmp}/crossrun-$$.deb"; packages+=(curl ca-certificates) ;; esac
-if [ -z "$deb" ] && [ -n "${CROSSRUN_SRC:-}" ]; then packages+=(make pkg-config libxml2-dev libarchive-dev libcurl4-openssl-dev); fi
+if [ -z "$deb" ] && [ -n "${CROSSRUN_SRC:-}" ]; then
+  if ! command -v swift >/dev/null; then
+    echo "cross-test.sh: building crossrun from CROSSRUN_SRC needs Swift 6 on PATH; or set CROSSRUN_VERSION" >&2
+    exit 1
+  fi
+  packages+=(make pkg-config libxml2-dev libarchive-dev libcurl4-openssl-dev)
+fi
 $sudo apt-get update -qq
 apt_install "${packages[@]}"
 if [ -n "$download" ]; then curl --proto '=https' --tlsv1.2 -fsSL --retry 3 -o "$deb" "$download"; fi

@@ -121,6 +121,28 @@ struct CIRecipeTests {
         #expect(missing.step("apt")?.output.contains("no-such-package-crossrun") == true)
     }
 
+    @Test("the action: a bad input is one ::error line that says what to give", arguments: [
+        (["partitions": "3", "partition": "4"], "partition: 4 is more than partitions (3); give 1 to 3."),
+        (["partitions": "three"], "partitions: 'three' is not a positive whole number"),
+        (["targets": "aarch64;rm"], "targets: 'aarch64;rm' is not a Rust target triple"),
+        (["deb": "missing.deb"], "deb: no file 'missing.deb'; give the path of a crossrun .deb"),
+        (["setup": "yes"], "setup: 'yes' is not true or false."),
+    ])
+    func actionBadInput(inputs: [String: String], message: String) throws {
+        let sandbox = try CISandbox()
+        defer { sandbox.remove() }
+        let workflow: [String: Any] = [
+            "jobs": ["test": ["runs-on": "ubuntu-latest", "steps": [["uses": "actions/checkout@v4"], ["uses": GitHubSimulator.actionReference, "with": inputs]]]]
+        ]
+        let job = try GitHubSimulator(sandbox: sandbox, workflow: "", replacing: workflow).runJob("test")
+        let check = try #require(job.step("Check the inputs"))
+        #expect(check.status == 1)
+        let lines = check.output.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("::error title=crossrun action::") && lines[0].contains(message), "\(check.output)")
+        // Nothing after the check ran.
+        #expect(job.steps.filter { $0.status != nil }.map(\.name) == ["actions/checkout@v4", "Check the inputs"])
+    }
+
     // MARK: End to end
 
     /// Checks a job's steps and what it left for leaks of host paths.

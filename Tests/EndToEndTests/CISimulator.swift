@@ -99,6 +99,7 @@ final class CISandbox {
     let hostPaths: [String] = [packageRoot.path, (crossrunExecutable as NSString).deletingLastPathComponent]
 
     init() throws {
+        guard Self.swiftFolder != nil else { throw SimulationError("no swift on PATH: the recipes' source builds need it") }
         root = try temporaryDirectory("ci-sim")
         artifacts = root.appendingPathComponent("artifacts")
         built = root.appendingPathComponent("built")
@@ -178,13 +179,16 @@ final class CISandbox {
         return folder
     }
 
-    /// A clean machine's environment: system folders on PATH, the given HOME, the runner's shims.
+    /// The folder of the Swift toolchain running the tests: it stands in for the swift image's /usr/bin/swift
+    /// (the recipes build crossrun from source in `swift:6.3-bookworm`).
+    static let swiftFolder: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map(String.init).first { FileManager.default.isExecutableFile(atPath: $0 + "/swift") }
+    }()
+
+    /// A clean machine's environment: system folders (and Swift's) on PATH, the given HOME, the runner's shims.
     func baseEnvironment(home: URL) -> [String: String] {
-        var path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        if ProcessInfo.processInfo.environment["CROSSRUN_CI_RECIPE_FULL_BUILD"] == "1" {
-            // The swift image has swift in /usr/bin; this machine keeps it beside the test's toolchain.
-            path = "/opt/swift/usr/bin:" + path
-        }
+        let path = [Self.swiftFolder, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].compactMap { $0 }.joined(separator: ":")
         return [
             "PATH": path, "HOME": home.path, "LANG": "C.UTF-8", "CI": "true", "BASH_ENV": shims.path,
             "CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0",
