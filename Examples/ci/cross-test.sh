@@ -64,6 +64,7 @@ if [ "${1:-}" = merge ]; then
   exit 0
 fi
 
+set -f   # the target list is split on spaces, never globbed
 # 2. The targets' cross linkers and libraries; runner and linker into .cargo/config.toml; a check per target.
 arguments=()
 for target in $targets; do arguments+=(--target "$target"); done
