@@ -1,0 +1,84 @@
+import Foundation
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+import Testing
+
+/// Issue 17: what a cargo user runs next, on a copy of Examples/fidelity (a library with doctests, one failing;
+/// tests/panics.rs with failing tests; a program) built with Debian's cargo for aarch64 and armv7, crossrun the
+/// runner from .cargo/config.toml. Panics printed under --nocapture reach the JUnit failures; `cargo run` is a
+/// program, not a test; doctests are named and reported under target/; the totals of a `cargo test` add up over
+/// its binaries; and nothing is written to the source tree.
+@Suite(.serialized)
+struct FidelityTests {
+    static let aarch64 = "aarch64-unknown-linux-gnu"
+    static let armv7 = "armv7-unknown-linux-gnueabihf"
+
+    /// A fresh copy of Examples/fidelity (sources only) in a temporary folder.
+    static func crate() throws -> URL {
+        try Examples.build()
+        let folder = try temporaryDirectory("fidelity")
+        let crate = folder.appendingPathComponent("fidelity")
+        try FileManager.default.createDirectory(at: crate, withIntermediateDirectories: true)
+        for item in ["Cargo.toml", "src", "tests", ".cargo"] {
+            try FileManager.default.copyItem(
+                at: Examples.root.appendingPathComponent("fidelity/\(item)"), to: crate.appendingPathComponent(item))
+        }
+        return crate
+    }
+
+    /// Every path under `folder` except target/, sorted.
+    static func sourceTree(_ folder: URL) throws -> [String] {
+        let all = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        return all.filter { !$0.hasPrefix("target") && $0 != "Cargo.lock" }.sorted()
+    }
+
+    static func cargo(_ arguments: [String], in crate: URL, _ changes: [String: String?] = [:]) throws -> ProcessResult {
+        try run("/usr/bin/cargo", arguments, environment: environment(changes), in: crate)
+    }
+
+    static func junit(_ path: String) throws -> XMLDocument {
+        #expect(try schemaProblems(path) == nil)
+        return try XMLDocument(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    static func failureMessages(_ document: XMLDocument) throws -> [String: String] {
+        var messages: [String: String] = [:]
+        for case let testcase as XMLElement in try document.nodes(forXPath: "//testcase") {
+            if let failure = testcase.elements(forName: "failure").first {
+                messages[testcase.attribute(forName: "name")?.stringValue ?? ""] = failure.attribute(forName: "message")?.stringValue
+            }
+        }
+        return messages
+    }
+
+    static let panics: [String: String] = [
+        "fails_with_assert_eq": "assertion failed: `(left == right)`\n  left: `42`,\n right: `43`: the answer is off",
+        "fails_with_panic": "boom in fails_with_panic",
+        "fails_with_unwrap": "called `Result::unwrap()` on an `Err` value: \"not a number\"",
+    ]
+
+    @Test("--nocapture: each failing test's JUnit failure and results JSON message is its panic, credited by thread",
+          arguments: [(threads: 1, quiet: false), (threads: 4, quiet: false), (threads: 4, quiet: true)])
+    func nocapturePanics(threads: Int, quiet: Bool) throws {
+        let crate = try Self.crate()
+        defer { try? FileManager.default.removeItem(at: crate.deletingLastPathComponent()) }
+        let result = try Self.cargo(
+            ["test", "--offline", "--target", Self.aarch64, "--test", "panics"] + (quiet ? ["-q"] : [])
+                + ["--", "--nocapture", "--test-threads", String(threads)], in: crate)
+        #expect(result.status == 101, "\(result.stderrText)")
+        // The panics still reach the terminal unchanged.
+        #expect(result.stderrText.contains("panicked at 'boom in fails_with_panic'"))
+        let reports = crate.appendingPathComponent("target/crossrun")
+        let files = try FileManager.default.contentsOfDirectory(atPath: reports.path)
+        let xml = try #require(files.first { $0.hasPrefix("panics-") && $0.hasSuffix(".xml") }, "\(files)")
+        let messages = try Self.failureMessages(try Self.junit(reports.appendingPathComponent(xml).path))
+        #expect(messages == Self.panics, "\(messages)")
+        let json = try readResults(reports.appendingPathComponent(String(xml.dropLast(4)) + ".json").path)
+        let tests = try #require(json["tests"] as? [[String: Any]])
+        for (name, message) in Self.panics {
+            #expect(tests.first { $0["name"] as? String == name }?["message"] as? String == message)
+        }
+        #expect(try Self.sourceTree(crate) == [".cargo", ".cargo/config.toml", "Cargo.toml", "src", "src/lib.rs", "src/main.rs", "tests", "tests/panics.rs"])
+    }
+}
