@@ -7,8 +7,7 @@ import Testing
 /// Issue 17: what a cargo user runs next, on a copy of Examples/fidelity (a library with doctests, one failing;
 /// tests/panics.rs with failing tests; a program) built with Debian's cargo for aarch64 and armv7, crossrun the
 /// runner from .cargo/config.toml. Panics printed under --nocapture reach the JUnit failures; `cargo run` is a
-/// program, not a test; doctests are named and reported under target/; the totals of a `cargo test` add up over
-/// its binaries; and nothing is written to the source tree.
+/// program, not a test; doctests are named and reported under target/; and nothing is written to the source tree.
 @Suite(.serialized)
 struct FidelityTests {
     static let aarch64 = "aarch64-unknown-linux-gnu"
@@ -79,6 +78,67 @@ struct FidelityTests {
         for (name, message) in Self.panics {
             #expect(tests.first { $0["name"] as? String == name }?["message"] as? String == message)
         }
+        #expect(try Self.sourceTree(crate) == [".cargo", ".cargo/config.toml", "Cargo.toml", "src", "src/lib.rs", "src/main.rs", "tests", "tests/panics.rs"])
+    }
+
+    @Test("cargo run on two targets: the program's output and exit status, no summary line, no report; reports asked for do not collide")
+    func cargoRun() throws {
+        let crate = try Self.crate()
+        defer { try? FileManager.default.removeItem(at: crate.deletingLastPathComponent()) }
+        for (target, arch) in [(Self.aarch64, "aarch64"), (Self.armv7, "arm")] {
+            let result = try Self.cargo(["run", "-q", "--offline", "--target", target, "--", "one", "two"], in: crate)
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(result.stdoutText == "fidelity-tool on \(arch): one two\n")
+            #expect(!result.stderrText.contains("crossrun:"), "\(result.stderrText)")
+            let failing = try Self.cargo(["run", "-q", "--offline", "--target", target, "--", "--fail"], in: crate)
+            #expect(failing.status == 3)
+            #expect(failing.stderrText.contains("fidelity-tool: asked to fail"))
+            #expect(!failing.stderrText.contains("crossrun:"), "\(failing.stderrText)")
+        }
+        let reports = crate.appendingPathComponent("target/crossrun")
+        #expect(!FileManager.default.fileExists(atPath: reports.path))
+        // Asked for, a program's reports carry the target: the two runs do not overwrite each other.
+        for target in [Self.aarch64, Self.armv7] {
+            let result = try Self.cargo(
+                ["run", "-q", "--offline", "--target", target, "--", "x"], in: crate,
+                ["CROSSRUN_REPORT_DIR": reports.path, "CROSSRUN_SUMMARY": "always"])
+            #expect(result.status == 0)
+            #expect(result.stderrText.contains("crossrun: fidelity-tool ["), "\(result.stderrText)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(files == [
+            "fidelity-tool.\(Self.aarch64).json", "fidelity-tool.\(Self.aarch64).xml",
+            "fidelity-tool.\(Self.armv7).json", "fidelity-tool.\(Self.armv7).xml",
+        ])
+        let aarch64 = try readResults(reports.appendingPathComponent("fidelity-tool.\(Self.aarch64).json").path)
+        #expect((aarch64["launch"] as? [String: Any])?["target"] as? String == "aarch64")
+    }
+
+    @Test("doctests under -Zdoctest-xcompile: named reports under target/crossrun, the panic as the failure, no crossrun line in rustdoc's output, nothing in the source tree")
+    func doctests() throws {
+        let crate = try Self.crate()
+        defer { try? FileManager.default.removeItem(at: crate.deletingLastPathComponent()) }
+        // Stable cargo skips doctests for a cross target: nothing runs, status 0.
+        let stable = try Self.cargo(["test", "--offline", "--doc", "--target", Self.aarch64], in: crate)
+        #expect(stable.status == 0, "\(stable.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: crate.appendingPathComponent("target/crossrun").path))
+
+        let result = try Self.cargo(
+            ["test", "--offline", "-Zdoctest-xcompile", "--doc", "--target", Self.aarch64], in: crate, ["RUSTC_BOOTSTRAP": "1"])
+        #expect(result.status == 101, "\(result.stderrText)")
+        #expect(result.stdoutText.contains("test src/lib.rs - add (line 5) ... ok"), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("test src/lib.rs - double (line 14) ... FAILED"))
+        #expect(!result.stdoutText.contains("crossrun:") && !result.stderrText.contains("crossrun:"), "\(result.stdoutText)\(result.stderrText)")
+        let reports = crate.appendingPathComponent("target/crossrun")
+        let files = try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(files == [
+            "doctest-fidelity-src_lib_rs-add-line5.aarch64.json", "doctest-fidelity-src_lib_rs-add-line5.aarch64.xml",
+            "doctest-fidelity-src_lib_rs-double-line14.aarch64.json", "doctest-fidelity-src_lib_rs-double-line14.aarch64.xml",
+        ], "\(files)")
+        let passing = try Self.junit(reports.appendingPathComponent("doctest-fidelity-src_lib_rs-add-line5.aarch64.xml").path)
+        #expect(try passing.nodes(forXPath: "//testcase[@name='src/lib.rs - add (line 5)']").count == 1)
+        let failing = try Self.junit(reports.appendingPathComponent("doctest-fidelity-src_lib_rs-double-line14.aarch64.xml").path)
+        #expect(try Self.failureMessages(failing) == ["src/lib.rs - double (line 14)": "double(4) gave 8"])
         #expect(try Self.sourceTree(crate) == [".cargo", ".cargo/config.toml", "Cargo.toml", "src", "src/lib.rs", "src/main.rs", "tests", "tests/panics.rs"])
     }
 }

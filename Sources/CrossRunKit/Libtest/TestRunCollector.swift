@@ -310,7 +310,9 @@ public struct TestRunCollector: Sendable {
         case .exited(0):
             test = TestCase(name: name, outcome: .passed)
         case .exited:
-            test = TestCase(name: name, outcome: .failed, message: "the program ended with \(status.description)")
+            // A Rust program (a doctest) that panicked explains itself on stderr.
+            let panic = stderr.isEmpty ? nil : PanicMessage.panic(in: stderr.text)
+            test = TestCase(name: name, outcome: .failed, message: panic ?? "the program ended with \(status.description)")
         case .signaled:
             test = TestCase(name: name, outcome: .error, message: "the program was \(status.description)")
         }
