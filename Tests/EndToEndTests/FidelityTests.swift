@@ -7,7 +7,8 @@ import Testing
 /// Issue 17: what a cargo user runs next, on a copy of Examples/fidelity (a library with doctests, one failing;
 /// tests/panics.rs with failing tests; a program) built with Debian's cargo for aarch64 and armv7, crossrun the
 /// runner from .cargo/config.toml. Panics printed under --nocapture reach the JUnit failures; `cargo run` is a
-/// program, not a test; doctests are named and reported under target/; and nothing is written to the source tree.
+/// program, not a test; doctests are named and reported under target/; the totals of a `cargo test` add up over
+/// its binaries; and nothing is written to the source tree.
 @Suite(.serialized)
 struct FidelityTests {
     static let aarch64 = "aarch64-unknown-linux-gnu"
@@ -140,5 +141,34 @@ struct FidelityTests {
         let failing = try Self.junit(reports.appendingPathComponent("doctest-fidelity-src_lib_rs-double-line14.aarch64.xml").path)
         #expect(try Self.failureMessages(failing) == ["src/lib.rs - double (line 14)": "double(4) gave 8"])
         #expect(try Self.sourceTree(crate) == [".cargo", ".cargo/config.toml", "Cargo.toml", "src", "src/lib.rs", "src/main.rs", "tests", "tests/panics.rs"])
+    }
+
+    @Test("the last binary's summary line and crossrun report summary give the totals of the whole cargo test")
+    func totalsAcrossBinaries() throws {
+        let crate = try Self.crate()
+        defer { try? FileManager.default.removeItem(at: crate.deletingLastPathComponent()) }
+        let result = try Self.cargo(["test", "--offline", "--no-fail-fast", "--target", Self.aarch64], in: crate)
+        #expect(result.status == 101)
+        let summaries = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("crossrun: ") }
+        // The library's unit tests (1 passed), the program's (none), tests/panics.rs (2 passed, 3 failed).
+        #expect(summaries.count == 3, "\(result.stderrText)")
+        #expect(!summaries[0].contains("so far"))
+        #expect(summaries[1].hasSuffix("; cargo test so far: 2 binaries, 1 passed, 0 failed, 0 ignored"), "\(summaries)")
+        #expect(summaries[2].hasSuffix("; cargo test so far: 3 binaries, 3 passed, 3 failed, 0 ignored"), "\(summaries)")
+        let summary = try crossrun(["report", "summary"], in: crate)
+        #expect(summary.status == 1)
+        #expect(summary.stdoutText == "crossrun: cargo test: 3 binaries, 3 passed, 3 failed, 0 ignored\n")
+        // The next cargo test is a new record.
+        let library = try Self.cargo(["test", "--offline", "--lib", "--target", Self.aarch64], in: crate)
+        #expect(library.status == 0)
+        let again = try crossrun(["report", "summary", crate.appendingPathComponent("target/crossrun").path])
+        #expect(again.status == 0)
+        #expect(again.stdoutText == "crossrun: cargo test: 1 binary, 1 passed, 0 failed, 0 ignored\n")
+        // report merge still finds every report (the record is a hidden folder beside them).
+        let merged = try crossrun(["report", "merge", "target/crossrun", "-o", "merged.xml"], in: crate)
+        #expect(merged.status == 0, "\(merged.stderrText)")
+        let none = try crossrun(["report", "summary", crate.path])
+        #expect(none.status == 125)
+        #expect(none.stderrText.hasPrefix("crossrun: error: no record of a cargo test in"))
     }
 }

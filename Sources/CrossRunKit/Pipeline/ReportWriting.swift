@@ -29,16 +29,34 @@ extension TestRunner {
             written.junit = nil
         }
         if let reportError { TerminalSummary.emit("crossrun: error: \(CrossRunError.message(for: reportError))") }
+        let totals = silent ? nil : tally(assembled.result, reports: written, of: run)
         if !run.configuration.quiet && (!silent || configuration.summaryAlways) {
-            TerminalSummary.emit(TerminalSummary.line(
+            var line = TerminalSummary.line(
                 for: assembled.result, reports: written, workingDirectory: run.invocation.workingDirectory,
-                colour: TerminalSummary.wantsColour(environment: run.invocation.environment)))
+                colour: TerminalSummary.wantsColour(environment: run.invocation.environment))
+            if let totals, totals.binaries >= 2 { line += "; cargo test so far: " + totals.text }
+            TerminalSummary.emit(line)
         }
         var status = assembled.status
         // A signal that came while the reports were written still decides the status.
         if assembled.interruption == nil, let late = ProcessRunner.interruption { status = ExitStatus.forSignal(late) }
         if let reportError, status == 0 { status = CrossRunError.exitStatus(for: reportError) }
         return RunReport(exitStatus: status, result: assembled.result, reports: written, outcome: assembled.outcome)
+    }
+
+    /// Adds this binary's counts to the record of the `cargo test` that ran it, beside its reports (RunTally.swift),
+    /// and returns that invocation's totals; nil outside cargo, under nextest, or without a report folder.
+    func tally(_ result: RunResult, reports: ReportPaths, of run: PreparedRun) -> RunTally.Totals? {
+        guard !run.invocation.isListing, let report = reports.junit ?? reports.json,
+            NextestContext.detect(environment: run.invocation.environment, arguments: run.invocation.arguments) == nil,
+            let key = RunTally.invocationKey(environment: run.invocation.environment)
+        else { return nil }
+        let counts = result.counts
+        let entry = RunTally.Entry(
+            binary: result.binary.fileName, passed: counts.passed, failed: counts.failed, ignored: counts.ignored,
+            errors: counts.errors, status: result.exit.status)
+        let stem = ((report as NSString).lastPathComponent as NSString).deletingPathExtension
+        return RunTally.record(entry, stem: stem, key: key, in: (report as NSString).deletingLastPathComponent)
     }
 
     /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
