@@ -4,7 +4,8 @@
 # and aarch64 linked by zig through cargo-zigbuild for glibc 2.17), the C programs (riscv64 dynamic and static,
 # armel dynamic, aarch64 static, aarch64 musl dynamic and static, a Windows .exe, and libtest_style dynamic and
 # static for i686, x86_64, powerpc, powerpc64, powerpc64le, s390x, mips, mipsel, mips64, mips64el, mipsisa64r6el,
-# sparc64), the wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images of
+# sparc64), the fidelity crate (doctests, panics under --nocapture, a program for cargo run; aarch64 and armv7),
+# the wasm32-wasip2 component of wasm/ (from its text format), and the bare-metal images of
 # embedded/build.sh. Idempotent and offline.
 #
 #   Examples/build.sh                                 build everything; one line per artifact on stderr
@@ -86,6 +87,13 @@ for target in "${rust_targets[@]}"; do
   while IFS= read -r bin; do
     echo "built $bin" >&2
   done < <(rust_test_binaries "$target")
+done
+
+# fidelity: what a cargo user runs next (doctests, --nocapture panics, cargo run) for aarch64 and armv7. The
+# end-to-end tests (FidelityTests) run cargo on a copy of it; building it here checks it compiles.
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+  ( cd "$here/fidelity" && cargo build --offline --quiet --target "$target" --all-targets )
+  echo "built fidelity for $target" >&2
 done
 
 # C programs: cc_build NAME SUFFIX COMPILER [EXTRA-FLAGS...]  ->  c/build/NAME-SUFFIX

@@ -7,7 +7,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Work with crossrun's report files.",
-        subcommands: [Merge.self]
+        subcommands: [Merge.self, Summary.self]
     )
 
     /// `crossrun report merge A.xml B.xml DIR -o junit.xml`
@@ -56,6 +56,26 @@ struct Report: ParsableCommand {
             let passed = merged.tests - merged.failures - merged.errors - merged.skipped
             let counts = "\(merged.tests) tests: \(passed) passed, \(merged.failures) failed, \(merged.errors) errors, \(merged.skipped) skipped"
             FileHandle.standardError.write(Data("crossrun: merged \(suites) (\(counts)) into \(output)\n".utf8))
+        }
+    }
+
+    /// `crossrun report summary [DIR]`: the totals of the latest `cargo test` whose binaries wrote reports to DIR.
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "summary",
+            abstract: "Print the totals of the latest cargo test across its binaries (from the record crossrun keeps in the report folder).",
+            discussion: "Exit status 0 when every binary of that cargo test exited 0, 1 when one did not; 125 when DIR holds no record (no cargo test wrote reports there)."
+        )
+
+        @Argument(help: ArgumentHelp("The report folder (default: target/crossrun).", valueName: "dir"))
+        var directory: String = "target/crossrun"
+
+        func run() throws {
+            guard let latest = RunTally.latest(in: directory) else {
+                throw CrossRunError.noRunRecord(directory: directory)
+            }
+            print("crossrun: cargo test: \(latest.totals.text)")
+            if latest.totals.failedBinaries > 0 { throw ExitCode(1) }
         }
     }
 }

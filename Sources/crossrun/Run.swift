@@ -9,6 +9,8 @@ struct Run: ParsableCommand {
         abstract: "Run one test binary (the default subcommand: `crossrun BINARY ARGS...` is the same).",
         discussion: """
             crossrun's options come before BINARY; every argument after it goes to the binary untouched. \
+            An argument before BINARY that starts with - must be an option of crossrun's; `--` ends them \
+            (crossrun -- ./-odd-name ARGS). \
             Settings come from flags, then CROSSRUN_* environment variables, then crossrun.toml found upward \
             from the working directory, then $XDG_CONFIG_HOME/crossrun/config.toml, then the built-in runners. \
             Exit status: the binary's own; 128+N when it died by signal N; 125 crossrun's own error; \
@@ -18,6 +20,96 @@ struct Run: ParsableCommand {
             """
     )
 
+    @OptionGroup
+    var flags: RunFlags
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The test binary, then its own arguments.", valueName: "binary args"))
+    var command: [String] = []
+
+    func validate() throws {
+        // Everything after `run` is captured for the binary, so `crossrun run --help` would name a binary `--help`.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(Self.self) }
+        if arguments.binary == nil {
+            throw ValidationError("missing the test binary: crossrun [OPTIONS] BINARY [ARGS...]")
+        }
+        if let first = command.first, let unknown = Self.unknownOption(first) { throw ValidationError(unknown) }
+        for (flag, value) in [("--timeout", flags.timeout), ("--test-timeout", flags.testTimeout), ("--kill-grace", flags.killGrace)] {
+            if let value, DurationText.parse(value) == nil {
+                throw ValidationError("\(flag) \(value) is not valid; expected \(DurationText.expected)")
+            }
+        }
+        if let emulator = flags.emulator, emulator.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--emulator is empty; give the emulator's name on PATH or its path, or leave the option out to use the target's own candidates")
+        }
+        if let jobs = flags.jobs, jobs < 1 {
+            throw ValidationError("--jobs \(jobs) is not valid; expected a whole number, 1 or more")
+        }
+        if let retries = flags.retries, retries < 0 {
+            throw ValidationError("--retries \(retries) is not valid; expected a whole number, 0 or more")
+        }
+    }
+
+    /// An argument before the binary that starts with `-` and is no option of `run`: argument-parser's own
+    /// message for it ("Unknown option '--no-reprot'. Did you mean '--no-report'?") with the way to run a
+    /// binary whose name starts with `-`. Nil for the binary itself and after `--`.
+    static func unknownOption(_ word: String) -> String? {
+        guard word.hasPrefix("-"), word.count > 1, word != "--" else { return nil }
+        var message = "Unknown option '\(word)'"
+        do {
+            _ = try RunFlags.parse([word])
+        } catch {
+            let parsed = RunFlags.message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            if parsed.hasPrefix("Unknown option") { message = parsed }
+        }
+        if !message.hasSuffix("?") && !message.hasSuffix(".") { message += "." }
+        return message + " Put -- before a binary whose name starts with -."
+    }
+
+    /// The binary and its arguments; a leading `--` only separates them from crossrun's options.
+    var arguments: (binary: String?, rest: [String]) {
+        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        return (words.first, Array(words.dropFirst()))
+    }
+
+    func run() throws {
+        var options = RunOptions(
+            junitPath: flags.junit, jsonPath: flags.json, reportDirectory: flags.reportDirectory, writeReports: flags.noReport ? false : nil,
+            sysroot: flags.sysroot, emulator: flags.emulator, cpu: flags.cpu, quiet: flags.quiet ? true : nil, configFile: flags.config)
+        flags.sysrootOptions.apply(to: &options)
+        if flags.noResume { options.resume = false }
+        options.timeout = flags.timeout.flatMap(DurationText.parse)
+        options.testTimeout = flags.testTimeout.flatMap(DurationText.parse)
+        options.killGrace = flags.killGrace.flatMap(DurationText.parse)
+        options.retries = flags.retries
+        if flags.isolate { options.isolate = true }
+        options.jobs = flags.jobs
+        options.target = flags.target
+        options.partition = flags.partition
+        options.wasmDirectories = flags.directories
+        try Self.execute(binary: arguments.binary!, arguments: arguments.rest, options: options)
+    }
+
+    /// Runs one binary with `options`; throws the exit status when it is not 0.
+    static func execute(binary: String, arguments: [String], options: RunOptions) throws {
+        let invocation = Invocation(
+            binary: binary, arguments: arguments, options: options,
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath)
+        var runner = TestRunner()
+        // This process is crossrun's own: it adopts and ends whatever the run leaves behind.
+        runner.adoptsOrphans = true
+        let report = try runner.run(invocation)
+        if report.outcome.hadTerminal, case .signaled(let signal) = report.outcome.status, signal == SIGINT || signal == SIGQUIT {
+            Signals.reraiseOnOwnGroup(signal)
+        }
+        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+    }
+}
+
+/// `run`'s own options, apart from the binary and its arguments: also what an argument before the binary that
+/// starts with `-` is checked against (``Run/unknownOption(_:)``), so a mistyped option gets argument-parser's own
+/// "did you mean" instead of being taken for the binary.
+struct RunFlags: ParsableArguments {
     @Option(name: .customLong("junit"), help: ArgumentHelp("Write the JUnit XML here ({name} becomes the binary's file name).", valueName: "path"))
     var junit: String?
 
@@ -77,69 +169,4 @@ struct Run: ParsableCommand {
 
     @OptionGroup(title: "Fetched sysroots")
     var sysrootOptions: SysrootOptions
-
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The test binary, then its own arguments.", valueName: "binary args"))
-    var command: [String] = []
-
-    func validate() throws {
-        // Everything after `run` is captured for the binary, so `crossrun run --help` would name a binary `--help`.
-        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(Self.self) }
-        if arguments.binary == nil {
-            throw ValidationError("missing the test binary: crossrun [OPTIONS] BINARY [ARGS...]")
-        }
-        for (flag, value) in [("--timeout", timeout), ("--test-timeout", testTimeout), ("--kill-grace", killGrace)] {
-            if let value, DurationText.parse(value) == nil {
-                throw ValidationError("\(flag) \(value) is not valid; expected \(DurationText.expected)")
-            }
-        }
-        if let emulator, emulator.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--emulator is empty; give the emulator's name on PATH or its path, or leave the option out to use the target's own candidates")
-        }
-        if let jobs, jobs < 1 {
-            throw ValidationError("--jobs \(jobs) is not valid; expected a whole number, 1 or more")
-        }
-        if let retries, retries < 0 {
-            throw ValidationError("--retries \(retries) is not valid; expected a whole number, 0 or more")
-        }
-    }
-
-    /// The binary and its arguments; a leading `--` only separates them from crossrun's options.
-    var arguments: (binary: String?, rest: [String]) {
-        let words = command.first == "--" ? Array(command.dropFirst()) : command
-        return (words.first, Array(words.dropFirst()))
-    }
-
-    func run() throws {
-        var options = RunOptions(
-            junitPath: junit, jsonPath: json, reportDirectory: reportDirectory, writeReports: noReport ? false : nil,
-            sysroot: sysroot, emulator: emulator, cpu: cpu, quiet: quiet ? true : nil, configFile: config)
-        sysrootOptions.apply(to: &options)
-        if noResume { options.resume = false }
-        options.timeout = timeout.flatMap(DurationText.parse)
-        options.testTimeout = testTimeout.flatMap(DurationText.parse)
-        options.killGrace = killGrace.flatMap(DurationText.parse)
-        options.retries = retries
-        if isolate { options.isolate = true }
-        options.jobs = jobs
-        options.target = target
-        options.partition = partition
-        options.wasmDirectories = directories
-        try Self.execute(binary: arguments.binary!, arguments: arguments.rest, options: options)
-    }
-
-    /// Runs one binary with `options`; throws the exit status when it is not 0.
-    static func execute(binary: String, arguments: [String], options: RunOptions) throws {
-        let invocation = Invocation(
-            binary: binary, arguments: arguments, options: options,
-            environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath)
-        var runner = TestRunner()
-        // This process is crossrun's own: it adopts and ends whatever the run leaves behind.
-        runner.adoptsOrphans = true
-        let report = try runner.run(invocation)
-        if report.outcome.hadTerminal, case .signaled(let signal) = report.outcome.status, signal == SIGINT || signal == SIGQUIT {
-            Signals.reraiseOnOwnGroup(signal)
-        }
-        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
-    }
 }

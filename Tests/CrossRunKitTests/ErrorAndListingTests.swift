@@ -37,6 +37,7 @@ struct CrossRunErrorTests {
         (.reportNotWritable(path: "/ro/x.xml", reason: "Read-only file system"), 125),
         (.reportNotReadable(path: "x.xml", reason: "it is not well-formed XML"), 125),
         (.noReportsToMerge(paths: ["target/crossrun"]), 125),
+        (.noRunRecord(directory: "target/crossrun"), 125),
         (.invalidSysrootManifest(name: "Sysroots/x.toml", reason: "packages is empty"), 125),
         (.noSysrootManifest(target: "wasm32-wasi"), 125),
         (.noMirror(searched: ["/etc/apt/sources.list"]), 126),

@@ -139,6 +139,7 @@ public struct Configuration: Sendable {
         public static let retries = "CROSSRUN_RETRIES"
         public static let isolate = "CROSSRUN_ISOLATE"
         public static let jobs = "CROSSRUN_JOBS"
+        public static let summary = "CROSSRUN_SUMMARY"
     }
 
     /// Loads the config files that apply to `workingDirectory` and merges them with `options` and `environment`.
@@ -240,6 +241,10 @@ public struct Configuration: Sendable {
         for config in files { if let value = file(config) { return Configured(value, from: .file(config.path)) } }
         return nil
     }
+
+    /// `CROSSRUN_SUMMARY=always`: the summary line also for runs that print none by default (a program `cargo run`
+    /// started, a doctest).
+    public var summaryAlways: Bool { environment[Variable.summary]?.lowercased() == "always" }
 
     public var quiet: Bool {
         options.quiet ?? environment[Variable.quiet].flatMap(Self.boolean) ?? false

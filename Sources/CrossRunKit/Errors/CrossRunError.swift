@@ -68,7 +68,7 @@ extension CrossRunError {
             // Configuration and data
             case invalidConfiguration, invalidRunnerDefinition, unknownTarget, invalidEnvironmentValue
             // Reports
-            case reportNotWritable, reportNotReadable, noReportsToMerge
+            case reportNotWritable, reportNotReadable, noReportsToMerge, noRunRecord
             // Linux full-system mode
             case qemuNotFound, kernelNotFound, kernelNotImage, busyboxNotFound, unreadable, initramfs
             case libraryMissing, sysrootNeeded, unsupportedBinary, invalidEnvironmentName, kernelPackageUnresolved
@@ -115,7 +115,7 @@ extension CrossRunError {
                 .notELF, .elfTruncated, .elfInvalid,
                 .invalidSysrootManifest, .noSysrootManifest,
                 .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue, .cpuRefused,
-                .reportNotWritable, .reportNotReadable, .noReportsToMerge,
+                .reportNotWritable, .reportNotReadable, .noReportsToMerge, .noRunRecord,
                 .unsupportedBinary, .invalidEnvironmentName:
                 return ExitStatus.crossrunError
             }
@@ -171,6 +171,7 @@ extension CrossRunError {
         public static let reportNotWritable = Code(.reportNotWritable)
         public static let reportNotReadable = Code(.reportNotReadable)
         public static let noReportsToMerge = Code(.noReportsToMerge)
+        public static let noRunRecord = Code(.noRunRecord)
         // Linux full-system mode
         public static let qemuNotFound = Code(.qemuNotFound)
         public static let kernelNotFound = Code(.kernelNotFound)

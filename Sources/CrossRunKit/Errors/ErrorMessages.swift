@@ -317,6 +317,13 @@ extension CrossRunError {
             message: "no JUnit reports found in \(paths.joined(separator: ", ")); run the tests first or pass the .xml files.")
     }
 
+    public static func noRunRecord(directory: String) -> CrossRunError {
+        CrossRunError(
+            code: .noRunRecord,
+            message: "no record of a cargo test in \(directory); run `cargo test` with runner = \"crossrun\" first (each binary's report folder keeps one), or name the report folder it wrote to.",
+            subject: directory)
+    }
+
     // MARK: Linux full-system mode
 
     public static func qemuNotFound(candidates: [String]) -> CrossRunError {

@@ -5,6 +5,16 @@ public enum PanicMessage {
     /// The panic message (old `panicked at 'MSG', FILE:L:C` and new `panicked at FILE:L:C:\nMSG` forms),
     /// libtest's `note: test did not panic as expected`, or else the first non-empty line.
     public static func extract(from output: String) -> String? {
+        if let panic = panic(in: output) { return panic }
+        let lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if let line = lines.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            return line.count > 500 ? String(line.prefix(500)) + "…" : String(line)
+        }
+        return nil
+    }
+
+    /// The panic message or libtest's `note: test did not panic as expected` in `output`, else nil.
+    public static func panic(in output: String) -> String? {
         let lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         for (index, line) in lines.enumerated() {
             // `thread 'NAME' panicked at`, and since Rust 1.88 `thread 'NAME' (TID) panicked at`.
@@ -33,9 +43,6 @@ public enum PanicMessage {
         }
         if let note = lines.first(where: { $0.hasPrefix("note: test did not panic as expected") }) {
             return String(note.dropFirst("note: ".count))
-        }
-        if let line = lines.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            return line.count > 500 ? String(line.prefix(500)) + "…" : line
         }
         return nil
     }

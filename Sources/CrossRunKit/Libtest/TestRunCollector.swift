@@ -25,6 +25,8 @@ public struct TestRunCollector: Sendable {
     /// Everything on stdout, for a binary that turns out not to be a libtest one.
     private(set) var allStdout = BoundedText()
     private(set) var stderr = BoundedText()
+    /// Panics libtest printed on stderr (`--nocapture`), credited to their tests (StderrPanics.swift).
+    private(set) var stderrPanics = StderrPanics()
 
     public init() {}
 
@@ -65,6 +67,7 @@ public struct TestRunCollector: Sendable {
 
     public mutating func consumeStderr(_ chunk: UnsafeRawBufferPointer) {
         stderr.append(chunk)
+        stderrPanics.consume(chunk)
     }
 
     private mutating func appendToLine(_ bytes: UnsafeRawBufferPointer) {
@@ -107,6 +110,7 @@ public struct TestRunCollector: Sendable {
     /// Delivers a last line without a newline and any open section.
     public mutating func finishInput() {
         if !lineBuffer.isEmpty { endBufferedLine() }
+        stderrPanics.finish()
         for event in parser.finish() { apply(event) }
     }
 
@@ -193,8 +197,14 @@ public struct TestRunCollector: Sendable {
                 record(test)
             }
         }
+        let mainThreadPanics = panicsOnMainThread()
         for position in tests.indices where tests[position].outcome == .failed && tests[position].message == nil {
-            tests[position].message = tests[position].output.flatMap(PanicMessage.extract) ?? "failed"
+            // The panic in the test's own captured output, else the one its thread printed on stderr
+            // (`--nocapture`), else the output's first line.
+            let output = tests[position].output
+            tests[position].message = output.flatMap(PanicMessage.panic(in:))
+                ?? stderrPanics.message(for: tests[position].name) ?? mainThreadPanics[position]
+                ?? output.flatMap(PanicMessage.extract) ?? "failed"
         }
         let finished = !suites.isEmpty
         // A test that started and never reported. In pretty output its result can be lost in its own print
@@ -230,6 +240,23 @@ public struct TestRunCollector: Sendable {
             record(process)
         }
         return (tests, combinedCounts)
+    }
+
+    /// The `main` thread's panics (Rust < 1.67 with `--test-threads 1`) by the position of their failed test: the
+    /// tests that panic, in the order they ran, are the failed ones and the passed `should panic` ones; when there
+    /// are exactly as many as panics, the n-th panic is the n-th such test's. Otherwise none is credited.
+    private func panicsOnMainThread() -> [Int: String] {
+        let panics = stderrPanics.unnamed
+        guard !panics.isEmpty else { return [:] }
+        let panicking = tests.indices.filter {
+            tests[$0].outcome == .failed || (tests[$0].outcome == .passed && tests[$0].mode == "should panic")
+        }
+        guard panicking.count == panics.count else { return [:] }
+        var credited: [Int: String] = [:]
+        for (position, message) in zip(panicking, panics) where tests[position].outcome == .failed {
+            credited[position] = message
+        }
+        return credited
     }
 
     /// How many tests have this outcome (counted, not filtered: a filtered copy of 100k tests costs megabytes).
@@ -283,7 +310,9 @@ public struct TestRunCollector: Sendable {
         case .exited(0):
             test = TestCase(name: name, outcome: .passed)
         case .exited:
-            test = TestCase(name: name, outcome: .failed, message: "the program ended with \(status.description)")
+            // A Rust program (a doctest) that panicked explains itself on stderr.
+            let panic = stderr.isEmpty ? nil : PanicMessage.panic(in: stderr.text)
+            test = TestCase(name: name, outcome: .failed, message: panic ?? "the program ended with \(status.description)")
         case .signaled:
             test = TestCase(name: name, outcome: .error, message: "the program was \(status.description)")
         }

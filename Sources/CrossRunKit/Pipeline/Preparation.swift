@@ -11,13 +11,24 @@ struct PreparedRun {
     var plan: LaunchPlan
     /// Where the reports go (none when they are off).
     var reportPaths: ReportPaths
+    /// The doctest this binary is, when rustdoc runs it (Doctests.swift).
+    var doctest: Doctest?
     /// The share of the tests this run takes (`--partition`); set by ``TestRunner/selectPartition(_:)``.
     var partition: Partition?
 
     /// The binary's file name (a byte that is not UTF-8 as U+FFFD: it names the reports and the suite).
     var fileName: String { (binaryPath as NSString).lastPathComponent.replacingRawBytes }
     /// cargo's `name-0123456789abcdef` without the hash.
-    var suiteName: String { RunResult.Binary.suiteName(forFile: fileName) }
+    var suiteName: String { doctest?.name ?? RunResult.Binary.suiteName(forFile: fileName) }
+
+    /// A program `cargo run` (or `cargo run --example`) started: cargo is the caller (it sets `CARGO` for what it
+    /// runs), the binary is not a cargo test binary (`NAME-<16 hex>`) nor a doctest, and nextest is not running it.
+    /// With no libtest output it is reported as a program, not a test (``TestRunner/writeReports(_:of:)``).
+    var isCargoProgram: Bool {
+        guard let cargo = invocation.environment["CARGO"], !cargo.isEmpty else { return false }
+        return !TestRunner.isCargoTestBinary(fileName) && fileName != "rust_out"
+            && NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments) == nil
+    }
 }
 
 extension TestRunner {
@@ -39,9 +50,11 @@ extension TestRunner {
         let plan = try planner(for: invocation, configuration: configuration, catalog: catalog)
             .plan(binary: info, arguments: invocation.arguments)
         Self.disableCoreDumps()
+        let doctest = Doctest.identify(binaryPath: binaryPath, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
         return PreparedRun(
             invocation: invocation, binaryPath: binaryPath, configuration: configuration, info: info, catalog: catalog,
-            plan: plan, reportPaths: reportPaths(for: binaryPath, invocation: invocation, configuration: configuration))
+            plan: plan, reportPaths: reportPaths(for: binaryPath, invocation: invocation, configuration: configuration, doctest: doctest, target: plan.target),
+            doctest: doctest)
     }
 
     /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones), the

@@ -6,7 +6,14 @@ import Foundation
 /// recorded (the handlers stay installed), so the files are complete.
 extension TestRunner {
     func writeReports(_ assembled: AssembledResult, of run: PreparedRun) -> RunReport {
-        let paths = run.reportPaths
+        // A program `cargo run` started (no libtest output, not a test binary) is not a test: no report unless one
+        // was asked for, and no summary line unless CROSSRUN_SUMMARY=always; its exit status still passes through.
+        let program = run.isCargoProgram && assembled.result.format == .plain
+        // rustdoc captures a doctest's stderr into its own report of the doctest: no summary line there.
+        let silent = program || run.doctest != nil
+        let configuration = run.configuration
+        let reportsAsked = configuration.junitPath != nil || configuration.jsonPath != nil || configuration.reportDirectory != nil
+        let paths = program && !reportsAsked ? ReportPaths() : run.reportPaths
         var written = paths
         var reportError: CrossRunError?
         do {
@@ -22,10 +29,13 @@ extension TestRunner {
             written.junit = nil
         }
         if let reportError { TerminalSummary.emit("crossrun: error: \(CrossRunError.message(for: reportError))") }
-        if !run.configuration.quiet {
-            TerminalSummary.emit(TerminalSummary.line(
+        let totals = silent ? nil : tally(assembled.result, reports: written, of: run)
+        if !run.configuration.quiet && (!silent || configuration.summaryAlways) {
+            var line = TerminalSummary.line(
                 for: assembled.result, reports: written, workingDirectory: run.invocation.workingDirectory,
-                colour: TerminalSummary.wantsColour(environment: run.invocation.environment)))
+                colour: TerminalSummary.wantsColour(environment: run.invocation.environment))
+            if let totals, totals.binaries >= 2 { line += "; cargo test so far: " + totals.text }
+            TerminalSummary.emit(line)
         }
         var status = assembled.status
         // A signal that came while the reports were written still decides the status.
@@ -34,9 +44,26 @@ extension TestRunner {
         return RunReport(exitStatus: status, result: assembled.result, reports: written, outcome: assembled.outcome)
     }
 
+    /// Adds this binary's counts to the record of the `cargo test` that ran it, beside its reports (RunTally.swift),
+    /// and returns that invocation's totals; nil outside cargo, under nextest, or without a report folder.
+    func tally(_ result: RunResult, reports: ReportPaths, of run: PreparedRun) -> RunTally.Totals? {
+        guard !run.invocation.isListing, let report = reports.junit ?? reports.json,
+            NextestContext.detect(environment: run.invocation.environment, arguments: run.invocation.arguments) == nil,
+            let key = RunTally.invocationKey(environment: run.invocation.environment)
+        else { return nil }
+        let counts = result.counts
+        let entry = RunTally.Entry(
+            binary: result.binary.fileName, passed: counts.passed, failed: counts.failed, ignored: counts.ignored,
+            errors: counts.errors, status: result.exit.status)
+        let stem = ((report as NSString).lastPathComponent as NSString).deletingPathExtension
+        return RunTally.record(entry, stem: stem, key: key, in: (report as NSString).deletingLastPathComponent)
+    }
+
     /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
     /// `<report dir>/<file name>.xml|json`, where the report dir defaults to `crossrun/` in cargo's target dir.
-    func reportPaths(for binaryPath: String, invocation: Invocation, configuration: Configuration) -> ReportPaths {
+    func reportPaths(
+        for binaryPath: String, invocation: Invocation, configuration: Configuration, doctest: Doctest? = nil, target: String? = nil
+    ) -> ReportPaths {
         guard configuration.writeReports else { return ReportPaths() }
         let fileName = (binaryPath as NSString).lastPathComponent.replacingRawBytes
         let cwd = invocation.workingDirectory
@@ -55,11 +82,56 @@ extension TestRunner {
         {
             return ReportPaths(junit: junit, json: json)
         }
-        let directory = configuration.reportDirectory.map { Paths.absolute($0.value, relativeTo: cwd) }
+        var directory = configuration.reportDirectory.map { Paths.absolute($0.value, relativeTo: cwd) }
             ?? Self.defaultReportDirectory(binaryPath: binaryPath, workingDirectory: cwd)
+        var stem = Self.reportStem(binaryPath: binaryPath, fileName: fileName)
+        // A doctest's binary is `rust_out` in a temporary folder, run from the package's folder: its reports are
+        // named after the doctest (and the target: one target dir serves every target) in cargo's target dir.
+        if let doctest {
+            if configuration.reportDirectory == nil {
+                directory = (doctest.targetDirectory(environment: invocation.environment, workingDirectory: cwd) as NSString)
+                    .appendingPathComponent("crossrun")
+            }
+            let package = invocation.environment["CARGO_PKG_NAME"].flatMap { $0.isEmpty ? nil : $0 }
+            stem = "doctest-" + (package.map { $0 + "-" } ?? "") + doctest.fileStem + (target.map { "." + $0 } ?? "")
+        }
         return ReportPaths(
-            junit: junit ?? (directory as NSString).appendingPathComponent(Self.reportFileName(fileName, extension: "xml")),
-            json: json ?? (directory as NSString).appendingPathComponent(Self.reportFileName(fileName, extension: "json")))
+            junit: junit ?? (directory as NSString).appendingPathComponent(Self.reportFileName(stem, extension: "xml")),
+            json: json ?? (directory as NSString).appendingPathComponent(Self.reportFileName(stem, extension: "json")))
+    }
+
+    /// The name of a binary's default reports: its file name, with cargo's target triple added
+    /// (`fidelity-tool.aarch64-unknown-linux-gnu`) for a binary cargo built into `<target dir>/<triple>/` that is
+    /// not a test binary. cargo names test binaries `NAME-<16 hex>` with a hash that covers the target, but a final
+    /// binary or example (`target/<triple>/debug/NAME`) has the same name for every target, and the target dir
+    /// with its `crossrun/` folder is shared by all of them.
+    static func reportStem(binaryPath: String, fileName: String) -> String {
+        guard !isCargoTestBinary(fileName), let triple = cargoTriple(binaryPath: binaryPath) else { return fileName }
+        return fileName + "." + triple
+    }
+
+    /// cargo's `NAME-<16 hex>` (also with `.exe` or `.wasm`): a test binary, or a build of one, from `cargo test`.
+    static func isCargoTestBinary(_ fileName: String) -> Bool {
+        var name = Substring(fileName)
+        for suffix in [".exe", ".wasm"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
+        return RunResult.Binary.suiteName(forFile: String(name)) != String(name)
+    }
+
+    /// The `<triple>` of `<target dir>/<triple>/...` above the binary: cargo tags both the target dir and each
+    /// triple folder in it with CACHEDIR.TAG, so it is the second-outermost of the nearest run of tagged folders.
+    static func cargoTriple(binaryPath: String) -> String? {
+        var folder = (binaryPath as NSString).deletingLastPathComponent
+        var tagged: [String] = []
+        while folder != "/" && !folder.isEmpty {
+            if FileManager.default.fileExists(atPath: folder + "/CACHEDIR.TAG") {
+                tagged.append(folder)
+            } else if !tagged.isEmpty {
+                break
+            }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        guard tagged.count >= 2 else { return nil }
+        return (tagged[tagged.count - 2] as NSString).lastPathComponent
     }
 
     /// `NAME.EXTENSION`, with NAME shortened (and a hash of the whole name added, so two long names stay apart)
