@@ -63,6 +63,18 @@ struct StderrPanicTests {
                 """,
             expected: ["a": "boom in a", "b": "assertion failed: `(left == right)`\n  left: `42`,\n right: `43`: the answer is off"]),
         Case(
+            testDescription: "Rust 1.63 panics of two threads torn into one line (each written in pieces)",
+            stdout: prettyStdout,
+            stderr: """
+                thread 'a' panicked at 'boom in a', thread 'b' panicked at 'assertion failed: `(left == right)`
+                  left: `42`,
+                 right: `43`: the answer is off', tests/panics.rs:13:5
+                tests/panics.rs:20:5
+                note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+                """,
+            expected: ["a": "boom in a", "b": "assertion failed: `(left == right)`\n  left: `42`,\n right: `43`: the answer is off"]),
+        Case(
             testDescription: "Rust 1.73 two-line messages, the second without a note",
             stdout: prettyStdout,
             stderr: """

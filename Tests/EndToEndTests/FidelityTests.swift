@@ -73,11 +73,28 @@ struct FidelityTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: reports.path)
         let xml = try #require(files.first { $0.hasPrefix("panics-") && $0.hasSuffix(".xml") }, "\(files)")
         let messages = try Self.failureMessages(try Self.junit(reports.appendingPathComponent(xml).path))
-        #expect(messages == Self.panics, "\(messages)")
         let json = try readResults(reports.appendingPathComponent(String(xml.dropLast(4)) + ".json").path)
         let tests = try #require(json["tests"] as? [[String: Any]])
+        #expect(Set(messages.keys) == Set(Self.panics.keys), "\(messages)")
         for (name, message) in Self.panics {
-            #expect(tests.first { $0["name"] as? String == name }?["message"] as? String == message)
+            let jsonMessage = tests.first { $0["name"] as? String == name }?["message"] as? String
+            if threads == 1 {
+                #expect(messages[name] == message, "\(name): \(messages[name] ?? "nil")")
+                #expect(jsonMessage == message)
+            } else {
+                // Rust 1.63 writes a panic in pieces without a lock, so with several threads two panics can tear
+                // into each other mid-word: a torn one falls back to "failed" or keeps a cut-short start of its
+                // own message. Never another test's message.
+                let got = messages[name] ?? ""
+                let firstLine = got.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                #expect(got == "failed" || (!firstLine.isEmpty && message.hasPrefix(firstLine) && !got.contains("panicked at")),
+                        "\(name): \(got)")
+                #expect(jsonMessage == messages[name])
+            }
+        }
+        if threads > 1 {
+            // Most runs do not tear: at least one panic is credited.
+            #expect(messages.values.contains { $0 != "failed" }, "\(messages)")
         }
         #expect(try Self.sourceTree(crate) == [".cargo", ".cargo/config.toml", "Cargo.toml", "src", "src/lib.rs", "src/main.rs", "tests", "tests/panics.rs"])
     }

@@ -58,6 +58,28 @@ struct StderrPanics: Sendable {
         line.removeAll(keepingCapacity: true)
         lineCut = false
         if text.hasSuffix("\r") { text.removeLast() }
+        for segment in Self.panicSegments(text) { read(segment) }
+    }
+
+    /// A line cut where another thread's panic starts inside it. Before Rust 1.73 (and on `main`'s unlocked panic
+    /// output) a panic is written in several pieces, and with several test threads two panics' pieces interleave:
+    /// `thread 'a' panicked at 'boom in a', thread 'b' panicked at 'off', src/lib.rs:9:5`, then a lone `src/lib.rs:3:5`.
+    /// The first segment's quoted message ends at the `', ` before the second panic.
+    static func panicSegments(_ text: String) -> [String] {
+        var segments: [String] = []
+        var rest = Substring(text)
+        while let next = rest.dropFirst().range(of: #"thread '[^']+' (\(\d+\) )?panicked at "#, options: .regularExpression) {
+            var head = String(rest[..<next.lowerBound])
+            // A quoted message cut at its `', `: close the quote with a stand-in location so it reads as complete.
+            if head.hasSuffix("', ") { head += "?:0:0" }
+            segments.append(head)
+            rest = rest[next.lowerBound...]
+        }
+        segments.append(String(rest))
+        return segments
+    }
+
+    private mutating func read(_ text: String) {
         if let thread = Self.panickingThread(text) {
             close()
             current = (thread, [text])
