@@ -155,6 +155,25 @@ struct NextestTests {
         #expect(statusLines["crossrun-demo tests::add_small_numbers"] == "PASS")
     }
 
+    @Test("cargo nextest run of a crashing test: its report has one error, the test's, saying how the process ended, with qemu's stderr")
+    func crashIsOneError() throws {
+        defer { try? FileManager.default.removeItem(at: targetDirectory) }
+        let reports = try temporaryDirectory("nextest-crash-reports")
+        defer { try? FileManager.default.removeItem(at: reports) }
+        let nextest = try cargo(["nextest", "run", "--offline", "--no-fail-fast", "--target", Self.triple, "crash::segfaults"], ["CROSSRUN_REPORT_DIR": reports.path, "CROSSRUN_DEMO_CRASH": "1"])
+        #expect(nextest.status == 100, "\(nextest.stderrText.suffix(2000))")
+        #expect((nextest.stderrText + nextest.stdoutText).contains("1 error in"), "\(nextest.stderrText.suffix(2000))")
+        let files = try FileManager.default.contentsOfDirectory(atPath: reports.path)
+        let json = try #require(files.first { $0.hasSuffix(".json") })
+        let results = try readResults(reports.appendingPathComponent(json).path)
+        let tests = try #require(results["tests"] as? [[String: Any]])
+        #expect(tests.map { $0["name"] as? String } == ["crash::segfaults"], "no (process) case beside the crashed test")
+        #expect(tests.first?["outcome"] as? String == "error")
+        #expect((tests.first?["message"] as? String)?.contains("killed by SIGSEGV") == true, "\(tests)")
+        #expect((tests.first?["output"] as? String)?.contains("uncaught target signal 11") == true, "\(tests)")
+        #expect((results["counts"] as? [String: Any])?["errors"] as? Int == 1)
+    }
+
     @Test("cargo nextest run with CROSSRUN_REPORT_DIR: the asked-for reports are written; CROSSRUN_ISOLATE changes nothing under nextest")
     func reportsWhenAsked() throws {
         defer { try? FileManager.default.removeItem(at: targetDirectory) }

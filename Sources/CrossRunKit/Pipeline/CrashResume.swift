@@ -115,7 +115,22 @@ extension TestRunner {
         if case .timeout = first.outcome.killedBy { return }
         // nextest runs one test per process: the test that crashed is the one it asked for, there is nothing to
         // resume, and nextest reports the crash itself.
-        if NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments)?.isSingleTest == true { return }
+        // Its crash is one error: the test's, saying how the process ended, with the process's stderr.
+        // A header cut off in the guest's stdout buffer names no culprit: nextest's test name does.
+        if let nextest = NextestContext.detect(environment: invocation.environment, arguments: invocation.arguments), nextest.isSingleTest {
+            if first.diedEarly, first.outcome.killedBy == nil, let name = first.culprit?.name ?? nextest.testName,
+                let process = phases.tests.firstIndex(where: { $0.name == TestRunCollector.processCaseName }),
+                phases.tests.allSatisfy({ $0.name == TestRunCollector.processCaseName || $0.name == name && $0.outcome == .error })
+            {
+                var crashed = phases.tests.first { $0.name == name } ?? TestCase(name: name, outcome: .error)
+                crashed.message = "the test process was \(CrashResume.verb(first.outcome.status, plan: run.plan)) while this test ran"
+                if let stderr = phases.tests[process].output {
+                    crashed.output = [crashed.output, stderr].compactMap { $0 }.joined(separator: "\n")
+                }
+                phases.tests = [crashed]
+            }
+            return
+        }
         guard first.diedEarly else { return }  // before hashing every reported name
         let reportedNames = Set(first.reported.map(\.name))
         guard run.configuration.resume, first.outcome.terminalInterruption == nil, !invocation.isListing, mayStartProcess,

@@ -24,7 +24,7 @@ public enum TerminalSummary {
         } else if let signal = result.exit.interruptedBy {
             text += " (interrupted by \(signal))"
         }
-        for timeout in result.timeouts ?? [] { text += "; timed out: \(timeout.description)" }
+        if let timeouts = result.timeouts, !timeouts.isEmpty { text += "; " + Self.timedOut(timeouts) }
         if timedOut { text += " (exit status \(result.exit.status))" }
         if let restarts = result.restarts { text += "; \(restarts) restart\(restarts == 1 ? "" : "s") after crashes" }
         if let retries = result.retries { text += "; \(retries) retr\(retries == 1 ? "y" : "ies")" }
@@ -38,6 +38,23 @@ public enum TerminalSummary {
         if let json = reports.json { written.append("JSON " + display(json, relativeTo: workingDirectory)) }
         if !written.isEmpty { line += "; " + written.joined(separator: ", ") }
         return line
+    }
+
+    /// `timed out: D`; several time-outs (a silent process, then a restart's test limit) in one clause, in
+    /// order, the same description once with its count, at most three named: the line stays one line.
+    static func timedOut(_ timeouts: [RunResult.Timeout]) -> String {
+        var distinct: [(description: String, count: Int)] = []
+        for timeout in timeouts {
+            if let index = distinct.firstIndex(where: { $0.description == timeout.description }) {
+                distinct[index].count += 1
+            } else {
+                distinct.append((timeout.description, 1))
+            }
+        }
+        let named = distinct.prefix(3).map { $0.count == 1 ? $0.description : "\($0.description) (\($0.count) times)" }
+        var text = (timeouts.count == 1 ? "timed out: " : "timed out \(timeouts.count) times: ") + named.joined(separator: ", then ")
+        if distinct.count > 3 { text += ", and \(distinct.count - 3) more (see the report)" }
+        return text
     }
 
     /// Whether to colour: stderr is a terminal, `NO_COLOR` is unset, `TERM` is not `dumb`.
