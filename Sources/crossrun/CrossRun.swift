@@ -26,6 +26,8 @@ struct CrossRun: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        StartupTrace.mark("main")
+        defer { StartupTrace.report() }
         do {
             // cargo's runner call, `crossrun BINARY ARGS...` with no crossrun option, is most runs: it goes
             // straight to `run`, without building the command tree (argument-parser's reflection costs a few
@@ -34,6 +36,11 @@ enum Main {
             // unchanged, where CommandLine.arguments would have made U+FFFD of it (String(rawBytes:)).
             let words = (0..<Int(CommandLine.argc)).map { index in
                 CommandLine.unsafeArgv[index].map { String(rawBytes: UnsafeBufferPointer(start: $0, count: strlen($0)).lazy.map { UInt8(bitPattern: $0) }) } ?? ""
+            }
+            // `crossrun --version` as argument-parser prints it, without building the command tree.
+            if words.count == 2, words[1] == "--version" {
+                print(CrossRunVersion.current)
+                return
             }
             if words.count >= 2, let binary = words.dropFirst().first, !binary.hasPrefix("-"),
                 !CrossRun.configuration.subcommands.contains(where: { $0.configuration.commandName == binary }), binary != "help"
@@ -44,7 +51,9 @@ enum Main {
             var command = try CrossRun.parseAsRoot(Array(words.dropFirst()))
             try command.run()
         } catch {
-            exit(CrossRun.exitStatus(reporting: error))
+            let status = CrossRun.exitStatus(reporting: error)
+            StartupTrace.report()
+            exit(status)
         }
     }
 }

@@ -19,7 +19,7 @@ typedef struct {
     int new_group;
 } crossrun_spawn_request;
 
-/// Starts `request->path` with fork and execve and returns 0 with its pid in `*pid`, or an errno value when the
+/// Starts `request->path` with vfork and execve and returns 0 with its pid in `*pid`, or an errno value when the
 /// program could not be started (the failed child is reaped; fork, exec and open errors alike).
 ///
 /// The child gets SIGKILL when crossrun dies (PR_SET_PDEATHSIG), however crossrun dies, SIGKILL included; if
@@ -28,7 +28,7 @@ typedef struct {
 /// thread that crossrun starts on first use and never ends; the calling thread waits for it. In the child: the
 /// new process group, the descriptors, default dispositions for SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 /// SIGTTOU, SIGTTIN, SIGTSTP and for every signal crossrun handles, an empty signal mask, then execve.
-/// Only async-signal-safe calls run between fork and exec.
+/// Only async-signal-safe calls run between vfork and exec.
 int crossrun_spawn(const crossrun_spawn_request *request, pid_t *pid);
 
 /// Makes this process the subreaper of its descendants (PR_SET_CHILD_SUBREAPER): a process whose parent dies

@@ -363,7 +363,7 @@ public struct Configuration: Sendable {
     /// Refuses `[target.NAME]` tables that name no runner or Rust target of `catalog` (a typo would do nothing).
     public func validateTargets(in catalog: TargetCatalog) throws {
         for file in files {
-            for name in (file.target ?? [:]).keys.sorted() where !catalog.definitions.contains(where: { $0.isNamed(name) }) {
+            for name in (file.target ?? [:]).keys.sorted() where (try? catalog.definition(named: name)) == nil {
                 throw CrossRunError.invalidConfiguration(
                     file: file.path,
                     reason: "[target.\(name)] names no known target (runner names: \(catalog.names.joined(separator: ", ")), or one of their Rust target triples; see crossrun targets)")

@@ -44,11 +44,15 @@ extension TestRunner {
         options.sysroot = options.sysroot.map { Paths.absolute($0, relativeTo: invocation.workingDirectory) }
         let configuration = try Configuration.load(
             options: options, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
+        StartupTrace.mark("configuration")
         let info = try BinaryInspector.inspect(path: binaryPath)
+        StartupTrace.mark("header")
         let catalog = try TargetCatalog.load(extraDirectory: invocation.environment[Configuration.Variable.runnersDir])
         try configuration.validateTargets(in: catalog)
+        StartupTrace.mark("runners")
         let plan = try planner(for: invocation, configuration: configuration, catalog: catalog)
             .plan(binary: info, arguments: invocation.arguments)
+        StartupTrace.mark("launch plan")
         Self.disableCoreDumps()
         let doctest = Doctest.identify(binaryPath: binaryPath, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
         return PreparedRun(

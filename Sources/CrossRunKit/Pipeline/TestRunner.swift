@@ -58,9 +58,13 @@ public struct TestRunner: Sendable {
         ProcessRunner.resetInterruption()
         if adoptsOrphans { Orphans.adopt() }
         var grace = RunLimits().killGrace
-        defer { if adoptsOrphans { Orphans.end(grace: grace, signalsSoFar: { ProcessRunner.signalCount }) } }
+        defer {
+            if adoptsOrphans { Orphans.end(grace: grace, signalsSoFar: { ProcessRunner.signalCount }) }
+            StartupTrace.mark("orphans swept")
+        }
         let startedAt = Date()
         let prepared = try prepare(invocation)                     // Preparation.swift
+        StartupTrace.mark("prepared")
         let runner = limited(by: prepared)                         // Limits.swift
         grace = runner.limits.killGrace
         if let listing = try runner.passListingThrough(prepared) { // Listing.swift
@@ -70,6 +74,8 @@ public struct TestRunner: Sendable {
         var phases = try runner.runTests(selected)                 // Execution.swift, Isolation.swift, TerseNaming.swift, CrashResume.swift
         try runner.retryFailures(&phases, in: selected)           // Retries.swift
         let assembled = runner.assemble(phases, of: selected, startedAt: startedAt)  // ResultAssembly.swift
+        StartupTrace.mark("results")
+        defer { StartupTrace.mark("reports") }
         return runner.writeReports(assembled, of: selected)        // ReportWriting.swift
     }
 }

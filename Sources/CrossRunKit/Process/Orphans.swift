@@ -122,8 +122,42 @@ enum Orphans {
         return wineServices.contains(name)
     }
 
-    /// The pids whose parent is this process, from /proc/*/stat (zombies included).
+    /// The pids whose parent is this process (zombies included): the kernel's list of each of crossrun's threads'
+    /// children (/proc/self/task/TID/children: a child belongs to the thread that started it, an adopted orphan to
+    /// one of them), a few small reads; every /proc/PID/stat of the machine when the kernel has no such list.
     static func children() -> [pid_t] {
+        if let listed = listedChildren() { return listed }
+        return scannedChildren()
+    }
+
+    /// From /proc/self/task/*/children; nil when the kernel does not have those files (CONFIG_PROC_CHILDREN).
+    static func listedChildren() -> [pid_t]? {
+        guard let tasks = opendir("/proc/self/task") else { return nil }
+        defer { closedir(tasks) }
+        var found: [pid_t] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while let entry = readdir(tasks) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard pid_t(name) != nil else { continue }
+            let fd = open("/proc/self/task/\(name)/children", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                if errno == ENOENT, name == String(getpid()) { return nil }  // no such file on this kernel
+                continue  // a thread that ended meanwhile
+            }
+            defer { close(fd) }
+            var text: [UInt8] = []
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                text += buffer[0..<count]
+            }
+            found += text.split(separator: UInt8(ascii: " ")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
+        }
+        return found
+    }
+
+    /// From every /proc/PID/stat whose parent is this process.
+    static func scannedChildren() -> [pid_t] {
         let me = getpid()
         var found: [pid_t] = []
         guard let folder = opendir("/proc") else { return [] }

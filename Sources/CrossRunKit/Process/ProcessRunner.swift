@@ -185,6 +185,7 @@ public struct ProcessRunner: Sendable {
         switch spawned {
         case .success(let started):
             pid = started
+            StartupTrace.mark("spawned")
         case .failure(let failure):
             outPipe.closeRead()
             errPipe.closeRead()
@@ -207,6 +208,7 @@ public struct ProcessRunner: Sendable {
         let status = pump(
             pid: pid, stdout: outPipe.read, stderr: errPipe.read, jobControl: hadTerminal, signalsBefore: signalsBefore,
             watch: watch, check: check, killedBy: &killedBy, onStdout: onStdout, onStderr: onStderr)
+        StartupTrace.mark("ended")
         // The test process has ended: whatever it left running in its group (a forked helper, a second qemu)
         // goes with it, so no emulator outlives crossrun's run of the binary.
         // Those of them crossrun adopted (their parent was the test process) are reaped here, with

@@ -4,22 +4,71 @@ import Foundation
 /// (`CROSSRUN_RUNNERS_DIR`). A definition there with the same `name` replaces the built-in one, and every
 /// definition there is tried before the built-in ones.
 public struct TargetCatalog: Sendable {
-    public private(set) var definitions: [RunnerDefinition]
+    /// In catalogue order; a built-in one is parsed the first time it is looked at.
+    private var entries: [Entry]
+
+    /// Every definition, in catalogue order (parses any not parsed yet).
+    public var definitions: [RunnerDefinition] { entries.map(\.definition) }
 
     public init(definitions: [RunnerDefinition]) {
-        self.definitions = definitions
+        entries = definitions.map { Entry(parsed: $0) }
     }
 
-    /// The definitions compiled into crossrun from the Runners/ folder.
+    /// The definitions compiled into crossrun from the Runners/ folder, all parsed (a mistake in one is an error).
     public static func builtIn() throws -> TargetCatalog {
         try TargetCatalog(definitions: EmbeddedRunners.files.map {
-            try RunnerDefinition.parse(toml: $0.text, source: "Runners/\($0.name) (built in)")
+            try RunnerDefinition.parse(toml: $0.text, source: Self.builtInSource($0.name))
         })
+    }
+
+    /// The same, each parsed only when looked at: a run needs the one its binary matches, which for most targets
+    /// is among the first few, and parsing all of them was a few milliseconds of every start. The built-in files
+    /// cannot change after the build, and the tests parse every one of them (``builtIn()``).
+    static func builtInOnDemand() -> TargetCatalog {
+        var catalog = TargetCatalog(definitions: [])
+        catalog.entries = EmbeddedRunners.files.map { Entry(text: $0.text, source: Self.builtInSource($0.name)) }
+        return catalog
+    }
+
+    static func builtInSource(_ file: String) -> String { "Runners/\(file) (built in)" }
+
+    /// One definition: parsed, or the built-in text it is parsed from on first use (under a lock: one catalogue
+    /// may be read from several threads).
+    final class Entry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parsed: RunnerDefinition?
+        private let text: String
+        private let source: String
+
+        init(parsed: RunnerDefinition) {
+            self.parsed = parsed
+            text = ""
+            source = ""
+        }
+
+        init(text: String, source: String) {
+            self.text = text
+            self.source = source
+        }
+
+        var definition: RunnerDefinition {
+            lock.lock()
+            defer { lock.unlock() }
+            if let parsed { return parsed }
+            do {
+                let definition = try RunnerDefinition.parse(toml: text, source: source)
+                parsed = definition
+                return definition
+            } catch {
+                // Built-in text is fixed at build time and every file is parsed by the tests.
+                fatalError("crossrun's built-in runner definition \(source) does not parse: \(error)")
+            }
+        }
     }
 
     /// The built-in definitions, with those in `directory` (if any) added or replacing built-in ones by name.
     public static func load(extraDirectory directory: String?) throws -> TargetCatalog {
-        var catalog = try builtIn()
+        var catalog = builtInOnDemand()
         guard let directory, !directory.isEmpty else { return catalog }
         let files: [String]
         do {
@@ -43,19 +92,19 @@ public struct TargetCatalog: Sendable {
         }
         // Added definitions come first, in file-name order, so they win over built-in ones that match the
         // same binaries.
-        catalog.definitions.removeAll { builtIn in added.contains { $0.name == builtIn.name } }
-        catalog.definitions = added + catalog.definitions
+        catalog.entries.removeAll { builtIn in added.contains { $0.name == builtIn.definition.name } }
+        catalog.entries = added.map { Entry(parsed: $0) } + catalog.entries
         return catalog
     }
 
     /// The definition for a binary, chosen from its header.
     public func definition(for info: BinaryInfo) -> RunnerDefinition? {
-        definitions.first { $0.matches(info) }
+        entries.lazy.map(\.definition).first { $0.matches(info) }
     }
 
     /// The definition a user names, by runner name (`aarch64`) or Rust target triple.
     public func definition(named name: String) throws -> RunnerDefinition {
-        guard let found = definitions.first(where: { $0.isNamed(name) }) else {
+        guard let found = entries.lazy.map(\.definition).first(where: { $0.isNamed(name) }) else {
             throw CrossRunError.unknownTarget(name: name, known: names)
         }
         return found

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import CrossRunKit
+
+/// The catalogue a run loads parses built-in definitions only when looked at: it must give exactly what parsing them
+/// all gives, in the same order, by name and by binary.
+@Suite("the runner catalogue parsed on demand")
+struct CatalogOnDemandTests {
+    @Test("every built-in definition parses, and the on-demand catalogue lists the same ones in the same order")
+    func sameDefinitions() throws {
+        let eager = try TargetCatalog.builtIn()
+        #expect(eager.definitions.count == EmbeddedRunners.files.count)
+        #expect(try TargetCatalog.load(extraDirectory: nil).definitions == eager.definitions)
+    }
+
+    @Test("by name and by Rust target the on-demand catalogue finds what the parsed one finds")
+    func sameLookups() throws {
+        let eager = try TargetCatalog.builtIn()
+        for definition in eager.definitions {
+            for name in [definition.name] + definition.rustTargets {
+                #expect(try TargetCatalog.load(extraDirectory: nil).definition(named: name) == eager.definition(named: name))
+            }
+        }
+        #expect(throws: CrossRunError.self) { try TargetCatalog.load(extraDirectory: nil).definition(named: "no-such-target") }
+    }
+
+    @Test("a definition in CROSSRUN_RUNNERS_DIR replaces the built-in one of the same name and comes first")
+    func extraReplaces() throws {
+        let folder = try TemporaryDirectory()
+        let aarch64 = try #require(EmbeddedRunners.files.first { $0.name == "aarch64.toml" })
+        let changed = aarch64.text.replacingOccurrences(of: "description = \"", with: "description = \"changed: ")
+        try changed.write(toFile: folder.path("aarch64.toml"), atomically: true, encoding: .utf8)
+        let catalog = try TargetCatalog.load(extraDirectory: folder.path)
+        #expect(catalog.definitions.count == EmbeddedRunners.files.count)
+        #expect(catalog.definitions.first?.name == "aarch64")
+        #expect(catalog.definitions.first?.description.hasPrefix("changed: ") == true)
+        #expect(try catalog.definition(named: "aarch64").description.hasPrefix("changed: "))
+    }
+}
