@@ -16,29 +16,29 @@ public enum JSONReporter {
         return data
     }
 
-    /// The results JSON in pieces, in order: byte for byte what `JSONEncoder` makes of `result`. JSONEncoder
-    /// builds a tree of the whole document first, which on a suite of 100k tests costs more time and memory than
-    /// all the parsing: so JSONEncoder writes the document without its tests, and the tests array is written into
-    /// its place one test at a time: a plain test (a name JSON needs no escape for and an outcome, nothing else)
-    /// directly, any other test through JSONEncoder, indented to its place.
+    /// The results JSON in pieces, in order: byte for byte what `JSONEncoder` makes of `result`, written without
+    /// Codable (``ResultsJSONWriter``: Codable's first use costs a start-up about 2 ms). A tree of the whole
+    /// document on a suite of 100k tests would cost more time and memory than all the parsing: so the document is
+    /// written without its tests, and the tests array is written into its place one test at a time: a plain test (a
+    /// name JSON needs no escape for and an outcome, nothing else) directly, any other test as its own document,
+    /// indented to its place.
     static func stream(_ result: RunResult, into write: (UnsafeRawBufferPointer) -> Void) throws {
-        let encoder = makeEncoder()
         func emit(_ text: StaticString) {
             write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
-        func emit(_ bytes: Data) {
+        func emit(_ bytes: ArraySlice<UInt8>) {
             bytes.withUnsafeBytes { write($0) }
         }
-        guard !result.tests.isEmpty else { return emit(try encoder.encode(result)) }
+        guard !result.tests.isEmpty else { return emit(ResultsJSONWriter.document(result)[...]) }
         var envelope = result
         envelope.tests = []
-        let head = try encoder.encode(envelope)
+        let head = ResultsJSONWriter.document(envelope)
         // Keys are sorted and nested values indented, and a newline inside a string is escaped: this key line is
         // the top-level `tests`, and its empty array ends at the next `]`.
-        guard let key = head.range(of: Data("\n  \"tests\" : [".utf8)),
+        guard let key = head.firstRange(of: Array("\n  \"tests\" : [".utf8)),
             let close = head[key.upperBound...].firstIndex(of: UInt8(ascii: "]")),
             head[key.upperBound..<close].allSatisfy({ $0 == 0x20 || $0 == 0x0A })
-        else { return emit(try encoder.encode(result)) }
+        else { return emit(ResultsJSONWriter.document(result)[...]) }
         emit(head[..<key.upperBound])
         emit("\n")
         for (position, test) in result.tests.enumerated() {
@@ -52,8 +52,8 @@ public enum JSONReporter {
                 outcome.withUTF8 { write(UnsafeRawBufferPointer($0)) }
                 emit("\"\n    }")
             } else {
-                // JSONEncoder's own text for this test, indented to its place in the array (a blank line stays blank).
-                let single = [UInt8](try encoder.encode(test))
+                // The test's own document, indented to its place in the array (a blank line stays blank).
+                let single = ResultsJSONWriter.document(test)
                 var indented: [UInt8] = Array("    ".utf8)
                 indented.reserveCapacity(single.count * 2)
                 for (offset, byte) in single.enumerated() {
