@@ -92,9 +92,9 @@ public struct Matrix: Sendable {
         self.sources = sources
         // A run read twice (its own file and a merged document beside it) counts once.
         var seenRuns = Set<String>()
-        struct Attempt { var outcome: String; var message: String?; var output: String?; var duration: Double?; var flaky: Bool; var startedAt: String }
+        struct Observation { var outcome: String; var message: String?; var output: String?; var duration: Double?; var flaky: Bool; var startedAt: String }
         struct Key: Hashable { var crate: String; var binary: String; var test: String }
-        var attempts: [Key: [String: [Attempt]]] = [:]
+        var attempts: [Key: [String: [Observation]]] = [:]
         var order: [Key] = []
         var binariesOnTarget = Set<[String]>()
         var targetTotals: [String: Totals] = [:]
@@ -115,14 +115,15 @@ public struct Matrix: Sendable {
                 let key = Key(crate: crate, binary: binaryName, test: test["name"] as? String ?? "")
                 if attempts[key] == nil { order.append(key) }
                 attempts[key, default: [:]][target, default: []].append(
-                    Attempt(
+                    Observation(
                         outcome: test["outcome"] as? String ?? "error", message: test["message"] as? String,
                         output: test["output"] as? String, duration: test["duration"] as? Double,
                         flaky: test["flaky"] as? Bool ?? false, startedAt: startedAt))
             }
         }
-        targets = targetTotals.keys.sorted()
-        func cell(_ found: [Attempt]) -> Cell {
+        let names = targetTotals.keys.sorted()
+        targets = names
+        func cell(_ found: [Observation]) -> Cell {
             // In start order; the last attempt decides, except that a failure is shown with its message.
             let sorted = found.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
             let states = sorted.map { State(rawValue: $0.outcome) ?? .error }
@@ -142,7 +143,7 @@ public struct Matrix: Sendable {
         built.reserveCapacity(order.count)
         for key in order {
             let byTarget = attempts[key] ?? [:]
-            let cells = targets.map { target -> Cell in
+            let cells = names.map { target -> Cell in
                 if let found = byTarget[target], !found.isEmpty { return cell(found) }
                 return binariesOnTarget.contains([key.crate, key.binary, target]) ? .notRun : .noRun
             }
@@ -153,9 +154,9 @@ public struct Matrix: Sendable {
         built.sort { ($0.group, $0.crate, $0.binary, $0.test) < ($1.group, $1.crate, $1.binary, $1.test) }
         for index in built.indices { built[index].id = "t\(index + 1)" }
         rows = built
-        totals = targets.map { target in
+        totals = names.map { target in
             var totals = targetTotals[target] ?? Totals()
-            let column = targets.firstIndex(of: target)!
+            let column = names.firstIndex(of: target)!
             for row in built {
                 let cell = row.cells[column]
                 guard cell.state != .noRun else { continue }
@@ -176,11 +177,12 @@ public struct Matrix: Sendable {
         [row.crate, row.binary, row.test].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// The first line of a text, cut to `limit` characters.
-    static func firstLine(_ text: String?, limit: Int = 200) -> String? {
-        guard let text, let line = text.split(separator: "\n", omittingEmptySubsequences: true).first else { return nil }
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        return trimmed.count > limit ? String(trimmed.prefix(limit)) + "…" : trimmed
+    /// A message on one line (its lines joined, runs of white space as one space), cut to `limit` characters.
+    static func oneLine(_ text: String?, limit: Int = 240) -> String? {
+        guard let text else { return nil }
+        let joined = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        guard !joined.isEmpty else { return nil }
+        return joined.count > limit ? String(joined.prefix(limit)) + "…" : joined
     }
 
     /// `passed`, `FAILED`, ... as the text and Markdown show it.

@@ -21,30 +21,30 @@ public enum MatrixMarkdown {
         }
         let reserve = 4096  // the closing lines, and the counts of what was left out
         var used = head.utf8.count + reserve
-        // Pass 1: the table rows, differences first, as long as they fit.
+        // Group by group, differences first: the table rows as long as they fit (for the failures, in half of
+        // what is left, so that messages get the other half), then the messages of the rows listed.
         let listedGroups: [Matrix.Group] = [.differs, .failed]
         var listed: [Matrix.Group: [Matrix.Row]] = [:]
         var unlisted: [Matrix.Group: Int] = [:]
         let tableHead = tableHeader(matrix)
-        for group in listedGroups {
-            let rows = matrix.rows.filter { $0.group == group }
-            guard !rows.isEmpty else { continue }
-            used += tableHead.utf8.count + 80
-            for row in rows {
-                let line = tableRow(row, matrix: matrix, linked: [])
-                if used + line.utf8.count + 40 * row.cells.count > limit {
-                    unlisted[group, default: 0] += 1
-                    continue
-                }
-                used += line.utf8.count + 40 * row.cells.count  // room for the links
-                listed[group, default: []].append(row)
-            }
-        }
-        // Pass 2: the failing cells' messages, in the same order, as long as they fit.
         var blocks: [String] = []
         var linked = Set<String>()
         var messagesLeft = 0
         for group in listedGroups {
+            let rows = matrix.rows.filter { $0.group == group }
+            guard !rows.isEmpty else { continue }
+            used += tableHead.utf8.count + 120
+            let rowLimit = group == .differs ? limit : used + max(0, limit - used) / 2
+            for row in rows {
+                // Its size with every failing cell linked, the most it can take.
+                let line = tableRow(row, matrix: matrix, linked: Set(matrix.targets.map { anchor(row, $0) }))
+                if used + line.utf8.count > rowLimit {
+                    unlisted[group, default: 0] += 1
+                    continue
+                }
+                used += line.utf8.count
+                listed[group, default: []].append(row)
+            }
             for row in listed[group] ?? [] {
                 for (target, cell) in zip(matrix.targets, row.cells) where cell.state.isFailure {
                     let block = messageBlock(row: row, target: target, cell: cell)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The matrix as plain text for a terminal (`crossrun report matrix` on stdout): the headline, each target's
-/// totals, every row that differs or failed with its cells (and the first line of each failing cell's message),
+/// totals, every row that differs or failed with its cells (and each failing cell's message on one line),
 /// then how many rows are the same everywhere. Colour only when asked for (stdout is a terminal).
 public enum MatrixText {
     public static func render(_ matrix: Matrix, colour: Bool = false) -> String {
@@ -16,7 +16,7 @@ public enum MatrixText {
             default: return paint(padded, "33")
             }
         }
-        var lines: [String] = ["crossrun report matrix: " + matrix.headline.escapedForTerminal]
+        var lines: [String] = [matrix.headline.escapedForTerminal + "."]
         let targetWidth = matrix.targets.map(\.count).max() ?? 0
         for (target, totals) in zip(matrix.targets, matrix.totals) {
             lines.append("  " + target.escapedForTerminal.padding(toLength: targetWidth, withPad: " ", startingAt: 0) + "  " + Matrix.totalsText(totals))
@@ -32,7 +32,7 @@ public enum MatrixText {
                 let cells = row.cells.map { painted($0, width: width) }.joined(separator: " ")
                 lines.append("  " + cells + "  " + Matrix.title(of: row).escapedForTerminal)
                 for (target, cell) in zip(matrix.targets, row.cells) where cell.state.isFailure {
-                    if let message = Matrix.firstLine(cell.message) {
+                    if let message = Matrix.oneLine(cell.message) {
                         lines.append("      " + target.escapedForTerminal + ": " + message.escapedForTerminal)
                     }
                 }
