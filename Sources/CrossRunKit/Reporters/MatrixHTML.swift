@@ -73,6 +73,8 @@ public enum MatrixHTML {
                     var title = target + ": " + Matrix.label(cell)
                     if let duration = cell.duration { title += String(format: " in %.3fs", duration) }
                     if cell.attempts > 1 { title += " (\(cell.attempts) attempts)" }
+                    // An ignore reason, a benchmark: shown on hover (a failure's message has its own section).
+                    if !cell.state.isFailure, let message = Matrix.oneLine(cell.message) { title += ": " + message }
                     html += "<td class=\"cell \(state)\(cell.flaky ? " flaky" : "")\" title=\"\(escape(title))\">"
                     if cell.state.isFailure {
                         html += "<a href=\"#\(anchor(row, target))\">\(escape(Matrix.label(cell)))</a>"
