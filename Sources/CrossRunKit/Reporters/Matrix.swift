@@ -111,7 +111,7 @@ public struct Matrix: Sendable {
             binariesOnTarget.insert([crate, binaryName, target])
             targetTotals[target, default: Totals()].runs += 1
             targetTotals[target, default: Totals()].duration += (run["duration"] as? Double) ?? 0
-            for test in run["tests"] as? [[String: Any]] ?? [] {
+            for case let test as [String: Any] in run["tests"] as? [Any] ?? [] {
                 let key = Key(crate: crate, binary: binaryName, test: test["name"] as? String ?? "")
                 if attempts[key] == nil { order.append(key) }
                 attempts[key, default: [:]][target, default: []].append(

@@ -40,7 +40,8 @@ public enum ResultsMerger {
         guard !files.isEmpty else { throw CrossRunError.noResultsFound(paths: inputs) }
         var runs: [[String: Any]] = []
         var partitioned: [String: Int] = [:]
-        func isRun(_ object: [String: Any]) -> Bool { object["binary"] is [String: Any] && object["tests"] is [[String: Any]] }
+        // `tests` is checked to be an array, not cast to one of dictionaries: that cast copies a 100k-test array.
+        func isRun(_ object: [String: Any]) -> Bool { object["binary"] is [String: Any] && object["tests"] is [Any] }
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CrossRunError.resultsNotReadable(path: file, reason: "it cannot be read")
@@ -51,8 +52,8 @@ public enum ResultsMerger {
             let found: [[String: Any]]
             if isRun(document) {
                 found = [document]
-            } else if let merged = document["runs"] as? [[String: Any]], merged.allSatisfy(isRun) {
-                found = merged
+            } else if let merged = document["runs"] as? [Any], merged.allSatisfy({ ($0 as? [String: Any]).map(isRun) ?? false }) {
+                found = merged.compactMap { $0 as? [String: Any] }
             } else {
                 throw CrossRunError.resultsNotReadable(path: file, reason: "it is not a crossrun results JSON file")
             }
