@@ -117,6 +117,22 @@ struct MatrixReportTests {
         #expect(markdown.utf8.count < 1_048_576)
     }
 
+    @Test("the text is coloured on a terminal only, and not with NO_COLOR")
+    func colourOnTerminal() throws {
+        let reports = try Self.reports.get()
+        let folders = Self.targets.map { reports.appendingPathComponent($0).path }
+        // util-linux's script(1) gives the command a pseudo-terminal as stdout.
+        let command = ([crossrunExecutable, "report", "matrix"] + folders).map { "'\($0)'" }.joined(separator: " ")
+        let onTerminal = try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment(["TERM": "xterm", "NO_COLOR": nil]))
+        #expect(onTerminal.status == 0, "\(onTerminal.stderrText)")
+        #expect(onTerminal.stdoutText.contains("\u{1B}[1;31mFAILED"), "\(onTerminal.stdoutText)")
+        let noColour = try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment(["TERM": "xterm", "NO_COLOR": "1"]))
+        #expect(noColour.status == 0)
+        #expect(noColour.stdoutText.contains("FAILED") && !noColour.stdoutText.contains("\u{1B}["), "\(noColour.stdoutText)")
+        let piped = try crossrun(["report", "matrix"] + folders)
+        #expect(piped.stdoutText.contains("FAILED") && !piped.stdoutText.contains("\u{1B}"))
+    }
+
     @Test("a page of 12,000 tests on 2 targets: Chromium renders it and its script filters it")
     func largePage() throws {
         let folder = try temporaryDirectory("matrix-large")
