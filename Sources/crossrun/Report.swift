@@ -84,7 +84,7 @@ struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "matrix",
             abstract: "Show every test on every target, differences first: text on stdout, an HTML page with --html, Markdown (a CI job summary) with --markdown.",
-            discussion: "Reads the results JSON files (a folder means every .json in it) of any number of runs: targets, partitions, CI jobs run again. One row per test (crate, binary, test), one column per target (launch.target). Exit status 0 whatever the tests did; 125 when no results JSON is found or one cannot be read."
+            discussion: "Reads the results JSON files (a folder means every .json in it) of any number of runs: targets, partitions, CI jobs run again. One row per test (package, binary, test), one column per target (launch.target). Exit status 0 whatever the tests did; 125 when no results JSON is found or one cannot be read."
         )
 
         @Option(name: .customLong("html"), help: ArgumentHelp("Write a self-contained HTML page (search, filters, every failing cell's message and output) to this file.", valueName: "path"))
@@ -93,10 +93,10 @@ struct Report: ParsableCommand {
         @Option(name: .customLong("markdown"), help: ArgumentHelp("Write GitHub-flavoured Markdown, kept under GitHub's 1 MiB job summary limit, to this file.", valueName: "path"))
         var markdown: String?
 
-        @Flag(name: .customLong("allow-empty"), help: "With no results JSON (a missing folder counts as none), say so and exit 0 writing nothing, so a CI step can end with the test command's own status.")
+        @Flag(name: .customLong("allow-empty"), help: "Skip missing folders and folders without results JSON; with none left, say so and exit 0 writing nothing, so a CI step can end with the test command's own status.")
         var allowEmpty = false
 
-        @Argument(help: ArgumentHelp("Results JSON files or folders of them (crossrun's report folders, such as target/crossrun).", valueName: "dir"))
+        @Argument(help: ArgumentHelp("Results JSON files or folders of them (crossrun's report folders, such as target/crossrun); each must hold results JSON.", valueName: "dir"))
         var inputs: [String]
 
         func validate() throws {
@@ -106,8 +106,9 @@ struct Report: ParsableCommand {
         func run() throws {
             var inputs = inputs
             if allowEmpty {
-                inputs = inputs.filter { FileManager.default.fileExists(atPath: $0) }
-                if (try inputs.isEmpty || ReportMerger.expand(inputs, extension: "json").isEmpty) {
+                // A missing folder, or one without results JSON, is a job that ran no test binary.
+                inputs = CrossRunKit.Matrix.withResults(inputs)
+                if inputs.isEmpty {
                     TerminalSummary.emit("crossrun: no results JSON in \(self.inputs.joined(separator: ", ")): no test binary ran (the test command's own output says why); nothing written")
                     return
                 }

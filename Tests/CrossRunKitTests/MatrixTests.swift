@@ -164,5 +164,13 @@ struct MatrixTests {
         #expect(unreadable?.code == .reportNotReadable)
         #expect(unreadable?.subject == bad)
         #expect(unreadable.map { !$0.description.contains("\n") } == true)
+        // One good folder does not hide a mistyped or empty one.
+        let good = try writeRun(folder, "good/a.json", target: "aarch64", tests: [passed("t")])
+        let emptyBeside = #expect(throws: CrossRunError.self) { try Matrix.load([(good as NSString).deletingLastPathComponent, empty]) }
+        #expect(emptyBeside == .noResultsFound(paths: [empty]))
+        let missing = folder.path("nope")
+        let mistyped = #expect(throws: CrossRunError.self) { try Matrix.load([good, missing]) }
+        #expect(mistyped == .resultsNotReadable(path: missing, reason: "no such file or directory"))
+        #expect(Matrix.withResults([good, missing, empty, folder.path("good")]) == [good, folder.path("good")])
     }
 }

@@ -82,9 +82,28 @@ public struct Matrix: Sendable {
 
     public func count(_ group: Group) -> Int { rows.lazy.filter { $0.group == group }.count }
 
-    /// Reads every results JSON under `inputs` (files or folders) and builds the matrix.
+    /// Reads every results JSON under `inputs` (files or folders) and builds the matrix. Each input must be there,
+    /// and a folder must hold results JSON: a mistyped or empty folder is an error, not a missing column.
     public static func load(_ inputs: [String]) throws -> Matrix {
-        Matrix(runs: try ResultsMerger.readRuns(inputs), sources: inputs)
+        for input in inputs {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
+                throw CrossRunError.resultsNotReadable(path: input, reason: "no such file or directory")
+            }
+            if isFolder.boolValue, try ReportMerger.expand([input], extension: "json").isEmpty {
+                throw CrossRunError.noResultsFound(paths: [input])
+            }
+        }
+        return Matrix(runs: try ResultsMerger.readRuns(inputs), sources: inputs)
+    }
+
+    /// The inputs that hold results JSON: existing files, and folders with a `.json` directly in them.
+    public static func withResults(_ inputs: [String]) -> [String] {
+        inputs.filter { input in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else { return false }
+            return !isFolder.boolValue || !((try? ReportMerger.expand([input], extension: "json")) ?? []).isEmpty
+        }
     }
 
     /// Builds the matrix from results JSON runs (``ResultsMerger/readRuns(_:excluding:)``).
