@@ -61,6 +61,9 @@ packages=(
   # dpkg-shlibdeps computes its Depends (and dpkg-architecture checks CrossToolchain's names), binutils strips the binary, lintian checks the .deb, mmdebstrap makes the
   # fresh bookworm root it is installed into, man-db renders its man page
   dpkg-dev binutils lintian mmdebstrap man-db
+  # crossrun report matrix (Tests/EndToEndTests/MatrixReportTests.swift): headless Chromium renders the HTML page
+  # (its DOM after the script ran, and a screenshot), cmark-gfm (GitHub's CommonMark parser) parses the Markdown
+  chromium cmark-gfm
 )
 
 missing=()

@@ -3,7 +3,8 @@
 # with apt-get. Copy it into your project (for example as ci/cross-test.sh). See docs/ci.md.
 #
 #   cross-test.sh                  install crossrun and the targets' packages, set up, check, test, merge
-#   cross-test.sh merge [DIR...]   merge the jobs' report folders (default: every crossrun-reports/*/) into one file
+#   cross-test.sh merge [DIR...]   merge the jobs' report folders (default: every crossrun-reports/*/) into one file,
+#                                  and write the cross-target matrix (crossrun-matrix.html, crossrun-matrix.md)
 #
 # Settings (environment):
 #   CROSSRUN_TARGETS     Rust target triples, separated by spaces (default aarch64-unknown-linux-gnu)
@@ -61,6 +62,12 @@ if [ "${1:-}" = merge ]; then
     [ -d "$1" ] || set -- crossrun-reports
   fi
   crossrun report merge --allow-empty "$@" -o "$merged"
+  # The cross-target matrix: every test on every target, differences first (docs/matrix.md).
+  crossrun report matrix --allow-empty "$@" --html crossrun-matrix.html --markdown crossrun-matrix.md
+  # On Buildkite its Markdown becomes the build's annotation.
+  if [ -n "${BUILDKITE:-}" ] && [ -f crossrun-matrix.md ] && command -v buildkite-agent >/dev/null; then
+    buildkite-agent annotate --style info --context crossrun-matrix < crossrun-matrix.md
+  fi
   exit 0
 fi
 

@@ -7,7 +7,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Work with crossrun's report files.",
-        subcommands: [Merge.self, Summary.self]
+        subcommands: [Merge.self, Summary.self, MatrixCommand.self]
     )
 
     /// `crossrun report merge A.xml B.xml DIR -o junit.xml`
@@ -76,6 +76,52 @@ struct Report: ParsableCommand {
             }
             print("crossrun: cargo test: \(latest.totals.text)")
             if latest.totals.failedBinaries > 0 { throw ExitCode(1) }
+        }
+    }
+
+    /// `crossrun report matrix DIR... [--html FILE] [--markdown FILE]`: every test on every target (docs/matrix.md).
+    struct MatrixCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "matrix",
+            abstract: "Show every test on every target, differences first: text on stdout, an HTML page with --html, Markdown (a CI job summary) with --markdown.",
+            discussion: "Reads the results JSON files (a folder means every .json in it) of any number of runs: targets, partitions, CI jobs run again. One row per test (package, binary, test), one column per target (launch.target). Exit status 0 whatever the tests did; 125 when no results JSON is found or one cannot be read."
+        )
+
+        @Option(name: .customLong("html"), help: ArgumentHelp("Write a self-contained HTML page (search, filters, every failing cell's message and output) to this file.", valueName: "path"))
+        var html: String?
+
+        @Option(name: .customLong("markdown"), help: ArgumentHelp("Write GitHub-flavoured Markdown, kept under GitHub's 1 MiB job summary limit, to this file.", valueName: "path"))
+        var markdown: String?
+
+        @Flag(name: .customLong("allow-empty"), help: "Skip missing folders and folders without results JSON; with none left, say so and exit 0 writing nothing, so a CI step can end with the test command's own status.")
+        var allowEmpty = false
+
+        @Argument(help: ArgumentHelp("Results JSON files or folders of them (crossrun's report folders, such as target/crossrun); each must hold results JSON.", valueName: "dir"))
+        var inputs: [String]
+
+        func validate() throws {
+            if inputs.isEmpty { throw ValidationError("name at least one report folder (such as target/crossrun) or results JSON file") }
+        }
+
+        func run() throws {
+            var inputs = inputs
+            if allowEmpty {
+                // A missing folder, or one without results JSON, is a job that ran no test binary.
+                inputs = CrossRunKit.Matrix.withResults(inputs)
+                if inputs.isEmpty {
+                    TerminalSummary.emit("crossrun: no results JSON in \(self.inputs.joined(separator: ", ")): no test binary ran (the test command's own output says why); nothing written")
+                    return
+                }
+            }
+            let matrix = try CrossRunKit.Matrix.load(inputs)
+            if let html { try CrossRunKit.Matrix.write(MatrixHTML.render(matrix), to: html) }
+            if let markdown { try CrossRunKit.Matrix.write(MatrixMarkdown.render(matrix), to: markdown) }
+            let environment = ProcessInfo.processInfo.environment
+            let colour = isatty(STDOUT_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+            FileHandle.standardOutput.write(Data(MatrixText.render(matrix, colour: colour).utf8))
+            for (kind, path) in [("HTML page", html), ("Markdown", markdown)] {
+                if let path { TerminalSummary.emit("crossrun: \(kind): \(path)") }
+            }
         }
     }
 }

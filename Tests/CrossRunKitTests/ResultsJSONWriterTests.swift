@@ -31,6 +31,7 @@ struct ResultsJSONWriterTests {
         result.timeouts = [RunResult.Timeout(kind: "test-timeout", limit: 0.25, test: "timed", description: "the test timed ran longer than 250ms")]
         result.interrupted = RunResult.Interruption(signal: 15, signalName: "SIGTERM")
         result.partition = "hash:1/3"
+        result.package = "crossrun-demo"
         result.isolation = RunResult.Isolation(jobs: 2, processes: 3)
         return result
     }

@@ -188,6 +188,11 @@ struct CIRecipeTests {
         let junit = merge.workspace.appendingPathComponent("junit.xml").path
         #expect(merge.publishedReports == [junit], "\(merge.steps.map { "\($0.name) \($0.status.map(String.init) ?? "not run"): \($0.output)" })")
         #expect(try schemaProblems(junit) == nil)
+        // The action's cross-target matrix: its Markdown in the job summary, its HTML page as an artifact.
+        #expect(merge.summary.hasPrefix("## crossrun: tests across targets\n"), "\(merge.summary.prefix(2000))")
+        #expect(merge.summary.contains("| aarch64 | "), "\(merge.summary.prefix(2000))")
+        let page = sandbox.artifacts.appendingPathComponent("crossrun-matrix/crossrun-matrix.html").path
+        #expect(try String(contentsOfFile: page, encoding: .utf8).contains("tests::add_small_numbers"))
         return (try JUnitCase.all(in: junit).sorted(), shares)
     }
 
@@ -232,6 +237,9 @@ struct CIRecipeTests {
         let merge = try broken.runJob("merge")
         #expect(merge.step("Merge the reports")?.status == 0, "\(merge.step("Merge the reports")?.output ?? "")")
         #expect(!FileManager.default.fileExists(atPath: merge.workspace.appendingPathComponent("junit.xml").path))
+        #expect(merge.step("Write the cross-target matrix")?.status == 0)
+        #expect(merge.summary.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.artifacts.appendingPathComponent("crossrun-matrix").path))
     }
 
     func expectSucceeded(_ runs: [GitLabSimulator.JobRun]) {
@@ -264,6 +272,10 @@ struct CIRecipeTests {
         expectClean(mergeJob.transcript, workspace: mergeJob.project, sandbox: sandbox, "cross-test-report")
         let junit = mergeJob.project.appendingPathComponent("crossrun-junit.xml").path
         #expect(try schemaProblems(junit) == nil)
+        // The template's cross-target matrix, kept as the merge job's artifacts.
+        for file in ["crossrun-matrix.html", "crossrun-matrix.md"] {
+            #expect(FileManager.default.fileExists(atPath: mergeJob.project.appendingPathComponent(file).path), "\(file)")
+        }
         return (try JUnitCase.all(in: junit).sorted(), jobs)
     }
 
@@ -338,6 +350,10 @@ struct CIRecipeTests {
             }
             let junit = merge.project.appendingPathComponent("crossrun-junit.xml").path
             #expect(try schemaProblems(junit) == nil)
+            // The cross-target matrix: the page beside the merged file, its Markdown as the build's annotation.
+            #expect(FileManager.default.fileExists(atPath: merge.project.appendingPathComponent("crossrun-matrix.html").path))
+            let annotation = try String(contentsOf: sandbox.artifacts.deletingLastPathComponent().appendingPathComponent("buildkite-annotations.md"), encoding: .utf8)
+            #expect(annotation.hasPrefix("## crossrun: tests across targets\n"), "\(annotation.prefix(1000))")
             return try JUnitCase.all(in: junit).sorted()
         }
         let whole = try pipeline(parallelism: 1)

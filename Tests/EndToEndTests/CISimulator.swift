@@ -17,7 +17,8 @@ import Testing
 // - `${{ }}`: only inputs.*, matrix.*, env.*, github.workspace, github.action_path, runner.temp and
 //   steps.<id>.outputs.*, and in `if:` always(), success(), failure() and `==`/`!=` against a quoted string;
 //   anything else is an error, as is an expression inside a `run:` script;
-// - GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT files are honoured between steps; GitLab's include (of the
+// - GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT files are honoured between steps, GITHUB_STEP_SUMMARY is collected
+//   into the job's summary (1 MiB per step at most, as on GitHub); GitLab's include (of the
 //   template), extends, !reference, variables (expanded as GitLab does), parallel: N, needs: artifacts, cache
 //   paths (checked to be inside the project) and artifacts (paths and reports:junit, `when`);
 // - apt-get is a shell function (through BASH_ENV) that installs nothing and fails unless every package it is
@@ -141,6 +142,8 @@ final class CISandbox {
             sudo() { "$@"; }
             # Buildkite's agent: `buildkite-agent artifact download PATTERN DESTINATION` from the run's artifacts.
             buildkite-agent() {
+              # `annotate [--style S] [--context C] < MARKDOWN`: the annotation is kept beside the artifacts.
+              if [ "$1" = annotate ]; then cat >> '\(artifacts.path)/../buildkite-annotations.md'; return 0; fi
               [ "$1 $2" = "artifact download" ] || { echo "buildkite-agent $1 $2: not simulated" >&2; return 1; }
               local pattern=$3 destination=$4 job file
               for job in '\(artifacts.path)'/buildkite-*/; do
@@ -313,6 +316,9 @@ final class GitHubSimulator {
         /// actions/cache keys, by step name.
         var cacheKeys: [String: String] = [:]
         var publishedReports: [String] = []
+        /// The job summary: what the steps wrote to their GITHUB_STEP_SUMMARY files, in order (GitHub keeps at most
+        /// 1 MiB of a step's; a bigger one is an error here).
+        var summary = ""
         /// Every step's output, the environment file and the PATH additions, for the leak check.
         var transcript: String { steps.map { "\($0.name): \($0.output)" }.joined(separator: "\n") + githubEnv.description + githubPath.description }
         func step(_ name: String) -> StepRecord? { steps.first { $0.name == name } }
@@ -466,12 +472,15 @@ final class GitHubSimulator {
             guard shell == "bash" else { throw SimulationError("step \(name): shell is \(shell ?? "not set"), not bash") }
             let output = job.temp.appendingPathComponent("_runner_file_commands/output-\(UUID().uuidString)")
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            let stepSummary = job.temp.appendingPathComponent("_runner_file_commands/step_summary_\(UUID().uuidString)")
+            _ = FileManager.default.createFile(atPath: stepSummary.path, contents: nil)
             var env = sandbox.baseEnvironment(home: job.home)
             env.merge(contextEnv) { $1 }
             env["PATH"] = (job.githubPath.reversed() + [env["PATH"]!]).joined(separator: ":")
             env.merge([
                 "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux", "GITHUB_WORKSPACE": job.workspace.path, "RUNNER_TEMP": job.temp.path,
                 "GITHUB_ENV": files[0].path, "GITHUB_PATH": files[1].path, "GITHUB_OUTPUT": output.path,
+                "GITHUB_STEP_SUMMARY": stepSummary.path,
             ]) { $1 }
             if let actionPath = scope.actionPath {
                 env["GITHUB_ACTION_PATH"] = actionPath
@@ -485,6 +494,11 @@ final class GitHubSimulator {
             let result = try sandbox.runScript(script, environment: env, in: directory, scriptFolder: job.temp)
             job.steps.append(StepRecord(name: name, status: result.status, output: result.stdoutText + result.stderrText))
             if let id { scope.outputs[id] = try parseGitHubFile(output) }
+            let summary = try Data(contentsOf: stepSummary)
+            guard summary.count <= 1_048_576 else {
+                throw SimulationError("step \(name): its job summary is \(summary.count) bytes, over GitHub's 1 MiB limit")
+            }
+            job.summary += String(decoding: summary, as: UTF8.self)
             job.githubEnv = try parseGitHubFile(files[0])
             job.githubPath = ((try? String(contentsOf: files[1], encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
             if result.status != 0 { job.failed = true }

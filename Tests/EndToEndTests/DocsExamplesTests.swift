@@ -45,7 +45,7 @@ struct DocsExamplesTests {
     }
 
     static let subcommands: Set<String> = ["run", "doctor", "setup", "targets", "sysroot", "report", "help", "system-run"]
-    static let nested: [String: Set<String>] = ["sysroot": ["fetch", "list", "path", "verify", "remove"], "report": ["merge"]]
+    static let nested: [String: Set<String>] = ["sysroot": ["fetch", "list", "path", "verify", "remove"], "report": ["merge", "summary", "matrix"]]
 
     /// The subcommand path (`["report", "merge"]`, `[]` for the default run) and the `--options` written before the
     /// binary (run) or anywhere (other subcommands); alternatives (`fetch|list`) and placeholders are skipped.

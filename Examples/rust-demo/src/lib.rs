@@ -133,6 +133,13 @@ mod tests {
         let expected = if std::env::var("CROSSRUN_DEMO_FAIL").as_deref() == Ok("1") { 5 } else { 4 };
         println!("checking add(2, 2) against {}", expected);
         assert_eq!(add(2, 2), expected);
+        // With CROSSRUN_DEMO_DIFFER=1 this test fails on 32-bit targets only (armv7, i686, ...): a real difference
+        // between targets for `crossrun report matrix` to show (docs/matrix.md).
+        if std::env::var("CROSSRUN_DEMO_DIFFER").as_deref() == Ok("1") {
+            let bits = std::mem::size_of::<usize>() * 8;
+            println!("CROSSRUN_DEMO_DIFFER=1: expecting a 64-bit usize, this target has {} bits", bits);
+            assert_eq!(bits, 64, "usize is {} bits on {}: this code assumes 64-bit pointers", bits, arch());
+        }
     }
 }
 

@@ -317,6 +317,21 @@ extension CrossRunError {
             message: "no JUnit reports found in \(paths.joined(separator: ", ")); run the tests first or pass the .xml files.")
     }
 
+    /// A results JSON file (`report merge --json`, `report matrix`) that cannot be used.
+    public static func resultsNotReadable(path: String, reason: String) -> CrossRunError {
+        CrossRunError(
+            code: .reportNotReadable,
+            message: "cannot read the results JSON \(path) (\(reason)); pass the .json files (or their folders) that crossrun wrote, or `crossrun report merge --json`'s file.",
+            subject: path, reason: reason)
+    }
+
+    /// No results JSON among the inputs of `report merge --json` or `report matrix`.
+    public static func noResultsFound(paths: [String]) -> CrossRunError {
+        CrossRunError(
+            code: .noReportsToMerge,
+            message: "no results JSON found in \(paths.joined(separator: ", ")); run the tests with crossrun first (each binary writes one, by default into target/crossrun/) or pass the .json files.")
+    }
+
     public static func noRunRecord(directory: String) -> CrossRunError {
         CrossRunError(
             code: .noRunRecord,

@@ -72,6 +72,7 @@ enum ResultsJSONWriter {
             .object([("signal", .int(Int($0.signal))), ("signalName", .string($0.signalName))])
         })
         fields.append(optional: "partition", result.partition.map(Value.string))
+        fields.append(optional: "package", result.package.map(Value.string))
         fields.append(optional: "isolation", result.isolation.map {
             .object([("jobs", .int($0.jobs)), ("processes", .int($0.processes))])
         })

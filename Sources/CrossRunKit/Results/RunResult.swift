@@ -120,6 +120,9 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var partition: String?
     /// `--isolate`: every test ran alone in its own process, `jobs` at a time.
     public var isolation: Isolation?
+    /// The Cargo package the binary belongs to (`CARGO_PKG_NAME`, which cargo sets for the runner); absent
+    /// outside cargo. `report matrix` names a test by package, binary and name.
+    public var package: String?
 
     public struct Isolation: Codable, Equatable, Sendable {
         /// How many test processes could run at once (`--jobs`).
