@@ -152,10 +152,24 @@ public struct ProcessRunner: Sendable {
     ///   - onStdout: called with each chunk of the child's stdout, in order.
     ///   - onStderr: called with each chunk of the child's stderr, in order.
     ///   - watch: a deadline and a grace period; `check` is asked on each tick whether to stop the process.
+    ///   - starter: starts the process instead of a spawn of `plan`, given the write ends of its stdout and stderr
+    ///     (`--isolate`'s fork server, Pipeline/ForkServer.swift); the process it gives must be crossrun's child, the
+    ///     leader of its own process group, with /dev/null as stdin.
     public func run(
         _ plan: LaunchPlan,
         watch: Watch = Watch(),
         check: () -> KillReason? = { nil },
+        onStdout: (UnsafeRawBufferPointer) -> Void,
+        onStderr: (UnsafeRawBufferPointer) -> Void
+    ) throws -> ProcessOutcome {
+        try run(plan, watch: watch, check: check, starter: nil, onStdout: onStdout, onStderr: onStderr)
+    }
+
+    func run(
+        _ plan: LaunchPlan,
+        watch: Watch = Watch(),
+        check: () -> KillReason? = { nil },
+        starter: ((_ stdout: Int32, _ stderr: Int32) -> Result<pid_t, Spawn.Failure>)?,
         onStdout: (UnsafeRawBufferPointer) -> Void,
         onStderr: (UnsafeRawBufferPointer) -> Void
     ) throws -> ProcessOutcome {
@@ -175,7 +189,8 @@ public struct ProcessRunner: Sendable {
         // Its own process group, a parent-death signal (it dies with crossrun, SIGKILL included), default
         // signal handling and no blocked signals (Support/Spawn.swift).
         let spawned = LiveChildren.starting {
-            Spawn.start(
+            if let starter { return starter(outPipe.write, errPipe.write) }
+            return Spawn.start(
                 plan.executable, argv: plan.argv, environment: environment, stdin: interactive ? .inherit : .null,
                 stdout: outPipe.write, stderr: errPipe.write, newProcessGroup: true)
         }
@@ -196,7 +211,7 @@ public struct ProcessRunner: Sendable {
         // A signal that came between installing the handler and knowing the group was recorded, not forwarded.
         if receivedCount != signalsBefore, receivedSignal != 0 { kill(-pid, receivedSignal) }
         // A test that reads a terminal stdin must be in the terminal's foreground group, or it is stopped (SIGTTIN).
-        let hadTerminal = interactive && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+        let hadTerminal = starter == nil && interactive && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
         if hadTerminal {
             signal(SIGTTOU, SIG_IGN)
             _ = tcsetpgrp(STDIN_FILENO, pid)
