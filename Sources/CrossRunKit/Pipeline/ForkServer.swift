@@ -43,9 +43,11 @@ final class ForkServer: @unchecked Sendable {
             if !on { return .fallback(reason: "\(variable)=\(value)") }
         }
         let plan = run.plan
-        guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user; this is a \(plan.kind.rawValue) launch") }
+        guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user, not \(plan.kind.rawValue)") }
         guard let elf = run.info.elf, let interpreter = elf.interpreter else { return .fallback(reason: "statically linked binary") }
         guard !interpreter.contains("musl") else { return .fallback(reason: "musl binary (the fork server preloads a glibc library)") }
+        // EM_PPC, EM_PPC64: glibc's __libc_start_main takes other arguments there (argc first, a startup_info block).
+        guard elf.machine != 20 && elf.machine != 21 else { return .fallback(reason: "PowerPC's __libc_start_main is not wrapped (other arguments)") }
         guard Orphans.isAdopting else { return .fallback(reason: "crossrun is not the subreaper of its processes here") }
         if environment["LD_PRELOAD"] != nil || plan.environment["LD_PRELOAD"] != nil || plan.argv.contains(where: { $0.hasPrefix("LD_PRELOAD=") }) {
             return .fallback(reason: "LD_PRELOAD is already set")
