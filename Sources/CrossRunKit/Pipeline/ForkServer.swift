@@ -67,6 +67,8 @@ final class ForkServer: @unchecked Sendable {
         case .success(let path): library = path
         case .failure(let problem): return .fallback(reason: problem.text)
         }
+        // qemu splits an -E value at commas.
+        guard !library.contains(",") else { return .fallback(reason: "the cache path \(library) has a comma, which qemu's -E cannot pass") }
         var server = plan.with(arguments: base + ["--exact", ForkServerGuest.placeholder])
         server.argv.insert(contentsOf: ["-E", "LD_PRELOAD=\(library)", "-E", "CROSSRUN_FORKSERVER_FD=0"], at: binaryIndex)
         return .fork(plan: server, library: library)

@@ -152,9 +152,6 @@ public struct ProcessRunner: Sendable {
     ///   - onStdout: called with each chunk of the child's stdout, in order.
     ///   - onStderr: called with each chunk of the child's stderr, in order.
     ///   - watch: a deadline and a grace period; `check` is asked on each tick whether to stop the process.
-    ///   - starter: starts the process instead of a spawn of `plan`, given the write ends of its stdout and stderr
-    ///     (`--isolate`'s fork server, Pipeline/ForkServer.swift); the process it gives must be crossrun's child, the
-    ///     leader of its own process group, with /dev/null as stdin.
     public func run(
         _ plan: LaunchPlan,
         watch: Watch = Watch(),
@@ -165,6 +162,9 @@ public struct ProcessRunner: Sendable {
         try run(plan, watch: watch, check: check, starter: nil, onStdout: onStdout, onStderr: onStderr)
     }
 
+    /// The same, with `starter` (when not nil) starting the process instead of a spawn of `plan`, given the write
+    /// ends of its stdout and stderr (`--isolate`'s fork server, Pipeline/ForkServer.swift). The process it gives
+    /// must be crossrun's child and the leader of its own process group, with /dev/null as stdin.
     func run(
         _ plan: LaunchPlan,
         watch: Watch = Watch(),
