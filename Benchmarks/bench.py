@@ -232,6 +232,9 @@ def main():
 
     help_text = subprocess.run([crossrun, "run", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     has_isolate = "--isolate" in help_text
+    # A crossrun with the fork server carries its guest source: its binary holds the placeholder argument.
+    with open(shutil.which(crossrun) or crossrun, "rb") as binary_file:
+        has_fork_server = b"crossrun-forkserver-placeholder" in binary_file.read()
     suites = [("rust-demo (Examples)", args.demo, ["--tests"])]
     for spec in args.crate:
         folder, _, selection = spec.partition("|")
@@ -403,6 +406,10 @@ def main():
             if has_isolate:
                 commands["crossrun --isolate"] = [Step(cargo_test, cwd=crate, env=cargo_env(
                     {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_REPORT_DIR": reports + "-isolate"}))]
+                if has_fork_server:
+                    # The same without the fork server (docs/isolation.md): one qemu start per test.
+                    commands["crossrun --isolate, no fork server"] = [Step(cargo_test, cwd=crate, env=cargo_env(
+                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORK_SERVER": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-nofork"}))]
             result = interleave(commands, args.nextest_runs)
             # The same outcomes on both sides, each from its own report (nextest's of one more run).
             env = dict(os.environ)
@@ -416,12 +423,20 @@ def main():
                 isolated = suite_counts(reports + "-isolate", binaries)
                 if isolated != ours:
                     raise Failure(f"{name}: crossrun --isolate counted {isolated}, crossrun {ours}")
+                if has_fork_server and suite_counts(reports + "-isolate-nofork", binaries) != ours:
+                    raise Failure(f"{name}: crossrun --isolate without the fork server counted differently from crossrun")
             row(section, f"{name}: {ours['passed']} passed, {ours['failed']} failed, {ours['ignored']} ignored on both sides; "
                 f"nextest {seconds(result['nextest']['times'])} s, crossrun {seconds(result['crossrun']['times'])} s",
                 f"**{spread(ratios(result['nextest'], result['crossrun']), 1)}**")
             if has_isolate:
                 row(section, f"{name}: nextest ÷ `crossrun --isolate` ({seconds(result['crossrun --isolate']['times'])} s)",
                     f"**{spread(ratios(result['nextest'], result['crossrun --isolate']), 1)}**")
+                row(section, f"{name}: `crossrun --isolate` ÷ `crossrun` (one process)",
+                    f"**{spread(ratios(result['crossrun --isolate'], result['crossrun']), 1)}**")
+                if has_fork_server:
+                    label = "crossrun --isolate, no fork server"
+                    row(section, f"{name}: `--isolate` without ÷ with the fork server (`CROSSRUN_FORK_SERVER=0`: {seconds(result[label]['times'])} s)",
+                        f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
             else:
                 row(section, f"{name}: nextest ÷ `crossrun --isolate`", "TODO: this crossrun has no `--isolate` yet")
 

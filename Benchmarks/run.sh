@@ -17,13 +17,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 work="${BENCH_WORK:-$root/.build-benchmarks}"
 mkdir -p "$work/crates"
 
-# Debian's Rust crate sources for the suites (and their dev-dependencies), `time`, python's venv.
+# Debian's Rust crate sources for the suites (their dev-dependencies, and regex's default features: aho-corasick,
+# memchr), `time`, python's venv.
 # crate:cargo test selection. regex's crates-regex target is 1036 real tests (the regexes of popular crates) that run
 # in about a second natively; regex's other targets and regex-syntax's unit tests take minutes each under qemu in a
 # debug build, too long to repeat side by side.
 crates=("regex:--test crates-regex" "smallvec:--tests")
 packages=(time python3-venv nodejs librust-regex-dev librust-smallvec-dev
-  librust-lazy-static-dev librust-quickcheck-dev librust-rand-dev librust-bincode-dev)
+  librust-lazy-static-dev librust-quickcheck-dev librust-rand-dev librust-bincode-dev
+  librust-aho-corasick-dev librust-memchr-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -170,3 +170,6 @@ mod crash {
 
 #[cfg(all(test, crossrun_demo_reliability))]
 mod reliability;
+
+#[cfg(all(test, crossrun_demo_forkserver))]
+mod forkserver;

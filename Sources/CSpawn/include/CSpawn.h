@@ -1,6 +1,7 @@
 #ifndef CROSSRUN_CSPAWN_H
 #define CROSSRUN_CSPAWN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /// One program to start: what `crossrun_spawn` does in the child between fork and exec.
@@ -39,5 +40,11 @@ int crossrun_become_subreaper(void);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are close-on-exec from the start, so a child another thread starts
 /// meanwhile cannot inherit them. Returns 0, or an errno value.
 int crossrun_cloexec_pipe(int fds[2]);
+
+/// A connected AF_UNIX SOCK_SEQPACKET pair, both ends close-on-exec (`--isolate`'s fork server, ForkServer.c).
+int crossrun_seqpacket_pair(int fds[2]);
+
+/// Sends `length` bytes as one message with `count` descriptors (SCM_RIGHTS); 0 or the errno.
+int crossrun_send_with_descriptors(int socket, const void *bytes, size_t length, const int *fds, int count);
 
 #endif

@@ -9,7 +9,8 @@ extension TestRunner {
         // nextest already runs one test per process: isolating its invocation again would only add a listing.
         if configuration.isolate, NextestContext.detect(environment: run.invocation.environment, arguments: run.invocation.arguments) == nil {
             if let isolated = try runIsolated(
-                plan: run.plan, invocation: run.invocation, jobs: configuration.jobs, quiet: configuration.quiet, suiteName: run.suiteName)
+                plan: run.plan, invocation: run.invocation, jobs: configuration.jobs, quiet: configuration.quiet, suiteName: run.suiteName,
+                prepared: run)
             {
                 return isolated
             }
@@ -29,14 +30,18 @@ extension TestRunner {
 
     /// Runs `plan` once, streaming its output through the libtest collector, under this run's time limits.
     /// `keepRawOutput` also keeps the bytes themselves (each stream up to ``RawOutput/limit``, then cut with a note).
-    func execute(_ plan: LaunchPlan, suiteName: String, keepRawOutput: Bool = false) throws -> Attempt {
+    /// `starter` starts the process instead of a spawn of `plan` (``ProcessRunner/run(_:watch:check:starter:onStdout:onStderr:)``).
+    func execute(
+        _ plan: LaunchPlan, suiteName: String, keepRawOutput: Bool = false,
+        starter: ((_ stdout: Int32, _ stderr: Int32) -> Result<pid_t, Spawn.Failure>)? = nil
+    ) throws -> Attempt {
         var collector = TestRunCollector()
         var progress = TestProgress(limit: limits.testTimeout)
         var rawStdout = keepRawOutput ? RawOutput() : nil
         var rawStderr = keepRawOutput ? RawOutput() : nil
         var stdoutBytes = 0
         let outcome = try processRunner.run(
-            plan, watch: watch, check: { progress.check(collector).map(KillReason.init) },
+            plan, watch: watch, check: { progress.check(collector).map(KillReason.init) }, starter: starter,
             onStdout: { collector.consumeStdout($0); progress.consume($0); rawStdout?.append($0); stdoutBytes += $0.count },
             onStderr: { collector.consumeStderr($0); rawStderr?.append($0) })
         try Self.checkCPU(plan, outcome: outcome, stdoutBytes: stdoutBytes, stderr: collector.stderr)

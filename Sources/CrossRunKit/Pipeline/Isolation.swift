@@ -11,7 +11,9 @@ import Foundation
 extension TestRunner {
     /// Runs the selected tests one per process; nil when the binary does not list tests as libtest does (a C
     /// program, a `harness = false` test), which then runs as one process.
-    func runIsolated(plan: LaunchPlan, invocation: Invocation, jobs: Int, quiet: Bool, suiteName: String) throws -> RunPhases? {
+    /// Each job forks its tests from a fork server when the binary allows (ForkServer.swift), else starts one
+    /// emulator per test.
+    func runIsolated(plan: LaunchPlan, invocation: Invocation, jobs: Int, quiet: Bool, suiteName: String, prepared: PreparedRun? = nil) throws -> RunPhases? {
         let selection = TestListing.selection(from: invocation.arguments)
         guard let listed = try listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: true) else { return nil }
         let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
@@ -22,8 +24,26 @@ extension TestRunner {
         let started = ContinuousClock.now
         let toRun = listed.filter { !ignored.contains($0) }
         let output = IsolatedOutput(runner: processRunner, arguments: invocation.arguments, total: listed.count)
+        let base = LibtestArguments.resumeArguments(from: invocation.arguments)
+        let workerCount = min(jobs, toRun.count)
+        // The first job's fork server starts here, so the line below can say whether there is one.
+        var decision = ForkServer.Decision.fallback(reason: "no test to run")
+        if let prepared, workerCount > 0 { decision = try ForkServer.decide(run: prepared, base: base) }
+        let servers = ForkServerPool()
+        if case .fork(let serverPlan, _) = decision {
+            switch ForkServer.start(serverPlan) {
+            case .success(let server): servers.put(server, at: 0)
+            case .failure(let problem): decision = .fallback(reason: problem.text)
+            }
+        }
+        defer { servers.stopAll() }
         if !quiet {
-            TerminalSummary.emit("crossrun: --isolate: \(toRun.count) test process\(toRun.count == 1 ? "" : "es") for \(suiteName), up to \(min(jobs, max(1, toRun.count))) at a time")
+            let how: String
+            switch decision {
+            case .fork: how = "each forked from a fork server (one qemu start per job)"
+            case .fallback(let reason): how = "one emulator start per test (no fork server: \(reason))"
+            }
+            TerminalSummary.emit("crossrun: --isolate: \(toRun.count) test process\(toRun.count == 1 ? "" : "es") for \(suiteName), up to \(min(jobs, max(1, toRun.count))) at a time, \(how)")
         }
         output.begin()
         for name in listed where ignored.contains(name) { output.testEnded(TestCase(name: name, outcome: .ignored), attempt: nil) }
@@ -32,16 +52,34 @@ extension TestRunner {
         quietRunner.processRunner.passThrough = false
         quietRunner.processRunner.interactive = false
         let alone = quietRunner
-        let base = LibtestArguments.resumeArguments(from: invocation.arguments)
+        var forkPlan: LaunchPlan?
+        if case .fork(let serverPlan, _) = decision { forkPlan = serverPlan }
+        let serverPlan = forkPlan
         let queue = IsolationQueue(names: toRun)
         let workers = DispatchGroup()
-        for _ in 0..<min(jobs, toRun.count) {
+        for worker in 0..<workerCount {
             workers.enter()
             let thread = Thread {
+                var server = servers.server(at: worker)
+                if server == nil, worker > 0, let serverPlan, let started = try? ForkServer.start(serverPlan).get() {
+                    servers.put(started, at: worker)
+                    server = started
+                }
                 while let (index, name) = queue.next(), alone.mayStartProcess {
                     let attempt: Attempt
+                    let testPlan = plan.with(arguments: base + ["--exact", name])
                     do {
-                        attempt = try alone.execute(plan.with(arguments: base + ["--exact", name]), suiteName: suiteName, keepRawOutput: true)
+                        if let forking = server, !forking.broken {
+                            do {
+                                attempt = try alone.execute(testPlan, suiteName: suiteName, keepRawOutput: true) { forking.startTest(name, stdout: $0, stderr: $1) }
+                            } catch where forking.broken {
+                                // The server is gone: this job goes on with one emulator per test.
+                                server = nil
+                                attempt = try alone.execute(testPlan, suiteName: suiteName, keepRawOutput: true)
+                            }
+                        } else {
+                            attempt = try alone.execute(testPlan, suiteName: suiteName, keepRawOutput: true)
+                        }
                     } catch {
                         queue.fail(error)
                         break
@@ -108,6 +146,32 @@ extension TestRunner {
         }
         if test.duration == nil { test.duration = attempt.outcome.duration.seconds }
         return test
+    }
+}
+
+/// The fork servers of an `--isolate` run, one per job (slot), all stopped when the run ends.
+final class ForkServerPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var servers: [Int: ForkServer] = [:]
+
+    func put(_ server: ForkServer, at slot: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        servers[slot] = server
+    }
+
+    func server(at slot: Int) -> ForkServer? {
+        lock.lock()
+        defer { lock.unlock() }
+        return servers[slot]
+    }
+
+    func stopAll() {
+        lock.lock()
+        let all = servers.values
+        servers = [:]
+        lock.unlock()
+        for server in all { server.stop() }
     }
 }
 

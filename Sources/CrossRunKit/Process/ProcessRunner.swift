@@ -159,6 +159,20 @@ public struct ProcessRunner: Sendable {
         onStdout: (UnsafeRawBufferPointer) -> Void,
         onStderr: (UnsafeRawBufferPointer) -> Void
     ) throws -> ProcessOutcome {
+        try run(plan, watch: watch, check: check, starter: nil, onStdout: onStdout, onStderr: onStderr)
+    }
+
+    /// The same, with `starter` (when not nil) starting the process instead of a spawn of `plan`, given the write
+    /// ends of its stdout and stderr (`--isolate`'s fork server, Pipeline/ForkServer.swift). The process it gives
+    /// must be crossrun's child and the leader of its own process group, with /dev/null as stdin.
+    func run(
+        _ plan: LaunchPlan,
+        watch: Watch = Watch(),
+        check: () -> KillReason? = { nil },
+        starter: ((_ stdout: Int32, _ stderr: Int32) -> Result<pid_t, Spawn.Failure>)?,
+        onStdout: (UnsafeRawBufferPointer) -> Void,
+        onStderr: (UnsafeRawBufferPointer) -> Void
+    ) throws -> ProcessOutcome {
         // A closed stdout (crossrun ... | head) must not kill crossrun: it keeps reading so no result is lost.
         signal(SIGPIPE, SIG_IGN)
         // An inherited SIGCHLD=SIG_IGN would reap the child behind crossrun's back and lose its status.
@@ -175,7 +189,8 @@ public struct ProcessRunner: Sendable {
         // Its own process group, a parent-death signal (it dies with crossrun, SIGKILL included), default
         // signal handling and no blocked signals (Support/Spawn.swift).
         let spawned = LiveChildren.starting {
-            Spawn.start(
+            if let starter { return starter(outPipe.write, errPipe.write) }
+            return Spawn.start(
                 plan.executable, argv: plan.argv, environment: environment, stdin: interactive ? .inherit : .null,
                 stdout: outPipe.write, stderr: errPipe.write, newProcessGroup: true)
         }
@@ -197,7 +212,7 @@ public struct ProcessRunner: Sendable {
         // A signal that came between installing the handler and knowing the group was recorded, not forwarded.
         if receivedCount != signalsBefore, receivedSignal != 0 { kill(-pid, receivedSignal) }
         // A test that reads a terminal stdin must be in the terminal's foreground group, or it is stopped (SIGTTIN).
-        let hadTerminal = interactive && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+        let hadTerminal = starter == nil && interactive && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp()
         if hadTerminal {
             signal(SIGTTOU, SIG_IGN)
             _ = tcsetpgrp(STDIN_FILENO, pid)

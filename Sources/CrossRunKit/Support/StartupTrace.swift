@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -8,6 +10,8 @@
 /// nothing kept) otherwise.
 public enum StartupTrace {
     nonisolated(unsafe) private static var marks: [(String, Double)] = []
+    /// `--isolate` starts processes from several threads.
+    private static let lock = NSLock()
     public static let enabled: Bool = getenv("CROSSRUN_TRACE_STARTUP").map { String(cString: $0) == "1" } ?? false
 
     /// Milliseconds on the monotonic clock.
@@ -20,12 +24,19 @@ public enum StartupTrace {
     /// Records that the run got to `phase` (only when enabled).
     public static func mark(_ phase: String) {
         guard enabled else { return }
-        marks.append((phase, now()))
+        let time = now()
+        lock.lock()
+        marks.append((phase, time))
+        lock.unlock()
     }
 
     /// `crossrun: startup: main 0.0 ms, configuration +0.3, ...`: each phase's time after the one before.
     public static func report() {
-        guard enabled, let first = marks.first else { return }
+        guard enabled else { return }
+        lock.lock()
+        let marks = self.marks
+        lock.unlock()
+        guard let first = marks.first else { return }
         var previous = first.1
         var parts: [String] = []
         for (phase, time) in marks {

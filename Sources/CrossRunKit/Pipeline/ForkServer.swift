@@ -1,0 +1,223 @@
+import CSpawn
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc test binary under qemu-user is started
+/// once per job with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
+/// process is then a fork of that warm process (qemu loaded, the guest's libraries loaded and relocated, libc
+/// started) instead of a new qemu. The forked process becomes crossrun's own child (crossrun is the subreaper of
+/// what it starts), so ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
+final class ForkServer: @unchecked Sendable {
+    let pid: pid_t
+    private let socket: Int32
+    private var stopped = false
+    /// Set when the server stopped answering: its job goes on with one qemu per test.
+    private(set) var broken = false
+
+    private init(pid: pid_t, socket: Int32) {
+        self.pid = pid
+        self.socket = socket
+    }
+
+    /// How a binary's `--isolate` run starts its tests: from fork servers (`plan` starts one), or one emulator per
+    /// test, for `reason`.
+    enum Decision {
+        case fork(plan: LaunchPlan, library: String)
+        case fallback(reason: String)
+    }
+
+    /// The variable that turns the fork server off (`0`, `false`, `no`, `off`) for one qemu per test.
+    static let variable = "CROSSRUN_FORK_SERVER"
+
+    /// Whether `--isolate` can fork this binary's tests from a fork server, and the server's launch when it can.
+    /// Builds (or finds in the cache) the preload library for the target.
+    static func decide(run: PreparedRun, base: [String]) throws -> Decision {
+        let environment = run.invocation.environment
+        if let value = environment[variable] {
+            guard let on = Configuration.boolean(value) else {
+                throw CrossRunError.invalidEnvironmentValue(variable: variable, value: value, expected: "1, 0, true, false, yes, no, on or off")
+            }
+            if !on { return .fallback(reason: "\(variable)=\(value)") }
+        }
+        let plan = run.plan
+        guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user, not \(plan.kind.rawValue)") }
+        guard let elf = run.info.elf, let interpreter = elf.interpreter else { return .fallback(reason: "statically linked binary") }
+        guard !interpreter.contains("musl") else { return .fallback(reason: "musl binary (the fork server preloads a glibc library)") }
+        // EM_PPC, EM_PPC64: glibc's __libc_start_main takes other arguments there (argc first, a startup_info block).
+        guard elf.machine != 20 && elf.machine != 21 else { return .fallback(reason: "PowerPC's __libc_start_main is not wrapped (other arguments)") }
+        guard Orphans.isAdopting else { return .fallback(reason: "crossrun is not the subreaper of its processes here") }
+        if environment["LD_PRELOAD"] != nil || plan.environment["LD_PRELOAD"] != nil || plan.argv.contains(where: { $0.hasPrefix("LD_PRELOAD=") }) {
+            return .fallback(reason: "LD_PRELOAD is already set")
+        }
+        guard let binaryIndex = plan.argv.lastIndex(of: plan.binary), binaryIndex == plan.argv.count - plan.arguments.count - 1 else {
+            return .fallback(reason: "the qemu command line has no place for the preload library")
+        }
+        let definition = run.catalog.definitions.first { $0.name == plan.target }
+        let toolchains = (definition?.rustTargets ?? []).compactMap(CrossToolchain.init(rustTarget:)).filter { !$0.isMinGW }
+        guard !toolchains.isEmpty else { return .fallback(reason: "no GNU cross C compiler is known for \(plan.target)") }
+        let searchPath = environment["PATH"] ?? "/usr/bin:/bin"
+        guard let compiler = toolchains.lazy.compactMap({ Executables.find($0.linker, searchPath: searchPath) }).first else {
+            return .fallback(reason: "no cross C compiler (\(toolchains.map(\.linker).joined(separator: ", "))) on PATH to build the fork server with")
+        }
+        let library: String
+        switch buildLibrary(compiler: compiler, environment: environment) {
+        case .success(let path): library = path
+        case .failure(let problem): return .fallback(reason: problem.text)
+        }
+        // qemu splits an -E value at commas.
+        guard !library.contains(",") else { return .fallback(reason: "the cache path \(library) has a comma, which qemu's -E cannot pass") }
+        var server = plan.with(arguments: base + ["--exact", ForkServerGuest.placeholder])
+        server.argv.insert(contentsOf: ["-E", "LD_PRELOAD=\(library)", "-E", "CROSSRUN_FORKSERVER_FD=0"], at: binaryIndex)
+        return .fork(plan: server, library: library)
+    }
+
+    struct Problem: Error {
+        var text: String
+    }
+
+    /// `<cache>/forkserver/<digest>/libcrossrun-forkserver.so`, built with `compiler` when it is not there yet; the
+    /// digest covers the source and the compiler (its path, size and time), so a new compiler builds anew.
+    static func buildLibrary(compiler: String, environment: [String: String]) -> Result<String, Problem> {
+        var status = stat()
+        _ = stat(compiler, &status)
+        let key = "\(ForkServerGuest.source)\n\(compiler)\n\(status.st_size)\n\(status.st_mtim.tv_sec)"
+        let digest = String(Hashing.sha256(Data(key.utf8)).prefix(24))
+        let folder = SysrootCache(environment: environment).base + "/forkserver/" + digest
+        let library = folder + "/libcrossrun-forkserver.so"
+        if FileManager.default.fileExists(atPath: library) { return .success(library) }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            return .failure(Problem(text: "the fork server library cannot be cached in \(folder)"))
+        }
+        let unique = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let source = folder + "/forkserver-\(unique).c"
+        let temporary = folder + "/libcrossrun-forkserver-\(unique).so"
+        defer {
+            unlink(source)
+            unlink(temporary)
+        }
+        guard FileManager.default.createFile(atPath: source, contents: Data(ForkServerGuest.source.utf8)) else {
+            return .failure(Problem(text: "the fork server's source cannot be written to \(folder)"))
+        }
+        let compiled = Executables.output(
+            of: compiler, arguments: ["-shared", "-fPIC", "-O2", "-o", temporary, source, "-ldl"], timeout: .seconds(120))
+        guard compiled?.succeeded == true, rename(temporary, library) == 0 else {
+            return .failure(Problem(text: "the fork server library did not build with \(compiler)"))
+        }
+        return .success(library)
+    }
+
+    /// Starts a server from `plan` (``decide(run:base:)``) and waits for its greeting; the failure says why it
+    /// gave none (the loader's or qemu's first line on stderr when there is one).
+    static func start(_ plan: LaunchPlan, timeout: Duration = .seconds(60)) -> Result<ForkServer, Problem> {
+        var pair: [Int32] = [-1, -1]
+        guard crossrun_seqpacket_pair(&pair) == 0 else { return .failure(Problem(text: "socketpair failed")) }
+        let errors: Pipe2
+        do { errors = try Pipe2() } catch {
+            close(pair[0])
+            close(pair[1])
+            return .failure(Problem(text: "pipe failed"))
+        }
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        let environment = Spawn.environment(adding: plan.environment)
+        var pid: pid_t = 0
+        let started = LiveChildren.starting {
+            let result = withCStrings(plan.argv) { argv in
+                withCStrings(environment) { envp in
+                    plan.executable.withRawCString { path in
+                        var request = crossrun_spawn_request(
+                            path: path, argv: argv, envp: envp, stdin_fd: pair[1], stdout_fd: null, stderr_fd: errors.write,
+                            stdin_null: 0, new_group: 1)
+                        return crossrun_spawn(&request, &pid)
+                    }
+                }
+            }
+            return result == 0 ? .success(pid) : .failure(Spawn.Failure(errno: result))
+        }
+        close(pair[1])
+        close(null)
+        errors.closeWrite()
+        guard case .success = started else {
+            close(pair[0])
+            return .failure(Problem(text: "\(plan.executable) did not start"))
+        }
+        let server = ForkServer(pid: pid, socket: pair[0])
+        if let greeting = server.receive(timeout: timeout), greeting.hasPrefix(ForkServerGuest.greeting) {
+            return .success(server)
+        }
+        server.stop()
+        // Whatever the guest's loader or qemu said (the preload library refused, an older glibc, ...).
+        var said = [UInt8](repeating: 0, count: 4096)
+        _ = fcntl(errors.read, F_SETFL, O_NONBLOCK)
+        let count = max(0, read(errors.read, &said, said.count))
+        let line = String(decoding: said[0..<count], as: UTF8.self).split(separator: "\n").first.map(String.init)
+        return .failure(Problem(text: "the fork server did not start" + (line.map { " (\($0))" } ?? "")))
+    }
+
+    /// Asks for one test's process with these descriptors as its stdin, stdout and stderr; its pid once it is
+    /// crossrun's child. A failure marks the server broken.
+    func startTest(_ name: String, stdout: Int32, stderr: Int32) -> Result<pid_t, Spawn.Failure> {
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard null >= 0 else { return .failure(Spawn.Failure(errno: errno)) }
+        defer { close(null) }
+        let fds = [null, stdout, stderr]
+        let bytes = Array(name.utf8)
+        let sent = bytes.withUnsafeBytes { buffer in
+            crossrun_send_with_descriptors(socket, buffer.baseAddress, buffer.count, fds, 3)
+        }
+        guard sent == 0 else {
+            broken = true
+            return .failure(Spawn.Failure(errno: sent))
+        }
+        guard let reply = receive(timeout: .seconds(60)), reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
+            broken = true
+            return .failure(Spawn.Failure(errno: EPIPE))
+        }
+        return .success(child)
+    }
+
+    /// One message from the server, without its newline; nil at its end or after `timeout`.
+    private func receive(timeout: Duration) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            var ready = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            let milliseconds = Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            let polled = poll(&ready, 1, milliseconds)
+            if polled < 0 && errno != EINTR { return nil }
+            if polled <= 0 { continue }
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            return String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+    }
+
+    /// Ends the server: its socket closes, so it returns from its `main`; SIGKILL when it has not after 2 s. Reaped.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        close(socket)
+        var status: Int32 = 0
+        var waited = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if waited == 200 {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                break
+            }
+            usleep(10_000)
+            waited += 1
+        }
+        LiveChildren.reaped(pid)
+    }
+
+    deinit { stop() }
+}

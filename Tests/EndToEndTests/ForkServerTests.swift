@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+
+/// `--isolate`'s fork server (docs/isolation.md): real qemu-user, the real cross-built demo, the preload library
+/// built by crossrun with the real cross gcc.
+@Suite struct ForkServerTests {
+    typealias Support = TimeoutRetryTests
+
+    static let forked = "each forked from a fork server"
+
+    static func outcomes(_ results: [String: Any]) -> [String: String] {
+        Support.tests(results).mapValues { $0["outcome"] as? String ?? "" }
+    }
+
+    /// The demo with its reliability and fork-server tests (`--cfg crossrun_demo_reliability --cfg
+    /// crossrun_demo_forkserver`), or statically linked (`+crt-static`), for aarch64; built once per test process.
+    enum Demo {
+        nonisolated(unsafe) private static var built: [String: String] = [:]
+        private static let lock = NSLock()
+
+        static func forkServer() throws -> String {
+            try build(name: "forkserver", rustflags: "--cfg crossrun_demo_reliability --cfg crossrun_demo_forkserver")
+        }
+
+        static func staticallyLinked() throws -> String {
+            try build(name: "static", rustflags: "-C target-feature=+crt-static")
+        }
+
+        private static func build(name: String, rustflags: String) throws -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let binary = built[name] { return binary }
+            let demo = Examples.rustDemo
+            var env = environment(["RUSTFLAGS": rustflags, "CARGO_TARGET_DIR": demo.appendingPathComponent("target/\(name)").path])
+            env["CARGO_TERM_COLOR"] = "never"
+            let result = try run(
+                "/usr/bin/cargo", ["test", "--offline", "--quiet", "--no-run", "--target", "aarch64-unknown-linux-gnu", "--message-format=json"],
+                environment: env, in: demo)
+            guard result.status == 0 else {
+                throw Examples.BuildFailure(message: "building the \(name) demo failed (\(result.status)): \(result.stderrText)")
+            }
+            for line in result.stdoutText.split(separator: "\n") where line.hasPrefix("{") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    object["reason"] as? String == "compiler-artifact",
+                    let executable = object["executable"] as? String,
+                    (executable as NSString).lastPathComponent.hasPrefix("crossrun_demo-")
+                else { continue }
+                built[name] = executable
+                return executable
+            }
+            throw Examples.BuildFailure(message: "no crossrun_demo test binary in cargo's output: \(result.stdoutText.prefix(2000))")
+        }
+    }
+
+    /// `KEY value` lines of a process report the demo's fork-server tests write.
+    static func report(_ url: URL) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
+            for key in ["pid", "args", "LD_PRELOAD", "CROSSRUN_FORKSERVER_FD", "stdin at end", "earlier tests", "cwd"] where line.hasPrefix(key + " ") {
+                fields[key] = String(line.dropFirst(key.count + 1))
+            }
+        }
+        return fields
+    }
+
+    @Test("tests that share process-wide state pass under the fork server, each in a fresh process of its own; they fail together in one process")
+    func freshProcessPerTest() throws {
+        let binary = try Demo.forkServer()
+        let folder = try temporaryDirectory("forkserver-fresh")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let reports = folder.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        let (env, marker) = Support.markedEnvironment(["CROSSRUN_DEMO_SHARED_STATE": "1", "CROSSRUN_DEMO_PROCESS_DIR": reports.path])
+        let json = folder.appendingPathComponent("r.json").path
+        let junit = folder.appendingPathComponent("r.xml").path
+        let isolated = try crossrun(["--isolate", "-j", "2", "--json", json, "--junit", junit, binary], environment: env, in: folder)
+        #expect(isolated.status == 0, "\(isolated.stdoutText)\n\(isolated.stderrText)")
+        #expect(isolated.stderrText.contains("crossrun: --isolate: 17 test processes for crossrun_demo, up to 2 at a time, \(Self.forked)"), "\(isolated.stderrText)")
+        #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
+        let outcomes = Self.outcomes(try readResults(json))
+        #expect(outcomes.count == 19)
+        #expect(outcomes.filter { $0.value != "passed" }.keys.sorted() == ["tests::needs_real_hardware", "tests::slow_exhaustive_add"], "\(outcomes)")
+        #expect(outcomes["reliability::claims_shared_resource_a"] == "passed")
+        #expect(outcomes["reliability::claims_shared_resource_b"] == "passed")
+        #expect(try schemaProblems(junit) == nil)
+
+        // What each test's process saw from inside.
+        var pids: Set<String> = []
+        for letter in ["a", "b", "c"] {
+            let seen = try Self.report(reports.appendingPathComponent("\(letter).txt"))
+            pids.insert(seen["pid"] ?? "")
+            #expect(seen["args"]?.hasSuffix("--exact forkserver::reports_its_process_\(letter)") == true, "\(seen)")
+            #expect(seen["LD_PRELOAD"] == "false", "the preload variable reached the test: \(seen)")
+            #expect(seen["CROSSRUN_FORKSERVER_FD"] == "false", "\(seen)")
+            #expect(seen["stdin at end"] == "true", "\(seen)")
+            #expect(seen["earlier tests"] == "0", "another test ran in this process before: \(seen)")
+            #expect(seen["cwd"] == folder.resolvingSymlinksInPath().path || seen["cwd"] == folder.path, "\(seen)")
+        }
+        #expect(pids.count == 3 && !pids.contains(""), "each test has a pid of its own: \(pids)")
+
+        // The same tests in one process: the second claimant fails, and the counter counts every earlier test.
+        try FileManager.default.removeItem(at: reports)
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        let together = try crossrun(["--no-resume", "--json", json, binary], environment: env, in: folder)
+        #expect(together.status == 101)
+        let failed = Self.outcomes(try readResults(json)).filter { $0.value == "failed" }.map(\.key)
+        #expect(failed.count == 1 && failed.first?.hasPrefix("reliability::claims_shared_resource_") == true, "\(failed)")
+        let earlier = try ["a", "b", "c"].map { try Self.report(reports.appendingPathComponent("\($0).txt"))["earlier tests"] ?? "" }
+        #expect(Set(earlier) == ["0", "1", "2"], "\(earlier)")
+    }
+
+    @Test("a crash, an abort, a hang under --test-timeout and SIGTERM inside forked test processes are reported per test, as with one qemu per test")
+    func crashesAndHangs() throws {
+        let binary = try Demo.forkServer()
+        let library = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
+        let folder = try temporaryDirectory("forkserver-faults")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("r.json").path
+
+        // Crashes: the same outcomes and messages as one emulator per test.
+        var crashes: [[String: [String: Any]]] = []
+        for server in ["1", "0"] {
+            let (env, marker) = Support.markedEnvironment(["CROSSRUN_DEMO_CRASH": "1", "CROSSRUN_FORK_SERVER": server])
+            let result = try crossrun(["--isolate", "-j", "2", "--json", json, library], environment: env)
+            #expect(result.status == 101, "\(result.stderrText)")
+            #expect(result.stderrText.contains(server == "1" ? Self.forked : "no fork server: CROSSRUN_FORK_SERVER=0"), "\(result.stderrText)")
+            #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
+            crashes.append(Support.tests(try readResults(json)))
+        }
+        for name in Set(crashes[0].keys).union(crashes[1].keys) {
+            #expect(crashes[0][name]?["outcome"] as? String == crashes[1][name]?["outcome"] as? String, "\(name)")
+            #expect(crashes[0][name]?["message"] as? String == crashes[1][name]?["message"] as? String, "\(name)")
+        }
+        #expect((crashes[0]["crash::segfaults"]?["message"] as? String ?? "").contains("SIGSEGV"))
+        #expect(crashes[0]["crash::segfaults"]?["outcome"] as? String == "error")
+        #expect(crashes[0]["crash::aborts"]?["outcome"] as? String == "error")
+        #expect(crashes[0]["tests::add_small_numbers"]?["outcome"] as? String == "passed")
+
+        // A hang: the test-timeout stops that forked process alone.
+        let (env, marker) = Support.markedEnvironment(["CROSSRUN_DEMO_HANG": "1"])
+        let hung = try crossrun(["--isolate", "-j", "2", "--test-timeout", "2s", "--kill-grace", "1s", "--json", json, binary], environment: env)
+        #expect(hung.status == 124, "\(hung.stderrText)")
+        #expect(hung.stderrText.contains(Self.forked), "\(hung.stderrText)")
+        #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
+        let tests = Support.tests(try readResults(json))
+        #expect(tests["reliability::hangs"]?["errorKind"] as? String == "timeout")
+        for (name, test) in tests where name != "reliability::hangs" {
+            #expect(["passed", "ignored"].contains(test["outcome"] as? String ?? ""), "\(name): \(test)")
+        }
+
+        // SIGTERM to crossrun reaches the forked process that hangs; the report is written, status 143.
+        let (termEnv, termMarker) = Support.markedEnvironment(["CROSSRUN_DEMO_HANG": "1"])
+        let ended = try Support.interrupt(["--isolate", "-j", "2", "--json", json, binary], environment: termEnv, in: folder) {
+            $0.components(separatedBy: " ... ").count - 1 >= 18
+        }
+        #expect(ended.status == 143)
+        #expect(Support.leftovers(termMarker).isEmpty, "still running: \(Support.leftovers(termMarker))")
+        #expect(Support.tests(try readResults(json))["reliability::hangs"]?["errorKind"] as? String == "interrupted")
+    }
+
+    @Test("other Linux targets fork too and give the outcomes one emulator per test gives; PowerPC says why it does not", arguments: [
+        ("i686-unknown-linux-gnu", nil), ("armv7-unknown-linux-gnueabihf", nil), ("s390x-unknown-linux-gnu", nil),
+        ("mips64el-unknown-linux-gnuabi64", nil), ("powerpc64le-unknown-linux-gnu", "no fork server: PowerPC's __libc_start_main is not wrapped"),
+    ] as [(String, String?)])
+    func otherTargets(triple: String, fallback: String?) throws {
+        let binary = try Examples.rustDemoLibrary(triple)
+        let folder = try temporaryDirectory("forkserver-targets")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("r.json").path
+        var outcomes: [[String: String]] = []
+        for server in ["1", "0"] {
+            let env = environment(["CROSSRUN_DEMO_CRASH": "1", "CROSSRUN_FORK_SERVER": server])
+            let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: env)
+            #expect(result.status == 101, "\(result.stderrText)")
+            if server == "1" { #expect(result.stderrText.contains(fallback ?? Self.forked), "\(result.stderrText)") }
+            outcomes.append(Self.outcomes(try readResults(json)))
+        }
+        #expect(outcomes[0] == outcomes[1])
+        #expect(outcomes[0]["crash::segfaults"] == "error")
+        #expect(outcomes[0]["tests::add_small_numbers"] == "passed")
+    }
+
+    enum Fallback: String, CaseIterable, Sendable {
+        case staticBinary, wasm, turnedOff
+    }
+
+    @Test("--isolate falls back to one emulator per test where there is no fork server, and says why", arguments: Fallback.allCases)
+    func fallsBack(_ fallback: Fallback) throws {
+        let binary: String
+        var changes: [String: String?] = [:]
+        let reason: String
+        switch fallback {
+        case .staticBinary:
+            binary = try Demo.staticallyLinked()
+            reason = "no fork server: statically linked binary"
+        case .wasm:
+            binary = try Examples.rustDemoLibrary("wasm32-wasi")
+            reason = "no fork server: the fork server is for qemu-user, not "
+        case .turnedOff:
+            binary = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
+            changes["CROSSRUN_FORK_SERVER"] = "off"
+            reason = "no fork server: CROSSRUN_FORK_SERVER=off"
+        }
+        let folder = try temporaryDirectory("forkserver-fallback")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("r.json").path
+        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes))
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stderrText.contains("one emulator start per test (\(reason)"), "\(result.stderrText)")
+        let results = try readResults(json)
+        #expect(Self.outcomes(results).values.filter { $0 == "passed" }.count >= 9)
+        // One process per test that ran (wasm's libtest also ignores a should_panic test inside its process).
+        #expect(((results["isolation"] as? [String: Any])?["processes"] as? Int ?? 0) >= Self.outcomes(results).values.filter { $0 == "passed" }.count)
+    }
+
+    @Test("a CROSSRUN_FORK_SERVER value that is not a yes or no is one line, status 125")
+    func badSetting() throws {
+        let binary = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
+        let result = try crossrun(["--isolate", "--no-report", binary], environment: environment(["CROSSRUN_FORK_SERVER": "sometimes"]))
+        #expect(result.status == 125)
+        let lines = result.stderrText.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderrText)")
+        #expect(result.stderrText.contains("CROSSRUN_FORK_SERVER=sometimes is not valid; expected 1, 0, true, false, yes, no, on or off"), "\(result.stderrText)")
+    }
+}
