@@ -41,6 +41,10 @@ int crossrun_become_subreaper(void);
 /// meanwhile cannot inherit them. Returns 0, or an errno value.
 int crossrun_cloexec_pipe(int fds[2]);
 
+/// pidfd_open(pid, 0) (Linux 5.3): a close-on-exec descriptor that polls readable once `pid` has ended, so a
+/// wait for more output can also end the moment the process does. Returns it, or -1 (ENOSYS on older kernels).
+int crossrun_pidfd_open(pid_t pid);
+
 /// A connected AF_UNIX SOCK_SEQPACKET pair, both ends close-on-exec (`--isolate`'s fork server, ForkServer.c).
 int crossrun_seqpacket_pair(int fds[2]);
 

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -272,6 +273,10 @@ public struct ProcessRunner: Sendable {
         onStdout: (UnsafeRawBufferPointer) -> Void, onStderr: (UnsafeRawBufferPointer) -> Void
     ) -> TerminationStatus {
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
+        // Readable once the process has ended: the pause that lets output gather ends then, not 4 ms later (a
+        // short program's last line came just before its exit, and every run paid the whole pause).
+        let exitDescriptor = crossrun_pidfd_open(pid)
+        defer { if exitDescriptor >= 0 { close(exitDescriptor) } }
         var open = [true, true]
         // Reads of up to 1 MiB (the pipes are enlarged to match): a flood of output costs few system calls.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -345,7 +350,7 @@ public struct ProcessRunner: Sendable {
                 // A test binary writes a line at a time: waking for each one takes a core from the emulator on a
                 // busy machine (a 1036-test suite ran ~10% slower). After a small read, let output gather for a
                 // moment (the pipe holds 1 MiB; a flood always reads full blocks and never waits here).
-                if trickle && exitStatus == nil && terminatedAt == nil { usleep(Self.gatherMicroseconds) }
+                if trickle && exitStatus == nil && terminatedAt == nil { Self.gather(until: exitDescriptor) }
             }
             for index in 0..<2 where open[index] && fds[index].revents != 0 {
                 let got = read(fds[index].fd, buffer.baseAddress, buffer.count)
@@ -401,6 +406,17 @@ public struct ProcessRunner: Sendable {
     /// How long the output loop waits after a small read before it polls again (output still passes through
     /// within a few milliseconds).
     static let gatherMicroseconds: UInt32 = 4000
+
+    /// Waits ``gatherMicroseconds`` for output to gather, or until the process ends (its pidfd, when the kernel
+    /// has them, polls readable then).
+    static func gather(until exitDescriptor: Int32) {
+        guard exitDescriptor >= 0 else {
+            usleep(gatherMicroseconds)
+            return
+        }
+        var exited = pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)
+        _ = poll(&exited, 1, Int32(gatherMicroseconds / 1000))
+    }
 }
 
 /// A pipe whose ends are closed on exec, so only the dup2'd copies reach the child.
