@@ -15,40 +15,12 @@ import Testing
     /// The demo with its reliability and fork-server tests (`--cfg crossrun_demo_reliability --cfg
     /// crossrun_demo_forkserver`), or statically linked (`+crt-static`), for aarch64; built once per test process.
     enum Demo {
-        nonisolated(unsafe) private static var built: [String: String] = [:]
-        private static let lock = NSLock()
-
         static func forkServer() throws -> String {
-            try build(name: "forkserver", rustflags: "--cfg crossrun_demo_reliability --cfg crossrun_demo_forkserver")
+            try Examples.demoTests(variant: "forkserver", rustflags: "--cfg crossrun_demo_reliability --cfg crossrun_demo_forkserver")
         }
 
         static func staticallyLinked() throws -> String {
-            try build(name: "static", rustflags: "-C target-feature=+crt-static")
-        }
-
-        private static func build(name: String, rustflags: String) throws -> String {
-            lock.lock()
-            defer { lock.unlock() }
-            if let binary = built[name] { return binary }
-            let demo = Examples.rustDemo
-            var env = environment(["RUSTFLAGS": rustflags, "CARGO_TARGET_DIR": demo.appendingPathComponent("target/\(name)").path])
-            env["CARGO_TERM_COLOR"] = "never"
-            let result = try run(
-                "/usr/bin/cargo", ["test", "--offline", "--quiet", "--no-run", "--target", "aarch64-unknown-linux-gnu", "--message-format=json"],
-                environment: env, in: demo)
-            guard result.status == 0 else {
-                throw Examples.BuildFailure(message: "building the \(name) demo failed (\(result.status)): \(result.stderrText)")
-            }
-            for line in result.stdoutText.split(separator: "\n") where line.hasPrefix("{") {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    object["reason"] as? String == "compiler-artifact",
-                    let executable = object["executable"] as? String,
-                    (executable as NSString).lastPathComponent.hasPrefix("crossrun_demo-")
-                else { continue }
-                built[name] = executable
-                return executable
-            }
-            throw Examples.BuildFailure(message: "no crossrun_demo test binary in cargo's output: \(result.stdoutText.prefix(2000))")
+            try Examples.demoTests(variant: "static", rustflags: "-C target-feature=+crt-static")
         }
     }
 

@@ -164,6 +164,35 @@ enum Examples {
     }
 
     struct BuildFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
+
+    nonisolated(unsafe) private static var demoVariants: [String: String] = [:]
+    private static let demoVariantsLock = NSLock()
+
+    /// rust-demo's aarch64 library test binary built with `rustflags` (`--cfg crossrun_demo_reliability`,
+    /// `-C target-feature=+crt-static`) into target/<variant>, once per test process.
+    static func demoTests(variant: String, rustflags: String) throws -> String {
+        demoVariantsLock.lock()
+        defer { demoVariantsLock.unlock() }
+        if let binary = demoVariants[variant] { return binary }
+        var env = environment(["RUSTFLAGS": rustflags, "CARGO_TARGET_DIR": rustDemo.appendingPathComponent("target/\(variant)").path])
+        env["CARGO_TERM_COLOR"] = "never"
+        let result = try run(
+            "/usr/bin/cargo", ["test", "--offline", "--quiet", "--no-run", "--target", "aarch64-unknown-linux-gnu", "--message-format=json"],
+            environment: env, in: rustDemo)
+        guard result.status == 0 else {
+            throw BuildFailure(message: "building the \(variant) demo failed (\(result.status)): \(result.stderrText)")
+        }
+        for line in result.stdoutText.split(separator: "\n") where line.hasPrefix("{") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                object["reason"] as? String == "compiler-artifact",
+                let executable = object["executable"] as? String,
+                (executable as NSString).lastPathComponent.hasPrefix("crossrun_demo-")
+            else { continue }
+            demoVariants[variant] = executable
+            return executable
+        }
+        throw BuildFailure(message: "no crossrun_demo test binary in cargo's output: \(result.stdoutText.prefix(2000))")
+    }
 }
 
 /// libtest's `test result:` counts, read independently of crossrun's parser.

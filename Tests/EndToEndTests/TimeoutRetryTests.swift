@@ -239,31 +239,7 @@ struct TimeoutRetryTests {
 
 /// Builds rust-demo's aarch64 tests with the reliability module into target/reliability (once per test process).
 enum ReliabilityDemo {
-    nonisolated(unsafe) private static var built: String?
-    private static let lock = NSLock()
-
     static func build() throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let built { return built }
-        let demo = Examples.rustDemo
-        var env = environment(["RUSTFLAGS": "--cfg crossrun_demo_reliability", "CARGO_TARGET_DIR": demo.appendingPathComponent("target/reliability").path])
-        env["CARGO_TERM_COLOR"] = "never"
-        let result = try run(
-            "/usr/bin/cargo", ["test", "--offline", "--quiet", "--no-run", "--target", "aarch64-unknown-linux-gnu", "--message-format=json"],
-            environment: env, in: demo)
-        guard result.status == 0 else {
-            throw Examples.BuildFailure(message: "building the reliability demo failed (\(result.status)): \(result.stderrText)")
-        }
-        for line in result.stdoutText.split(separator: "\n") where line.hasPrefix("{") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                object["reason"] as? String == "compiler-artifact",
-                let executable = object["executable"] as? String,
-                (executable as NSString).lastPathComponent.hasPrefix("crossrun_demo-")
-            else { continue }
-            built = executable
-            return executable
-        }
-        throw Examples.BuildFailure(message: "no crossrun_demo test binary in cargo's output: \(result.stdoutText.prefix(2000))")
+        try Examples.demoTests(variant: "reliability", rustflags: "--cfg crossrun_demo_reliability")
     }
 }
