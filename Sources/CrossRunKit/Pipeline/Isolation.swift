@@ -15,28 +15,44 @@ extension TestRunner {
     /// emulator per test.
     func runIsolated(plan: LaunchPlan, invocation: Invocation, jobs: Int, quiet: Bool, suiteName: String, prepared: PreparedRun? = nil) throws -> RunPhases? {
         let selection = TestListing.selection(from: invocation.arguments)
-        guard let listed = try listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: true) else { return nil }
         let runsIgnored = selection.contains("--ignored") || selection.contains("--include-ignored")
-        let ignored = runsIgnored ? [] : Set(listTests(plan: plan, selection: selection + ["--ignored"]) ?? [])
-        // libtest's closing line counts the tests its filters left out: known from one unfiltered listing.
-        let filteredOut = selection.isEmpty ? 0 : listTests(plan: plan, selection: []).map { max(0, $0.count - listed.count) } ?? 0
+        let base = LibtestArguments.resumeArguments(from: invocation.arguments)
+        // Each of these is an emulator start: the listing of the ignored tests, the unfiltered listing (libtest's
+        // closing line counts the tests its filters left out) and the first job's fork server start beside the
+        // listing of the tests to run, not one after another.
+        let runner = self
+        let ignoredListing = runsIgnored ? nil : Concurrent { runner.listTests(plan: plan, selection: selection + ["--ignored"]) }
+        let fullListing = selection.isEmpty ? nil : Concurrent { runner.listTests(plan: plan, selection: []) }
+        let servers = ForkServerPool()
+        defer { servers.stopAll() }
+        nonisolated(unsafe) let preparedRun = prepared
+        let firstServer = prepared == nil || jobs < 1 ? nil : Concurrent { () throws -> ForkServer.Decision in
+            let decision = try ForkServer.decide(run: preparedRun!, base: base)
+            guard case .fork(let serverPlan, _) = decision else { return decision }
+            switch ForkServer.start(serverPlan) {
+            case .success(let server):
+                servers.put(server, at: 0)
+                return decision
+            case .failure(let problem):
+                return .fallback(reason: problem.text)
+            }
+        }
+        let listing = Result { try listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: true) }
+        let ignoredNames = try ignoredListing?.value()
+        let allNames = try fullListing?.value()
+        var decision = try firstServer?.value() ?? .fallback(reason: "no test to run")
+        guard let listed = try listing.get() else { return nil }
+        let ignored = Set(ignoredNames.flatMap { $0 } ?? [])
+        let filteredOut = allNames.flatMap { $0 }.map { max(0, $0.count - listed.count) } ?? 0
 
         let started = ContinuousClock.now
         let toRun = listed.filter { !ignored.contains($0) }
         let output = IsolatedOutput(runner: processRunner, arguments: invocation.arguments, total: listed.count)
-        let base = LibtestArguments.resumeArguments(from: invocation.arguments)
         let workerCount = min(jobs, toRun.count)
-        // The first job's fork server starts here, so the line below can say whether there is one.
-        var decision = ForkServer.Decision.fallback(reason: "no test to run")
-        if let prepared, workerCount > 0 { decision = try ForkServer.decide(run: prepared, base: base) }
-        let servers = ForkServerPool()
-        if case .fork(let serverPlan, _) = decision {
-            switch ForkServer.start(serverPlan) {
-            case .success(let server): servers.put(server, at: 0)
-            case .failure(let problem): decision = .fallback(reason: problem.text)
-            }
+        if workerCount == 0 {
+            servers.stopAll()
+            decision = .fallback(reason: "no test to run")
         }
-        defer { servers.stopAll() }
         if !quiet {
             let how: String
             switch decision {
