@@ -115,6 +115,11 @@ cc_build plain_exit    aarch64-static aarch64-linux-gnu-gcc -static
 cc_build plain_exit    riscv64        riscv64-linux-gnu-gcc
 cc_build faults        aarch64        aarch64-linux-gnu-gcc            # fault injection (docs/reliability.md)
 cc_build faults        aarch64-static aarch64-linux-gnu-gcc -static
+# the fork server's warm-up must be undone (docs/isolation.md): 64- and 32-bit, little- and big-endian
+cc_build forkserver_probe aarch64 aarch64-linux-gnu-gcc -pthread
+cc_build forkserver_probe armv7   arm-linux-gnueabihf-gcc -pthread
+cc_build forkserver_probe s390x   s390x-linux-gnu-gcc -pthread
+cc_build forkserver_probe i686    i686-linux-gnu-gcc -pthread
 # Windows (PE32+ console, run under wine): mingw's C runtime prints \r\n line ends, which the parser must take.
 cc_build libtest_style x86_64-windows.exe x86_64-w64-mingw32-gcc
 

@@ -7,6 +7,7 @@ import Testing
     typealias Support = TimeoutRetryTests
 
     static let forked = "each forked from a fork server"
+    static let warmed = "each forked from a fork server (one qemu start per job, its harness warmed up)"
 
     static func outcomes(_ results: [String: Any]) -> [String: String] {
         Support.tests(results).mapValues { $0["outcome"] as? String ?? "" }
@@ -28,7 +29,7 @@ import Testing
     static func report(_ url: URL) throws -> [String: String] {
         var fields: [String: String] = [:]
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
-            for key in ["pid", "args", "LD_PRELOAD", "CROSSRUN_FORKSERVER_FD", "stdin at end", "earlier tests", "cwd"] where line.hasPrefix(key + " ") {
+            for key in ["pid", "args", "LD_PRELOAD", "CROSSRUN_FORKSERVER_FD", "CROSSRUN_FORKSERVER_WARM", "stdin at end", "earlier tests", "cwd"] where line.hasPrefix(key + " ") {
                 fields[key] = String(line.dropFirst(key.count + 1))
             }
         }
@@ -47,7 +48,7 @@ import Testing
         let junit = folder.appendingPathComponent("r.xml").path
         let isolated = try crossrun(["--isolate", "-j", "2", "--json", json, "--junit", junit, binary], environment: env, in: folder)
         #expect(isolated.status == 0, "\(isolated.stdoutText)\n\(isolated.stderrText)")
-        #expect(isolated.stderrText.contains("crossrun: --isolate: 17 test processes for crossrun_demo, up to 2 at a time, \(Self.forked)"), "\(isolated.stderrText)")
+        #expect(isolated.stderrText.contains("crossrun: --isolate: 17 test processes for crossrun_demo, up to 2 at a time, \(Self.warmed)"), "\(isolated.stderrText)")
         #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
         let outcomes = Self.outcomes(try readResults(json))
         #expect(outcomes.count == 19)
@@ -64,6 +65,7 @@ import Testing
             #expect(seen["args"]?.hasSuffix("--exact forkserver::reports_its_process_\(letter)") == true, "\(seen)")
             #expect(seen["LD_PRELOAD"] == "false", "the preload variable reached the test: \(seen)")
             #expect(seen["CROSSRUN_FORKSERVER_FD"] == "false", "\(seen)")
+            #expect(seen["CROSSRUN_FORKSERVER_WARM"] == "false", "\(seen)")
             #expect(seen["stdin at end"] == "true", "\(seen)")
             #expect(seen["earlier tests"] == "0", "another test ran in this process before: \(seen)")
             #expect(seen["cwd"] == folder.resolvingSymlinksInPath().path || seen["cwd"] == folder.path, "\(seen)")
@@ -144,12 +146,44 @@ import Testing
             let env = environment(["CROSSRUN_DEMO_CRASH": "1", "CROSSRUN_FORK_SERVER": server])
             let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: env)
             #expect(result.status == 101, "\(result.stderrText)")
-            if server == "1" { #expect(result.stderrText.contains(fallback ?? Self.forked), "\(result.stderrText)") }
+            if server == "1" { #expect(result.stderrText.contains(fallback ?? Self.warmed), "\(result.stderrText)") }
             outcomes.append(Self.outcomes(try readResults(json)))
         }
         #expect(outcomes[0] == outcomes[1])
         #expect(outcomes[0]["crash::segfaults"] == "error")
         #expect(outcomes[0]["tests::add_small_numbers"] == "passed")
+    }
+
+    enum Warm: String, CaseIterable, Sendable {
+        case undone, exitCalled, threadLeft, turnedOff
+    }
+
+    @Test("the warm-up's run of main is undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler), on 64- and 32-bit, little- and big-endian targets; one that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    func warmUpIsUndone(arch: String, warm: Warm) throws {
+        // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
+        let binary = try Examples.c("forkserver_probe-\(arch)")
+        var variables: [String: String] = [:]
+        let line: String
+        switch warm {
+        case .undone:
+            line = Self.warmed
+        case .exitCalled:
+            variables["CROSSRUN_PROBE_EXIT"] = "1"
+            line = Self.warmed
+        case .threadLeft:
+            variables["CROSSRUN_PROBE_THREAD"] = "1"
+            line = "(one qemu start per job, no warm-up: the warm-up could not be undone: a thread the warm-up started is still running)"
+        case .turnedOff:
+            variables["CROSSRUN_FORKSERVER_WARM"] = "0"
+            line = "(one qemu start per job, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
+        }
+        let folder = try temporaryDirectory("forkserver-warm")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("r.json").path
+        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(variables))
+        #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
+        #expect(result.stderrText.contains(line), "\(result.stderrText)")
+        #expect(Self.outcomes(try readResults(json)) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
     }
 
     enum Fallback: String, CaseIterable, Sendable {

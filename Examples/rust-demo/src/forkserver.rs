@@ -16,11 +16,12 @@ fn report_process(letter: &str) {
         let mut input = Vec::new();
         let stdin_at_end = matches!(std::io::stdin().read_to_end(&mut input), Ok(0));
         let text = format!(
-            "pid {}\nargs {}\nLD_PRELOAD {}\nCROSSRUN_FORKSERVER_FD {}\nstdin at end {}\nearlier tests {}\ncwd {}\n",
+            "pid {}\nargs {}\nLD_PRELOAD {}\nCROSSRUN_FORKSERVER_FD {}\nCROSSRUN_FORKSERVER_WARM {}\nstdin at end {}\nearlier tests {}\ncwd {}\n",
             std::process::id(),
             std::env::args().skip(1).collect::<Vec<_>>().join(" "),
             std::env::var_os("LD_PRELOAD").is_some(),
             std::env::var_os("CROSSRUN_FORKSERVER_FD").is_some(),
+            std::env::var_os("CROSSRUN_FORKSERVER_WARM").is_some(),
             stdin_at_end,
             earlier,
             std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),

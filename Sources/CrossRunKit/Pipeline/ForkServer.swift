@@ -17,10 +17,16 @@ final class ForkServer: @unchecked Sendable {
     /// Set when the server stopped answering: its job goes on with one qemu per test.
     private(set) var broken = false
 
+    /// Why the server serves without having run the harness once first (its warm-up), or nil when it did.
+    private(set) var cold: String?
+
     private init(pid: pid_t, socket: Int32) {
         self.pid = pid
         self.socket = socket
     }
+
+    /// The variable the guest library reads: `0` serves without the warm-up.
+    static let warmVariable = "CROSSRUN_FORKSERVER_WARM"
 
     /// How a binary's `--isolate` run starts its tests: from fork servers (`plan` starts one), or one emulator per
     /// test, for `reason`.
@@ -104,7 +110,7 @@ final class ForkServer: @unchecked Sendable {
             return .failure(Problem(text: "the fork server's source cannot be written to \(folder)"))
         }
         let compiled = Executables.output(
-            of: compiler, arguments: ["-shared", "-fPIC", "-O2", "-o", temporary, source, "-ldl"], timeout: .seconds(120))
+            of: compiler, arguments: ["-shared", "-fPIC", "-O2", "-o", temporary, source, "-ldl", "-lpthread"], timeout: .seconds(120))
         guard compiled?.succeeded == true, rename(temporary, library) == 0 else {
             return .failure(Problem(text: "the fork server library did not build with \(compiler)"))
         }
@@ -112,8 +118,21 @@ final class ForkServer: @unchecked Sendable {
     }
 
     /// Starts a server from `plan` (``decide(run:base:)``) and waits for its greeting; the failure says why it
-    /// gave none (the loader's or qemu's first line on stderr when there is one).
+    /// gave none (the loader's or qemu's first line on stderr when there is one). A server whose warm-up failed
+    /// (it could not undo it, or the harness ended the process) is started again without one.
     static func start(_ plan: LaunchPlan, timeout: Duration = .seconds(60)) -> Result<ForkServer, Problem> {
+        let warmOff = plan.environment[warmVariable] == "0" || ProcessInfo.processInfo.environment[warmVariable] == "0"
+        let first = startOnce(plan, timeout: timeout)
+        guard case .failure(let problem) = first, !warmOff, let binaryIndex = plan.argv.lastIndex(of: plan.binary) else { return first }
+        var cold = plan
+        cold.argv.insert(contentsOf: ["-E", "\(warmVariable)=0"], at: binaryIndex)
+        return startOnce(cold, timeout: timeout).map { server in
+            server.cold = problem.text.hasPrefix("the warm-up") ? problem.text : "the warm-up ended the server: " + problem.text
+            return server
+        }
+    }
+
+    private static func startOnce(_ plan: LaunchPlan, timeout: Duration) -> Result<ForkServer, Problem> {
         var pair: [Int32] = [-1, -1]
         guard crossrun_seqpacket_pair(&pair) == 0 else { return .failure(Problem(text: "socketpair failed")) }
         let errors: Pipe2
@@ -146,10 +165,16 @@ final class ForkServer: @unchecked Sendable {
             return .failure(Problem(text: "\(plan.executable) did not start"))
         }
         let server = ForkServer(pid: pid, socket: pair[0])
-        if let greeting = server.receive(timeout: timeout), greeting.hasPrefix(ForkServerGuest.greeting) {
+        let greeting = server.receive(timeout: timeout)
+        if let greeting, greeting.hasPrefix(ForkServerGuest.greeting) {
+            // "crossrun-forkserver 1 ready PID warm", or "... cold (REASON)".
+            if let open = greeting.range(of: " cold ("), greeting.hasSuffix(")") {
+                server.cold = String(greeting[open.upperBound..<greeting.index(before: greeting.endIndex)])
+            }
             return .success(server)
         }
         server.stop()
+        if let greeting, greeting.hasPrefix("error ") { return .failure(Problem(text: String(greeting.dropFirst(6)))) }
         // Whatever the guest's loader or qemu said (the preload library refused, an older glibc, ...).
         var said = [UInt8](repeating: 0, count: 4096)
         _ = fcntl(errors.read, F_SETFL, O_NONBLOCK)

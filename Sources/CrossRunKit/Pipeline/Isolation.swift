@@ -56,7 +56,9 @@ extension TestRunner {
         if !quiet {
             let how: String
             switch decision {
-            case .fork: how = "each forked from a fork server (one qemu start per job)"
+            case .fork:
+                let cold = servers.server(at: 0)?.cold
+                how = "each forked from a fork server (one qemu start per job, " + (cold.map { "no warm-up: \($0))" } ?? "its harness warmed up)")
             case .fallback(let reason): how = "one emulator start per test (no fork server: \(reason))"
             }
             TerminalSummary.emit("crossrun: --isolate: \(toRun.count) test process\(toRun.count == 1 ? "" : "es") for \(suiteName), up to \(min(jobs, max(1, toRun.count))) at a time, \(how)")

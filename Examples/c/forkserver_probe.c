@@ -1,0 +1,94 @@
+/*
+ * forkserver_probe.c - a C test program with a libtest-like command line, for the fork server's warm-up
+ * (docs/isolation.md; Tests/EndToEndTests/ForkServerTests.swift). `--list` lists three tests; `--exact NAME` runs one
+ * (any other argument is ignored). Before it looks at its arguments, main changes what a fresh process must not see
+ * changed: a counter in static memory, a heap block, a descriptor left open, the SIGUSR1 disposition. Each test
+ * fails unless its process is fresh in all four: the fork server's warm-up runs main once with no test to run, and
+ * must undo all of it before it forks the tests' processes.
+ *
+ * With CROSSRUN_PROBE_THREAD=1, main first starts a thread that never ends (a warm-up cannot be undone then, and the
+ * server starts again without it); with CROSSRUN_PROBE_EXIT=1, main ends with exit() when no test was named, as
+ * libtest does on an unknown option.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int mains;
+static char *block;
+
+static void *forever(void *unused) {
+    for (;;) pause();
+    return unused;
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+}
+
+static int check(const char *name) {
+    int fresh = mains == 1 && block != NULL && strcmp(block, "main ran once") == 0;
+    printf("mains %d, block %s\n", mains, block ? block : "none");
+    printf("test %s ... %s\n", name, fresh ? "ok" : "FAILED");
+    return fresh ? 0 : 101;
+}
+
+int main(int argc, char **argv) {
+    const char *thread = getenv("CROSSRUN_PROBE_THREAD");
+    if (thread && strcmp(thread, "1") == 0) {
+        pthread_t id;
+        pthread_create(&id, NULL, forever, NULL);
+    }
+    mains++;
+    if (block == NULL) {
+        block = malloc(64);
+        snprintf(block, 64, mains == 1 ? "main ran once" : "main ran %d times", mains);
+    } else {
+        snprintf(block, 64, "main ran %d times", mains);
+    }
+    // Descriptor 50 open already: an earlier main's.
+    if (fcntl(50, F_GETFD) != -1) mains += 1000;
+    int opened = open("/dev/null", O_RDONLY);
+    dup2(opened, 50);
+    close(opened);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_usr1;
+    struct sigaction before;
+    sigaction(SIGUSR1, NULL, &before);
+    // A handler already there means an earlier main's.
+    if (before.sa_handler == on_usr1) mains += 100;
+    sigaction(SIGUSR1, &action, NULL);
+
+    const char *names[] = {"probe::first", "probe::second", "probe::third"};
+    const char *exact = NULL;
+    int list = 0, ignored = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--list") == 0) list = 1;
+        if (strcmp(argv[i], "--ignored") == 0) ignored = 1;
+        if (strcmp(argv[i], "--exact") == 0 && i + 1 < argc) exact = argv[i + 1];
+    }
+    if (list) {
+        // None of the three is ignored.
+        for (int t = 0; t < 3 && !ignored; t++) printf("%s: test\n", names[t]);
+        printf("\n%d tests, 0 benchmarks\n", ignored ? 0 : 3);
+        return 0;
+    }
+    const char *exit_early = getenv("CROSSRUN_PROBE_EXIT");
+    int status = 0, ran = 0;
+    printf("\nrunning %d tests\n", exact ? 1 : 3);
+    for (int t = 0; t < 3; t++) {
+        if (exact && strcmp(exact, names[t]) != 0) continue;
+        ran++;
+        status |= check(names[t]);
+    }
+    if (ran == 0 && exit_early && strcmp(exit_early, "1") == 0) exit(0);
+    printf("\ntest result: %s. %d passed; %d failed; 0 ignored; 0 measured; %d filtered out; finished in 0.00s\n\n",
+           status ? "FAILED" : "ok", status ? ran - 1 : ran, status ? 1 : 0, 3 - ran);
+    return status;
+}
