@@ -234,7 +234,9 @@ def main():
     has_isolate = "--isolate" in help_text
     # A crossrun with the fork server carries its guest source: its binary holds the placeholder argument.
     with open(shutil.which(crossrun) or crossrun, "rb") as binary_file:
-        has_fork_server = b"crossrun-forkserver-placeholder" in binary_file.read()
+        executable = binary_file.read()
+        has_fork_server = b"crossrun-forkserver-placeholder" in executable
+        has_warm_up = b"crossrun-forkserver-warm-up-matches-no-test" in executable
     suites = [("rust-demo (Examples)", args.demo, ["--tests"])]
     for spec in args.crate:
         folder, _, selection = spec.partition("|")
@@ -410,6 +412,10 @@ def main():
                     # The same without the fork server (docs/isolation.md): one qemu start per test.
                     commands["crossrun --isolate, no fork server"] = [Step(cargo_test, cwd=crate, env=cargo_env(
                         {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORK_SERVER": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-nofork"}))]
+                if has_warm_up:
+                    # The fork server without its warm-up (docs/isolation.md#the-warm-up).
+                    commands["crossrun --isolate, no warm-up"] = [Step(cargo_test, cwd=crate, env=cargo_env(
+                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORKSERVER_WARM": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-cold"}))]
             result = interleave(commands, args.nextest_runs)
             # The same outcomes on both sides, each from its own report (nextest's of one more run).
             env = dict(os.environ)
@@ -425,6 +431,8 @@ def main():
                     raise Failure(f"{name}: crossrun --isolate counted {isolated}, crossrun {ours}")
                 if has_fork_server and suite_counts(reports + "-isolate-nofork", binaries) != ours:
                     raise Failure(f"{name}: crossrun --isolate without the fork server counted differently from crossrun")
+                if has_warm_up and suite_counts(reports + "-isolate-cold", binaries) != ours:
+                    raise Failure(f"{name}: crossrun --isolate without the warm-up counted differently from crossrun")
             row(section, f"{name}: {ours['passed']} passed, {ours['failed']} failed, {ours['ignored']} ignored on both sides; "
                 f"nextest {seconds(result['nextest']['times'])} s, crossrun {seconds(result['crossrun']['times'])} s",
                 f"**{spread(ratios(result['nextest'], result['crossrun']), 1)}**")
@@ -436,6 +444,10 @@ def main():
                 if has_fork_server:
                     label = "crossrun --isolate, no fork server"
                     row(section, f"{name}: `--isolate` without ÷ with the fork server (`CROSSRUN_FORK_SERVER=0`: {seconds(result[label]['times'])} s)",
+                        f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
+                if has_warm_up:
+                    label = "crossrun --isolate, no warm-up"
+                    row(section, f"{name}: `--isolate` without ÷ with the fork server's warm-up (`CROSSRUN_FORKSERVER_WARM=0`: {seconds(result[label]['times'])} s)",
                         f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
             else:
                 row(section, f"{name}: nextest ÷ `crossrun --isolate`", "TODO: this crossrun has no `--isolate` yet")

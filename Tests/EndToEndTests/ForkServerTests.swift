@@ -7,7 +7,7 @@ import Testing
     typealias Support = TimeoutRetryTests
 
     static let forked = "each forked from a fork server"
-    static let warmed = "each forked from a fork server (one qemu start per job, its harness warmed up)"
+    static let warmed = "each forked from a fork server (one qemu start, its harness warmed up)"
 
     static func outcomes(_ results: [String: Any]) -> [String: String] {
         Support.tests(results).mapValues { $0["outcome"] as? String ?? "" }
@@ -172,10 +172,10 @@ import Testing
             line = Self.warmed
         case .threadLeft:
             variables["CROSSRUN_PROBE_THREAD"] = "1"
-            line = "(one qemu start per job, no warm-up: the warm-up could not be undone: a thread the warm-up started is still running)"
+            line = "(one qemu start, no warm-up: the warm-up could not be undone: a thread the warm-up started is still running)"
         case .turnedOff:
             variables["CROSSRUN_FORKSERVER_WARM"] = "0"
-            line = "(one qemu start per job, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
+            line = "(one qemu start, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
         }
         let folder = try temporaryDirectory("forkserver-warm")
         defer { try? FileManager.default.removeItem(at: folder) }

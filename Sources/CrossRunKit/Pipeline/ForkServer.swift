@@ -6,7 +6,7 @@ import Foundation
 #endif
 
 /// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc test binary under qemu-user is started
-/// once per job with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
+/// once for every two jobs with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
 /// process is then a fork of that warm process (qemu loaded, the guest's libraries loaded and relocated, libc
 /// started) instead of a new qemu. The forked process becomes crossrun's own child (crossrun is the subreaper of
 /// what it starts), so ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
@@ -14,6 +14,7 @@ final class ForkServer: @unchecked Sendable {
     let pid: pid_t
     private let socket: Int32
     private var stopped = false
+    private let requests = NSLock()
     /// Set when the server stopped answering: its job goes on with one qemu per test.
     private(set) var broken = false
 
@@ -184,8 +185,10 @@ final class ForkServer: @unchecked Sendable {
     }
 
     /// Asks for one test's process with these descriptors as its stdin, stdout and stderr; its pid once it is
-    /// crossrun's child. A failure marks the server broken.
+    /// crossrun's child. A failure marks the server broken. Jobs that share the server ask one at a time.
     func startTest(_ name: String, stdout: Int32, stderr: Int32) -> Result<pid_t, Spawn.Failure> {
+        requests.lock()
+        defer { requests.unlock() }
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         guard null >= 0 else { return .failure(Spawn.Failure(errno: errno)) }
         defer { close(null) }

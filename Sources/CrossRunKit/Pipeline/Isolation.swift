@@ -58,7 +58,9 @@ extension TestRunner {
             switch decision {
             case .fork:
                 let cold = servers.server(at: 0)?.cold
-                how = "each forked from a fork server (one qemu start per job, " + (cold.map { "no warm-up: \($0))" } ?? "its harness warmed up)")
+                let count = (workerCount + ForkServerPool.jobsPerServer - 1) / ForkServerPool.jobsPerServer
+                how = (count == 1 ? "each forked from a fork server (one qemu start, " : "each forked from one of \(count) fork servers (one qemu start each, ")
+                    + (cold.map { "no warm-up: \($0))" } ?? "its harness warmed up)")
             case .fallback(let reason): how = "one emulator start per test (no fork server: \(reason))"
             }
             TerminalSummary.emit("crossrun: --isolate: \(toRun.count) test process\(toRun.count == 1 ? "" : "es") for \(suiteName), up to \(min(jobs, max(1, toRun.count))) at a time, \(how)")
@@ -78,10 +80,12 @@ extension TestRunner {
         for worker in 0..<workerCount {
             workers.enter()
             let thread = Thread {
-                var server = servers.server(at: worker)
-                if server == nil, worker > 0, let serverPlan, let started = try? ForkServer.start(serverPlan).get() {
-                    servers.put(started, at: worker)
-                    server = started
+                // Two jobs share a server: a fork takes a few milliseconds of the server's time, a test's process
+                // many more of its own, so a second server would only add its start.
+                let slot = worker / ForkServerPool.jobsPerServer
+                var server = servers.server(at: slot) {
+                    guard let serverPlan else { return nil }
+                    return try? ForkServer.start(serverPlan).get()
                 }
                 while let (index, name) = queue.next(), alone.mayStartProcess {
                     let attempt: Attempt
@@ -167,10 +171,27 @@ extension TestRunner {
     }
 }
 
-/// The fork servers of an `--isolate` run, one per job (slot), all stopped when the run ends.
+/// The fork servers of an `--isolate` run, one for every ``jobsPerServer`` jobs (a slot), all stopped when the run
+/// ends.
 final class ForkServerPool: @unchecked Sendable {
+    static let jobsPerServer = 2
     private let lock = NSLock()
     private var servers: [Int: ForkServer] = [:]
+    private var starting: [Int: NSLock] = [:]
+
+    /// The slot's server, started by the first job that asks (the others wait for it); nil when it did not start.
+    func server(at slot: Int, startingWith start: () -> ForkServer?) -> ForkServer? {
+        lock.lock()
+        let slotLock = starting[slot] ?? NSLock()
+        starting[slot] = slotLock
+        lock.unlock()
+        slotLock.lock()
+        defer { slotLock.unlock() }
+        if let server = server(at: slot) { return server }
+        guard let started = start() else { return nil }
+        put(started, at: slot)
+        return started
+    }
 
     func put(_ server: ForkServer, at slot: Int) {
         lock.lock()
