@@ -433,11 +433,20 @@ static void *nothing(void *unused) {
 // qemu-user translates for one thread until a process starts its second, and then throws every translation away
 // (code for several threads differs). libtest runs a test in a thread of its own, so each test's process would lose
 // the warm-up's translations at once: a thread started and ended here, before the warm-up, makes the server's
-// translations the kind every forked process keeps. glibc keeps the thread's stack for the next thread.
+// translations the kind every forked process keeps. Its stack is small: glibc keeps it after the thread ends, and
+// the snapshot copies it.
 static void go_parallel(void) {
     int before = count_threads();
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return;
+    size_t size = 256 * 1024;
+    long minimum = sysconf(_SC_THREAD_STACK_MIN);
+    if (minimum > 0 && (size_t)minimum > size) size = (size_t)minimum;
+    pthread_attr_setstacksize(&attributes, size);
     pthread_t thread;
-    if (pthread_create(&thread, NULL, nothing, NULL) != 0) return;
+    int created = pthread_create(&thread, &attributes, nothing, NULL);
+    pthread_attr_destroy(&attributes);
+    if (created != 0) return;
     pthread_join(thread, NULL);
     // qemu ends the host thread just after the guest's join returns.
     for (int i = 0; i < 5000 && count_threads() != before; i++) usleep(100);
