@@ -25,6 +25,16 @@ import Testing
         }
     }
 
+    /// `crossrun --isolate -j 2` on `binary` with these environment changes, in a folder of its own: how it ended
+    /// and its results JSON.
+    static func isolated(_ binary: String, _ changes: [String: String?]) throws -> (ProcessResult, [String: Any]) {
+        let folder = try temporaryDirectory("forkserver-isolated")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("r.json").path
+        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes))
+        return (result, try readResults(json))
+    }
+
     /// `KEY value` lines of a process report the demo's fork-server tests write.
     static func report(_ url: URL) throws -> [String: String] {
         var fields: [String: String] = [:]
@@ -162,7 +172,7 @@ import Testing
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")
-        var variables: [String: String] = [:]
+        var variables: [String: String?] = [:]
         let line: String
         switch warm {
         case .undone:
@@ -177,13 +187,10 @@ import Testing
             variables["CROSSRUN_FORKSERVER_WARM"] = "0"
             line = "(one qemu start, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
         }
-        let folder = try temporaryDirectory("forkserver-warm")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let json = folder.appendingPathComponent("r.json").path
-        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(variables))
+        let (result, results) = try Self.isolated(binary, variables)
         #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
         #expect(result.stderrText.contains(line), "\(result.stderrText)")
-        #expect(Self.outcomes(try readResults(json)) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
+        #expect(Self.outcomes(results) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
     }
 
     enum Fallback: String, CaseIterable, Sendable {
@@ -207,13 +214,9 @@ import Testing
             changes["CROSSRUN_FORK_SERVER"] = "off"
             reason = "no fork server: CROSSRUN_FORK_SERVER=off"
         }
-        let folder = try temporaryDirectory("forkserver-fallback")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let json = folder.appendingPathComponent("r.json").path
-        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes))
+        let (result, results) = try Self.isolated(binary, changes)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stderrText.contains("one emulator start per test (\(reason)"), "\(result.stderrText)")
-        let results = try readResults(json)
         #expect(Self.outcomes(results).values.filter { $0 == "passed" }.count >= 9)
         // One process per test that ran (wasm's libtest also ignores a should_panic test inside its process).
         #expect(((results["isolation"] as? [String: Any])?["processes"] as? Int ?? 0) >= Self.outcomes(results).values.filter { $0 == "passed" }.count)
