@@ -2,9 +2,10 @@
  * forkserver_probe.c - a C test program with a libtest-like command line, for the fork server's warm-up
  * (docs/isolation.md; Tests/EndToEndTests/ForkServerTests.swift). `--list` lists three tests; `--exact NAME` runs one
  * (any other argument is ignored). Before it looks at its arguments, main changes what a fresh process must not see
- * changed: a counter in static memory, a heap block, a descriptor left open, the SIGUSR1 disposition. Each test
- * fails unless its process is fresh in all four: the fork server's warm-up runs main once with no test to run, and
- * must undo all of it before it forks the tests' processes.
+ * changed: a counter in static memory, a heap block, a descriptor left open, the SIGUSR1 disposition; and before it
+ * returns, the working directory and the file mode mask. Each test fails unless its process is fresh in all of them
+ * (the working directory must be CROSSRUN_PROBE_CWD when that is set): the fork server's warm-up runs main once
+ * with no test to run, and must undo all of it before it forks the tests' processes.
  *
  * With CROSSRUN_PROBE_THREAD=1, main first starts a thread that never ends (a warm-up cannot be undone then, and the
  * server starts again without it); with CROSSRUN_PROBE_EXIT=1, main ends with exit() when no test was named, as
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int mains;
@@ -34,6 +36,18 @@ static void on_usr1(int sig) {
 static int check(const char *name) {
     int fresh = mains == 1 && block != NULL && strcmp(block, "main ran once") == 0;
     printf("mains %d, block %s\n", mains, block ? block : "none");
+    mode_t mask = umask(0);
+    umask(mask);
+    if (mask == 0137) {
+        printf("the file mode mask is an earlier main's\n");
+        fresh = 0;
+    }
+    const char *cwd = getenv("CROSSRUN_PROBE_CWD");
+    char here[4096];
+    if (cwd && (getcwd(here, sizeof here) == NULL || strcmp(here, cwd) != 0)) {
+        printf("working directory %s, not %s\n", here, cwd);
+        fresh = 0;
+    }
     printf("test %s ... %s\n", name, fresh ? "ok" : "FAILED");
     return fresh ? 0 : 101;
 }
@@ -88,6 +102,9 @@ int main(int argc, char **argv) {
         status |= check(names[t]);
     }
     if (ran == 0 && exit_early && strcmp(exit_early, "1") == 0) exit(0);
+    // What an earlier main leaves behind for the next.
+    if (chdir("/") != 0) return 1;
+    umask(0137);
     printf("\ntest result: %s. %d passed; %d failed; 0 ignored; 0 measured; %d filtered out; finished in 0.00s\n\n",
            status ? "FAILED" : "ok", status ? ran - 1 : ran, status ? 1 : 0, 3 - ran);
     return status;

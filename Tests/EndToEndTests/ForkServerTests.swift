@@ -25,13 +25,15 @@ import Testing
         }
     }
 
-    /// `crossrun --isolate -j 2` on `binary` with these environment changes, in a folder of its own: how it ended
-    /// and its results JSON.
+    /// `crossrun --isolate -j 2` on `binary` with these environment changes, run in a folder of its own (named in
+    /// `CROSSRUN_PROBE_CWD` for Examples/c/forkserver_probe.c): how it ended and its results JSON.
     static func isolated(_ binary: String, _ changes: [String: String?]) throws -> (ProcessResult, [String: Any]) {
         let folder = try temporaryDirectory("forkserver-isolated")
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("r.json").path
-        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes))
+        var changes = changes
+        changes["CROSSRUN_PROBE_CWD"] = folder.resolvingSymlinksInPath().path
+        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes), in: folder)
         return (result, try readResults(json))
     }
 
@@ -168,7 +170,7 @@ import Testing
         case undone, exitCalled, threadLeft, turnedOff
     }
 
-    @Test("the warm-up's run of main is undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler), on 64- and 32-bit, little- and big-endian targets; one that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    @Test("the warm-up's run of main is undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask), on 64- and 32-bit, little- and big-endian targets; one that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")

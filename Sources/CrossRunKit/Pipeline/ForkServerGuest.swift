@@ -36,7 +36,9 @@ enum ForkServerGuest {
 #include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -136,6 +138,8 @@ struct snapshot {
     struct sigaction actions[_NSIG];
     char saved_action[_NSIG];
     sigset_t mask;
+    int cwd; // a descriptor of the working directory
+    mode_t umask;
     stack_t altstack;
     unsigned char open_fds[MAX_FDS / 8];
     int threads;
@@ -256,6 +260,7 @@ static int take_snapshot(const char **why) {
         return 0;
     }
     snap = work;
+    snap->cwd = -1;
     work_start = (unsigned long)work;
     work_end = work_start + sizeof(struct snapshot);
     if (read_file("/proc/self/maps", snap->maps, MAPS_SIZE) < 0) {
@@ -288,6 +293,13 @@ static int take_snapshot(const char **why) {
         }
     }
     snap->threads = count_threads();
+    snap->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (snap->cwd < 0) {
+        *why = "the working directory could not be opened";
+        goto fail;
+    }
+    snap->umask = umask(0);
+    umask(snap->umask);
     if (snap->threads < 1) {
         *why = "/proc/self/status has no thread count";
         goto fail;
@@ -317,6 +329,7 @@ static int take_snapshot(const char **why) {
     }
     return 1;
 fail:
+    if (snap->cwd >= 0) close(snap->cwd);
     munmap(work, sizeof(struct snapshot));
     snap = NULL;
     return 0;
@@ -423,6 +436,17 @@ static int restore_snapshot(const char **why) {
         sigaltstack(&snap->altstack, NULL);
     }
     sigprocmask(SIG_SETMASK, &snap->mask, NULL);
+    // Interval timers, the working directory and the file mode mask, as before main.
+    struct itimerval off;
+    memset(&off, 0, sizeof off);
+    setitimer(ITIMER_REAL, &off, NULL);
+    setitimer(ITIMER_VIRTUAL, &off, NULL);
+    setitimer(ITIMER_PROF, &off, NULL);
+    umask(snap->umask);
+    if (fchdir(snap->cwd) != 0) {
+        *why = "the working directory could not be restored";
+        return 0;
+    }
     return 1;
 }
 
@@ -487,6 +511,7 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
     }
     close(null);
     if (snap) {
+        close(snap->cwd);
         munmap((void *)copies_start, copies_end - copies_start);
         munmap((void *)work_start, work_end - work_start);
         snap = NULL;
