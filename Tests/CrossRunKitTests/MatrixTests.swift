@@ -27,27 +27,30 @@ private func failed(_ name: String, _ message: String) -> TestCase {
 
 @Suite("report matrix")
 struct MatrixTests {
-    @Test("a test that fails on one target only is the first row, with both outcomes and the failing target's message")
+    @Test("a test that fails on one target only is the first row, before a difference with no failure, with both outcomes and the failing target's message")
     func differenceFirst() throws {
         let folder = try TemporaryDirectory()
         let common = [passed("tests::a"), failed("tests::everywhere", "always broken"), TestCase(name: "tests::slow", outcome: .ignored)]
-        try writeRun(folder, "reports/x86.json", target: "x86_64", tests: common + [passed("tests::zz_width")])
-        try writeRun(folder, "reports/arm.json", target: "armv7", tests: common + [failed("tests::zz_width", "usize is 32 bits")])
+        try writeRun(folder, "reports/x86.json", target: "x86_64", tests: common + [passed("tests::zz_width"), passed("tests::b_ignored_on_arm")])
+        try writeRun(
+            folder, "reports/arm.json", target: "armv7",
+            tests: common + [failed("tests::zz_width", "usize is 32 bits"), TestCase(name: "tests::b_ignored_on_arm", outcome: .ignored)])
         let matrix = try Matrix.load([folder.path("reports")])
         #expect(matrix.targets == ["armv7", "x86_64"])
-        #expect(matrix.rows.map(\.test) == ["tests::zz_width", "tests::everywhere", "tests::a", "tests::slow"])
+        #expect(matrix.rows.map(\.test) == ["tests::zz_width", "tests::b_ignored_on_arm", "tests::everywhere", "tests::a", "tests::slow"])
         let first = try #require(matrix.rows.first)
         #expect(first.group == .differs)
         #expect(first.crate == "crossrun-demo" && first.binary == "crossrun_demo")
         #expect(first.cells.map(\.state) == [.failed, .passed])
         #expect(first.cells[0].message == "usize is 32 bits")
-        #expect(matrix.rows[1].group == .failed)
+        #expect(matrix.rows[1].group == .differs)
+        #expect(matrix.rows[2].group == .failed)
         #expect(matrix.totals.map { $0.count(.failed) } == [2, 1])
         #expect(matrix.totals.map(\.runs) == [1, 1])
 
         let text = MatrixText.render(matrix)
         let lines = text.split(separator: "\n").map(String.init)
-        let differs = try #require(lines.firstIndex { $0.hasPrefix("Differs between targets (1)") })
+        let differs = try #require(lines.firstIndex { $0.hasPrefix("Differs between targets (2)") })
         #expect(lines[differs + 2].contains("FAILED") && lines[differs + 2].contains("passed") && lines[differs + 2].hasSuffix("tests::zz_width"))
         #expect(lines[differs + 3].contains("armv7: usize is 32 bits"))
         #expect(!text.contains("\u{1B}"))

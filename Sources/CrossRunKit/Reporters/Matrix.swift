@@ -170,7 +170,10 @@ public struct Matrix: Sendable {
             let group: Group = present.count > 1 ? .differs : present.contains(where: \.isFailure) ? .failed : .same
             built.append(Row(crate: key.crate, binary: key.binary, test: key.test, cells: cells, group: group, id: ""))
         }
-        built.sort { ($0.group, $0.crate, $0.binary, $0.test) < ($1.group, $1.crate, $1.binary, $1.test) }
+        // Among the differences, those where a target failed come first: a test that passes here and fails there
+        // is what the matrix is for; one ignored on one target only is less news.
+        func quiet(_ row: Row) -> Int { row.group == .differs && !row.cells.contains(where: \.state.isFailure) ? 1 : 0 }
+        built.sort { ($0.group, quiet($0), $0.crate, $0.binary, $0.test) < ($1.group, quiet($1), $1.crate, $1.binary, $1.test) }
         for index in built.indices { built[index].id = "t\(index + 1)" }
         rows = built
         totals = names.map { target in
