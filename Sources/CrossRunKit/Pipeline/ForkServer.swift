@@ -184,8 +184,14 @@ final class ForkServer: @unchecked Sendable {
         return .failure(Problem(text: "the fork server did not start" + (line.map { " (\($0))" } ?? "")))
     }
 
-    /// Asks for one test's process with these descriptors as its stdin, stdout and stderr; its pid once it is
-    /// crossrun's child. A failure marks the server broken. Jobs that share the server ask one at a time.
+    /// The request for a process whose last two arguments (`--exact` and the test's name otherwise) are these.
+    static func replacingLastTwo(_ first: String, _ second: String) -> String {
+        "\u{1}\(first)\u{1}\(second)"
+    }
+
+    /// Asks for one test's process (or, with ``replacingLastTwo(_:_:)``, a listing's) with these descriptors as its
+    /// stdin, stdout and stderr; its pid once it is crossrun's child. A failure marks the server broken. Jobs that
+    /// share the server ask one at a time.
     func startTest(_ name: String, stdout: Int32, stderr: Int32) -> Result<pid_t, Spawn.Failure> {
         requests.lock()
         defer { requests.unlock() }

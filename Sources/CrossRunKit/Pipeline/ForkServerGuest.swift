@@ -16,7 +16,8 @@ enum ForkServerGuest {
 //
 // Without CROSSRUN_FORKSERVER_FD it calls main and nothing else. With it (a SOCK_SEQPACKET socket crossrun
 // passes as a descriptor), it first says "crossrun-forkserver 1 ready PID\n" and then serves requests:
-//   request: one message, the test's name, with three descriptors (SCM_RIGHTS): stdin, stdout and stderr;
+//   request: one message, the test's name, with three descriptors (SCM_RIGHTS): stdin, stdout and stderr; or
+//            "\001ARG\001ARG": the two arguments to put in place of the last two (`--list --ignored`, a listing);
 //   reply:   "pid PID\n" once the test's process exists, or "error TEXT\n".
 // For each request it forks a helper that forks the test's process and exits at once: the test's process then
 // becomes crossrun's child (crossrun is the subreaper of what it starts), so crossrun waits for it, signals its
@@ -106,7 +107,15 @@ static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char 
     unsetenv("CROSSRUN_FORKSERVER_FD");
     unsetenv("LD_PRELOAD");
     unsetenv("CROSSRUN_FORKSERVER_WARM");
-    argv[argc - 1] = name;
+    if (name[0] == '\001') {
+        char *second = strchr(name + 1, '\001');
+        if (second == NULL) _exit(125);
+        *second = 0;
+        argv[argc - 2] = name + 1;
+        argv[argc - 1] = second + 1;
+    } else {
+        argv[argc - 1] = name;
+    }
     exit(real_main(argc, argv, envp));
 }
 

@@ -21,7 +21,6 @@ extension TestRunner {
         // closing line counts the tests its filters left out) and the first job's fork server start beside the
         // listing of the tests to run, not one after another.
         let runner = self
-        let ignoredListing = runsIgnored ? nil : Concurrent { runner.listTests(plan: plan, selection: selection + ["--ignored"]) }
         let fullListing = selection.isEmpty ? nil : Concurrent { runner.listTests(plan: plan, selection: []) }
         let servers = ForkServerPool()
         defer { servers.stopAll() }
@@ -36,6 +35,18 @@ extension TestRunner {
             case .failure(let problem):
                 return .fallback(reason: problem.text)
             }
+        }
+        // With the first server up and nothing in the user's options that changes what a listing prints, the
+        // ignored tests are listed by a process forked from it (`--list --ignored` in place of `--exact NAME`), not
+        // by an emulator start of its own.
+        let forkedListing = selection.isEmpty && base.allSatisfy(Self.listingNeutral.contains)
+        let ignoredListing = runsIgnored ? nil : Concurrent { () -> [String]? in
+            if forkedListing, let firstServer, case .fork? = try? firstServer.value(), let server = servers.server(at: 0), !server.broken {
+                let request = ForkServer.replacingLastTwo("--list", "--ignored")
+                let forked = try? runner.listTestsCheckingCPU(plan: plan, selection: ["--ignored"]) { server.startTest(request, stdout: $0, stderr: $1) }
+                if let names = forked ?? nil { return names }
+            }
+            return runner.listTests(plan: plan, selection: selection + ["--ignored"])
         }
         let listing = Result { try listTestsCheckingCPU(plan: plan, selection: selection, requireLibtest: true) }
         let ignoredNames = try ignoredListing?.value()
@@ -150,6 +161,9 @@ extension TestRunner {
         phases.jobs = jobs
         return phases
     }
+
+    /// The options ``LibtestArguments/resumeArguments(from:)`` may keep that do not change what `--list` prints.
+    static let listingNeutral: Set<String> = ["--test-threads=1", "--nocapture", "--show-output"]
 
     /// The one test a single-test process ran: its own result, or an error that says what happened to it.
     func isolatedResult(of name: String, in attempt: Attempt, plan: LaunchPlan, base: [String], suiteName: String) -> TestCase {

@@ -23,14 +23,19 @@ extension TestRunner {
     /// ``listTests(plan:selection:requireLibtest:)`` for a listing that comes before any test process (a
     /// partition's, `--isolate`'s): a `-cpu` value qemu refused is ``CrossRunError/cpuRefused(cpu:origin:emulator:)``,
     /// as it is for a run, not a binary that cannot list its tests.
-    func listTestsCheckingCPU(plan: LaunchPlan, selection: [String], requireLibtest: Bool = false) throws -> [String]? {
+    func listTestsCheckingCPU(
+        plan: LaunchPlan, selection: [String], requireLibtest: Bool = false,
+        starter: ((_ stdout: Int32, _ stderr: Int32) -> Result<pid_t, Spawn.Failure>)? = nil
+    ) throws -> [String]? {
         var output = BoundedText(headLimit: 64 << 20, tailLimit: 0)
         var errors = BoundedText(headLimit: 64 << 10, tailLimit: 0)
         var quiet = processRunner
         quiet.passThrough = false
         quiet.interactive = false
         guard mayStartProcess,
-            let result = try? quiet.run(plan.with(arguments: selection + ["--list"]), watch: watch, onStdout: { output.append($0) }, onStderr: { errors.append($0) })
+            let result = try? quiet.run(
+                plan.with(arguments: selection + ["--list"]), watch: watch, check: { nil }, starter: starter,
+                onStdout: { output.append($0) }, onStderr: { errors.append($0) })
         else { return nil }
         guard result.status.isSuccess, !output.isTruncated else {
             try Self.checkCPU(plan, outcome: result, stdoutBytes: output.text.utf8.count, stderr: errors)
