@@ -3,8 +3,9 @@
  * (docs/isolation.md; Tests/EndToEndTests/ForkServerTests.swift). `--list` lists three tests; `--exact NAME` runs one
  * (any other argument is ignored). Before it looks at its arguments, main changes what a fresh process must not see
  * changed: a counter in static memory, a heap block, a descriptor left open, the SIGUSR1 disposition; and before it
- * returns, the working directory and the file mode mask. Each test fails unless its process is fresh in all of them
- * (the working directory must be CROSSRUN_PROBE_CWD when that is set): the fork server's warm-up runs main once
+ * returns, the working directory, the file mode mask and CROSSRUN_PROBE_CWD's value (in the environment array the
+ * process started with). Each test fails unless its process is fresh in all of them
+ * (with CROSSRUN_PROBE=1, the working directory must be CROSSRUN_PROBE_CWD): the fork server's warm-up runs main once
  * with no test to run, and must undo all of it before it forks the tests' processes.
  *
  * With CROSSRUN_PROBE_THREAD=1, main first starts a thread that never ends (a warm-up cannot be undone then, and the
@@ -42,10 +43,11 @@ static int check(const char *name) {
         printf("the file mode mask is an earlier main's\n");
         fresh = 0;
     }
+    // Under the tests (CROSSRUN_PROBE=1), CROSSRUN_PROBE_CWD names the working directory.
     const char *cwd = getenv("CROSSRUN_PROBE_CWD");
     char here[4096];
-    if (cwd && (getcwd(here, sizeof here) == NULL || strcmp(here, cwd) != 0)) {
-        printf("working directory %s, not %s\n", here, cwd);
+    if (getenv("CROSSRUN_PROBE") && (cwd == NULL || getcwd(here, sizeof here) == NULL || strcmp(here, cwd) != 0)) {
+        printf("working directory %s, not %s\n", here, cwd ? cwd : "(CROSSRUN_PROBE_CWD unset)");
         fresh = 0;
     }
     printf("test %s ... %s\n", name, fresh ? "ok" : "FAILED");
@@ -105,6 +107,7 @@ int main(int argc, char **argv) {
     // What an earlier main leaves behind for the next.
     if (chdir("/") != 0) return 1;
     umask(0137);
+    if (getenv("CROSSRUN_PROBE_CWD")) setenv("CROSSRUN_PROBE_CWD", "/an-earlier-main", 1);
     printf("\ntest result: %s. %d passed; %d failed; 0 ignored; 0 measured; %d filtered out; finished in 0.00s\n\n",
            status ? "FAILED" : "ok", status ? ran - 1 : ran, status ? 1 : 0, 3 - ran);
     return status;

@@ -33,6 +33,7 @@ import Testing
         let json = folder.appendingPathComponent("r.json").path
         var changes = changes
         changes["CROSSRUN_PROBE_CWD"] = folder.resolvingSymlinksInPath().path
+        changes["CROSSRUN_PROBE"] = "1"
         let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes), in: folder)
         return (result, try readResults(json))
     }

@@ -36,7 +36,9 @@ enum ForkServerGuest {
 #include <string.h>
 #include <setjmp.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -129,7 +131,7 @@ static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char 
 // crossrun starts it again without the warm-up (CROSSRUN_FORKSERVER_WARM=0).
 #define WARM_NAME "crossrun-forkserver-warm-up-matches-no-test"
 #define MAX_REGIONS 2048
-#define MAX_FDS 1024
+#define MAX_DESCRIPTORS 4096
 #define MAPS_SIZE (1 << 20)
 
 struct region {
@@ -137,6 +139,26 @@ struct region {
     char perms[4];
     int special;
     char *copy;
+};
+
+// A descriptor open before the warm-up: what it refers to, its flags and its offset (-1: not seekable).
+struct descriptor {
+    int fd;
+    dev_t device;
+    ino_t inode;
+    int descriptor_flags, status_flags;
+    off_t offset;
+};
+
+// What the process is beyond its memory and descriptors.
+struct attributes {
+    struct rlimit limits[RLIM_NLIMITS];
+    int priority;
+    char name[17];
+    cpu_set_t affinity;
+    int has_affinity;
+    pid_t group, session;
+    int no_new_privileges, seccomp, dumpable;
 };
 
 struct snapshot {
@@ -150,7 +172,12 @@ struct snapshot {
     int cwd; // a descriptor of the working directory
     mode_t umask;
     stack_t altstack;
-    unsigned char open_fds[MAX_FDS / 8];
+    struct descriptor descriptors[MAX_DESCRIPTORS];
+    int descriptor_count;
+    struct attributes attributes;
+    // The process's first stack block, from argv up: the argument and environment arrays and their strings.
+    unsigned long block_start, block_end;
+    char *block_copy;
     int threads;
     char maps[MAPS_SIZE];
     // The listing after the warm-up, read into memory that is not restored.
@@ -158,22 +185,118 @@ struct snapshot {
     struct region current[MAX_REGIONS];
 };
 
+// A mapping's length as the pages it takes.
+static unsigned long page_rounded(unsigned long length) {
+    unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+    return (length + page - 1) / page * page;
+}
+
 static struct snapshot *snap;
 static unsigned long work_start, work_end, copies_start, copies_end;
 static sigjmp_buf warm_exit;
 static volatile int warming;
+static pid_t server_pid;
+static char **initial_argv;
 
 typedef void (*exit_function)(int);
+static exit_function real_exit;
 
-// exit() during the warm-up (libtest exits on a bad option) returns to the warm-up instead of ending the server.
+// exit() during the warm-up (libtest exits on a bad option) returns to the warm-up instead of ending the server;
+// only in the server's own thread (a process the warm-up forked inherits `warming`, and ends as usual).
 void exit(int status) {
-    if (warming) {
+    if (warming && getpid() == server_pid && (pid_t)syscall(SYS_gettid) == server_pid) {
         warming = 0;
         siglongjmp(warm_exit, 1);
     }
-    exit_function real_exit = (exit_function)dlsym(RTLD_NEXT, "exit");
+    if (real_exit == NULL) real_exit = (exit_function)dlsym(RTLD_NEXT, "exit");
     if (real_exit) real_exit(status);
     _exit(status);
+}
+
+// The open descriptors' numbers, from /proc/self/fd (the listing's own left out); -1 when it cannot be read.
+static int list_descriptors(int *numbers, int max) {
+    int directory = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (directory < 0) return -1;
+    char buffer[4096];
+    int count = 0;
+    for (;;) {
+        long got = syscall(SYS_getdents64, directory, buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        for (long at = 0; at < got;) {
+            unsigned short length;
+            memcpy(&length, buffer + at + 16, sizeof length);
+            const char *entry = buffer + at + 19;
+            if (entry[0] >= '0' && entry[0] <= '9') {
+                int fd = atoi(entry);
+                if (fd != directory) {
+                    if (count == max) {
+                        close(directory);
+                        return -1;
+                    }
+                    numbers[count++] = fd;
+                }
+            }
+            at += length;
+        }
+    }
+    close(directory);
+    return count;
+}
+
+static int describe(int fd, struct descriptor *out) {
+    struct stat status;
+    if (fstat(fd, &status) != 0) return 0;
+    out->fd = fd;
+    out->device = status.st_dev;
+    out->inode = status.st_ino;
+    out->descriptor_flags = fcntl(fd, F_GETFD);
+    out->status_flags = fcntl(fd, F_GETFL);
+    out->offset = S_ISREG(status.st_mode) || S_ISDIR(status.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+    return out->descriptor_flags != -1 && out->status_flags != -1;
+}
+
+static void read_attributes(struct attributes *out) {
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < RLIM_NLIMITS; i++) getrlimit(i, &out->limits[i]);
+    errno = 0;
+    out->priority = getpriority(PRIO_PROCESS, 0);
+    prctl(PR_GET_NAME, (unsigned long)out->name, 0, 0, 0);
+    out->has_affinity = sched_getaffinity(0, sizeof out->affinity, &out->affinity) == 0;
+    out->group = getpgrp();
+    out->session = getsid(0);
+    out->no_new_privileges = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+    out->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+    out->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+
+// Puts back what the warm-up changed of the process's attributes; 0 when one cannot be put back.
+static int restore_attributes(const struct attributes *was, const char **why) {
+    struct attributes now;
+    read_attributes(&now);
+    if (now.group != was->group || now.session != was->session || now.no_new_privileges != was->no_new_privileges ||
+        now.seccomp != was->seccomp) {
+        *why = "the warm-up changed the process group, session or privileges";
+        return 0;
+    }
+    for (int i = 0; i < RLIM_NLIMITS; i++) {
+        if (memcmp(&now.limits[i], &was->limits[i], sizeof now.limits[i]) != 0 && setrlimit(i, &was->limits[i]) != 0) {
+            *why = "the warm-up changed a resource limit that cannot be raised again";
+            return 0;
+        }
+    }
+    if (now.priority != was->priority && setpriority(PRIO_PROCESS, 0, was->priority) != 0) {
+        *why = "the warm-up lowered the process's priority";
+        return 0;
+    }
+    if (strcmp(now.name, was->name) != 0) prctl(PR_SET_NAME, (unsigned long)was->name, 0, 0, 0);
+    if (was->has_affinity && memcmp(&now.affinity, &was->affinity, sizeof now.affinity) != 0 &&
+        sched_setaffinity(0, sizeof was->affinity, &was->affinity) != 0) {
+        *why = "the warm-up changed the process's CPU affinity";
+        return 0;
+    }
+    if (now.dumpable != was->dumpable) prctl(PR_SET_DUMPABLE, was->dumpable, 0, 0, 0);
+    return 1;
 }
 
 static long read_file(const char *path, char *buffer, size_t size) {
@@ -271,7 +394,7 @@ static int take_snapshot(const char **why) {
     snap = work;
     snap->cwd = -1;
     work_start = (unsigned long)work;
-    work_end = work_start + sizeof(struct snapshot);
+    work_end = work_start + page_rounded(sizeof(struct snapshot));
     if (read_file("/proc/self/maps", snap->maps, MAPS_SIZE) < 0) {
         *why = "/proc/self/maps could not be read";
         goto fail;
@@ -313,22 +436,44 @@ static int take_snapshot(const char **why) {
         *why = "/proc/self/status has no thread count";
         goto fail;
     }
-    void *copies = mmap(NULL, writable ? writable : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // The stack is not copied (this code runs on it), except its first block, from argv up to the mapping's end:
+    // the argument and environment arrays and strings, which main may change (setenv, getopt's reordering).
+    snap->block_start = (unsigned long)initial_argv;
+    snap->block_end = 0;
+    for (int i = 0; i < snap->count; i++) {
+        if (snap->regions[i].start <= snap->block_start && snap->block_start < snap->regions[i].end) snap->block_end = snap->regions[i].end;
+    }
+    if (snap->block_end == 0) {
+        *why = "the argument array is in no mapping";
+        goto fail;
+    }
+    static int numbers[MAX_DESCRIPTORS];
+    int listed = list_descriptors(numbers, MAX_DESCRIPTORS);
+    if (listed < 0) {
+        *why = "/proc/self/fd could not be read";
+        goto fail;
+    }
+    snap->descriptor_count = 0;
+    for (int i = 0; i < listed; i++) {
+        if (describe(numbers[i], &snap->descriptors[snap->descriptor_count])) snap->descriptor_count++;
+    }
+    size_t total = writable + (snap->block_end - snap->block_start);
+    void *copies = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (copies == MAP_FAILED) {
         *why = "no memory for the snapshot";
         goto fail;
     }
     copies_start = (unsigned long)copies;
-    copies_end = copies_start + (writable ? writable : 1);
+    copies_end = copies_start + page_rounded(total);
     for (int sig = 1; sig < _NSIG; sig++) snap->saved_action[sig] = sigaction(sig, NULL, &snap->actions[sig]) == 0;
     sigprocmask(SIG_BLOCK, NULL, &snap->mask);
     sigaltstack(NULL, &snap->altstack);
-    memset(snap->open_fds, 0, sizeof snap->open_fds);
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if (fcntl(fd, F_GETFD) != -1) snap->open_fds[fd / 8] |= (unsigned char)(1 << (fd % 8));
-    }
+    read_attributes(&snap->attributes);
     // Last, so that the copies hold every static above as it is now.
     char *into = copies;
+    snap->block_copy = into;
+    memcpy(into, (void *)snap->block_start, snap->block_end - snap->block_start);
+    into += snap->block_end - snap->block_start;
     for (int i = 0; i < snap->count; i++) {
         struct region *region = &snap->regions[i];
         if (region->special || region->perms[0] != 'r' || region->perms[1] != 'w') continue;
@@ -362,9 +507,40 @@ static int restore_snapshot(const char **why) {
         *why = "a thread the warm-up started is still running";
         return 0;
     }
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if (!(snap->open_fds[fd / 8] & (1 << (fd % 8))) && fcntl(fd, F_GETFD) != -1) close(fd);
+    // No handler runs while memory is half put back; the mask is restored last.
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    // Descriptors: the ones the warm-up opened are closed; the ones open before must be the same files with the
+    // same flags (the offset is put back).
+    static int numbers[MAX_DESCRIPTORS];
+    int listed = list_descriptors(numbers, MAX_DESCRIPTORS);
+    if (listed < 0) {
+        *why = "/proc/self/fd could not be read";
+        return 0;
     }
+    for (int i = 0; i < listed; i++) {
+        int known = 0;
+        for (int j = 0; j < snap->descriptor_count && !known; j++) known = snap->descriptors[j].fd == numbers[i];
+        if (!known) close(numbers[i]);
+    }
+    for (int j = 0; j < snap->descriptor_count; j++) {
+        const struct descriptor *was = &snap->descriptors[j];
+        struct descriptor now;
+        if (!describe(was->fd, &now) || now.device != was->device || now.inode != was->inode) {
+            *why = "a descriptor open before the warm-up was closed or replaced";
+            return 0;
+        }
+        if (now.descriptor_flags != was->descriptor_flags) fcntl(was->fd, F_SETFD, was->descriptor_flags);
+        if (now.status_flags != was->status_flags) fcntl(was->fd, F_SETFL, was->status_flags);
+        if (was->offset >= 0 && now.offset != was->offset) lseek(was->fd, was->offset, SEEK_SET);
+        if (!describe(was->fd, &now) || now.descriptor_flags != was->descriptor_flags || now.status_flags != was->status_flags ||
+            now.offset != was->offset) {
+            *why = "a descriptor's flags or offset could not be put back";
+            return 0;
+        }
+    }
+    if (!restore_attributes(&snap->attributes, why)) return 0;
     // qemu keeps the heap's pages once it has them: lower the heap's end, leave its growth mapped.
     syscall(SYS_brk, snap->brk);
     unsigned long heap_end = snap->heap >= 0 ? snap->regions[snap->heap].end : 0;
@@ -413,6 +589,22 @@ static int restore_snapshot(const char **why) {
         }
         for (int i = 0; i < pieces; i++) current[count++] = parts[i];
     }
+    // Nothing but the heap's growth may be left that the snapshot did not have (a removal that failed).
+    for (int c = 0; c < count; c++) {
+        const struct region *region = &current[c];
+        if (region->special) continue;
+        unsigned long at = region->start;
+        for (int i = 0; i < snap->count && at < region->end; i++) {
+            const struct region *was = &snap->regions[i];
+            if (was->end <= at || was->start >= region->end) continue;
+            if (was->start > at) break;
+            at = was->end;
+        }
+        if (at < region->end && !(heap_end && at == heap_end)) {
+            *why = "a mapping the warm-up made could not be removed";
+            return 0;
+        }
+    }
     for (int i = 0, at_current = 0; i < snap->count; i++) {
         const struct region *was = &snap->regions[i];
         if (was->special) continue;
@@ -434,6 +626,8 @@ static int restore_snapshot(const char **why) {
         const struct region *region = &snap->regions[i];
         if (region->copy) memcpy((void *)region->start, region->copy, region->end - region->start);
     }
+    // Above every frame of this code: argv, environ and their strings as they were.
+    memcpy((void *)snap->block_start, snap->block_copy, snap->block_end - snap->block_start);
     // From here on, memory is as before the warm-up (snap and the statics above included).
     for (int sig = 1; sig < _NSIG; sig++) {
         if (snap->saved_action[sig]) sigaction(sig, &snap->actions[sig], NULL);
@@ -468,10 +662,10 @@ static void *nothing(void *unused) {
 // the warm-up's translations at once: a thread started and ended here, before the warm-up, makes the server's
 // translations the kind every forked process keeps. Its stack is small: glibc keeps it after the thread ends, and
 // the snapshot copies it.
-static void go_parallel(void) {
+static int go_parallel(void) {
     int before = count_threads();
     pthread_attr_t attributes;
-    if (pthread_attr_init(&attributes) != 0) return;
+    if (pthread_attr_init(&attributes) != 0) return 0;
     size_t size = 256 * 1024;
     long minimum = sysconf(_SC_THREAD_STACK_MIN);
     if (minimum > 0 && (size_t)minimum > size) size = (size_t)minimum;
@@ -479,10 +673,11 @@ static void go_parallel(void) {
     pthread_t thread;
     int created = pthread_create(&thread, &attributes, nothing, NULL);
     pthread_attr_destroy(&attributes);
-    if (created != 0) return;
+    if (created != 0) return 0;
     pthread_join(thread, NULL);
     // qemu ends the host thread just after the guest's join returns.
     for (int i = 0; i < 5000 && count_threads() != before; i++) usleep(100);
+    return count_threads() == before;
 }
 
 // Runs main once with no test to run and undoes it. 1: warm; 0: cold, `why` says why, nothing changed; -1: the
@@ -502,9 +697,11 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
         return 0;
     }
     for (int i = 0; i < 3; i++) dup2(null, i);
-    go_parallel();
     int result = 0;
-    if (take_snapshot(why)) {
+    server_pid = getpid();
+    if (!go_parallel()) {
+        *why = "the thread started before it did not end";
+    } else if (take_snapshot(why)) {
         argv[argc - 1] = WARM_NAME;
         if (sigsetjmp(warm_exit, 1) == 0) {
             warming = 1;
@@ -555,6 +752,9 @@ static int serve(int server, int argc, char **argv, char **envp) {
         int fds[3];
         if (!receive(server, name, sizeof name, fds)) return 0;
         if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0) {
+            for (int i = 0; i < 3; i++) {
+                if (fds[i] >= 0) close(fds[i]);
+            }
             say(server, "error no descriptors came with the request\n");
             continue;
         }
@@ -617,6 +817,8 @@ int __libc_start_main(main_function main, int argc, char **argv, void (*init)(vo
         _exit(125);
     }
     real_main = main;
+    initial_argv = argv;
+    real_exit = (exit_function)dlsym(RTLD_NEXT, "exit");
     return real_start(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 """#
