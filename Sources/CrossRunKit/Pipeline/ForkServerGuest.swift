@@ -27,6 +27,7 @@ enum ForkServerGuest {
 // descriptors as 0, 1 and 2, drops this library's variables and returns main's result through exit().
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -384,6 +385,33 @@ static int count_threads(void) {
     return line ? atoi(line + 9) : -1;
 }
 
+// Whether [start, end) lies in the snapshot's regions without a gap (and writable ones, with `writable`).
+static int in_regions(unsigned long start, unsigned long end, int writable) {
+    unsigned long at = start;
+    for (int i = 0; i < snap->count && at < end; i++) {
+        const struct region *region = &snap->regions[i];
+        if (region->end <= at) continue;
+        if (region->start > at || (writable && region->perms[1] != 'w')) return 0;
+        at = region->end;
+    }
+    return at >= end;
+}
+
+// The listing is qemu's; every writable segment of every loaded object must be in it (a line it left out would be
+// neither copied nor removed).
+static int check_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    int *missing = data;
+    unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *header = &info->dlpi_phdr[i];
+        if (header->p_type != PT_LOAD || !(header->p_flags & PF_W) || header->p_memsz == 0) continue;
+        unsigned long start = (info->dlpi_addr + header->p_vaddr) / page * page;
+        if (!in_regions(start, info->dlpi_addr + header->p_vaddr + header->p_memsz, 0)) *missing = 1;
+    }
+    return 0;
+}
+
 // Takes the snapshot; 0 with the reason in `why` when there is none (nothing changed then).
 static int take_snapshot(const char **why) {
     void *work = mmap(NULL, sizeof(struct snapshot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -401,6 +429,8 @@ static int take_snapshot(const char **why) {
     }
     snap->brk = (unsigned long)syscall(SYS_brk, 0);
     snap->heap = -1;
+    volatile char marker = 0;
+    unsigned long here = (unsigned long)&marker;
     size_t writable = 0;
     const char *line = snap->maps;
     snap->count = 0;
@@ -419,10 +449,18 @@ static int take_snapshot(const char **why) {
         for (int i = 0; i < count; i++) {
             struct region *region = &snap->regions[snap->count];
             *region = parts[i];
+            // The stack this code runs on is never copied back, whatever the listing calls it.
+            if (region->start <= here && here < region->end) region->special = 1;
             if (region->start < snap->brk && region->end >= snap->brk) snap->heap = snap->count;
             if (!region->special && region->perms[0] == 'r' && region->perms[1] == 'w') writable += region->end - region->start;
             snap->count++;
         }
+    }
+    int missing = 0;
+    dl_iterate_phdr(check_object, &missing);
+    if (missing || !in_regions(here, here + 1, 1) || !in_regions((unsigned long)pthread_self(), (unsigned long)pthread_self() + 1, 1)) {
+        *why = "/proc/self/maps does not list every mapping of the process";
+        goto fail;
     }
     snap->threads = count_threads();
     snap->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -543,7 +581,8 @@ static int restore_snapshot(const char **why) {
     if (!restore_attributes(&snap->attributes, why)) return 0;
     // qemu keeps the heap's pages once it has them: lower the heap's end, leave its growth mapped.
     syscall(SYS_brk, snap->brk);
-    unsigned long heap_end = snap->heap >= 0 ? snap->regions[snap->heap].end : 0;
+    // With no heap yet, what qemu maps for it starts at the page after the heap's end.
+    unsigned long heap_end = snap->heap >= 0 ? snap->regions[snap->heap].end : page_rounded(snap->brk);
     char *now = snap->now;
     struct region *current = snap->current;
     if (read_file("/proc/self/maps", now, MAPS_SIZE) < 0) {
