@@ -10,7 +10,11 @@
  *
  * With CROSSRUN_PROBE_THREAD=1, main first starts a thread that never ends (a warm-up cannot be undone then, and the
  * server starts again without it); with CROSSRUN_PROBE_EXIT=1, main ends with exit() when no test was named, as
- * libtest does on an unknown option.
+ * libtest does on an unknown option; with CROSSRUN_PROBE_PROTECT=1, a test makes a page of static memory read-only
+ * (its process's successor cannot put that back, and says so instead of serving).
+ *
+ * A test's process also leaves a successor (docs/isolation.md, "Carrying translations forward"): the tests forked
+ * from it fail the same way unless everything above was put back after a real test ran.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,11 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static int mains;
 static char *block;
+// A page of its own, for CROSSRUN_PROBE_PROTECT.
+static char page[3 * 65536];
 
 static void *forever(void *unused) {
     for (;;) pause();
@@ -46,6 +53,13 @@ static void on_usr1(int sig) {
 }
 
 static int check(const char *name) {
+    const char *protect = getenv("CROSSRUN_PROBE_PROTECT");
+    if (protect && strcmp(protect, "1") == 0) {
+        long size = sysconf(_SC_PAGESIZE);
+        char *aligned = (char *)(((unsigned long)page + size - 1) / size * size);
+        aligned[0] = 1;
+        if (mprotect(aligned, size, PROT_READ) != 0) printf("mprotect failed\n");
+    }
     int fresh = mains == 1 && block != NULL && strcmp(block, "main ran once") == 0;
     printf("mains %d, block %s\n", mains, block ? block : "none");
     mode_t mask = umask(0);

@@ -25,16 +25,16 @@ import Testing
         }
     }
 
-    /// `crossrun --isolate -j 2` on `binary` with these environment changes, run in a folder of its own (named in
+    /// `crossrun --isolate -j JOBS` on `binary` with these environment changes, run in a folder of its own (named in
     /// `CROSSRUN_PROBE_CWD` for Examples/c/forkserver_probe.c): how it ended and its results JSON.
-    static func isolated(_ binary: String, _ changes: [String: String?]) throws -> (ProcessResult, [String: Any]) {
+    static func isolated(_ binary: String, _ changes: [String: String?], jobs: Int = 2) throws -> (ProcessResult, [String: Any]) {
         let folder = try temporaryDirectory("forkserver-isolated")
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("r.json").path
         var changes = changes
         changes["CROSSRUN_PROBE_CWD"] = folder.resolvingSymlinksInPath().path
         changes["CROSSRUN_PROBE"] = "1"
-        let result = try crossrun(["--isolate", "-j", "2", "--json", json, binary], environment: environment(changes), in: folder)
+        let result = try crossrun(["--isolate", "-j", "\(jobs)", "--json", json, binary], environment: environment(changes), in: folder)
         return (result, try readResults(json))
     }
 
@@ -168,15 +168,23 @@ import Testing
     }
 
     enum Warm: String, CaseIterable, Sendable {
-        case undone, exitCalled, threadLeft, turnedOff
+        case undone, exitCalled, threadLeft, turnedOff, carryOff, uncarried
     }
 
-    @Test("the warm-up's run of main is undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask), on 64- and 32-bit, little- and big-endian targets; one that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    /// `isolation.successors` of a results JSON: how many successors took over (nil: none could).
+    static func successors(_ results: [String: Any]) -> Int? {
+        (results["isolation"] as? [String: Any])?["successors"] as? Int
+    }
+
+    @Test("the warm-up's run of main, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")
         var variables: [String: String?] = [:]
         let line: String
+        // One job: the first test's process leaves a successor, which forks the second, whose successor forks the
+        // third (the 1st and 2nd requests ask for one).
+        var successors: Int? = 2
         switch warm {
         case .undone:
             line = Self.warmed
@@ -186,14 +194,26 @@ import Testing
         case .threadLeft:
             variables["CROSSRUN_PROBE_THREAD"] = "1"
             line = "(one qemu start, no warm-up: the warm-up could not be undone: a thread the warm-up started is still running)"
+            successors = nil
         case .turnedOff:
             variables["CROSSRUN_FORKSERVER_WARM"] = "0"
             line = "(one qemu start, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
+            successors = nil
+        case .carryOff:
+            variables["CROSSRUN_FORKSERVER_CARRY"] = "0"
+            line = Self.warmed
+            successors = nil
+        case .uncarried:
+            // Each test leaves a page read-only: no successor can put that back, so none serves.
+            variables["CROSSRUN_PROBE_PROTECT"] = "1"
+            line = Self.warmed
+            successors = 0
         }
-        let (result, results) = try Self.isolated(binary, variables)
+        let (result, results) = try Self.isolated(binary, variables, jobs: 1)
         #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
         #expect(result.stderrText.contains(line), "\(result.stderrText)")
         #expect(Self.outcomes(results) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
+        #expect(Self.successors(results) == successors)
     }
 
     enum Fallback: String, CaseIterable, Sendable {
@@ -225,13 +245,13 @@ import Testing
         #expect(((results["isolation"] as? [String: Any])?["processes"] as? Int ?? 0) >= Self.outcomes(results).values.filter { $0 == "passed" }.count)
     }
 
-    @Test("a CROSSRUN_FORK_SERVER value that is not a yes or no is one line, status 125")
-    func badSetting() throws {
+    @Test("a CROSSRUN_FORK_SERVER or CROSSRUN_FORKSERVER_CARRY value that is not a yes or no is one line, status 125", arguments: ["CROSSRUN_FORK_SERVER", "CROSSRUN_FORKSERVER_CARRY"])
+    func badSetting(variable: String) throws {
         let binary = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
-        let result = try crossrun(["--isolate", "--no-report", binary], environment: environment(["CROSSRUN_FORK_SERVER": "sometimes"]))
+        let result = try crossrun(["--isolate", "--no-report", binary], environment: environment([variable: "sometimes"]))
         #expect(result.status == 125)
         let lines = result.stderrText.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderrText)")
-        #expect(result.stderrText.contains("CROSSRUN_FORK_SERVER=sometimes is not valid; expected 1, 0, true, false, yes, no, on or off"), "\(result.stderrText)")
+        #expect(result.stderrText.contains("\(variable)=sometimes is not valid; expected 1, 0, true, false, yes, no, on or off"), "\(result.stderrText)")
     }
 }

@@ -51,4 +51,8 @@ int crossrun_seqpacket_pair(int fds[2]);
 /// Sends `length` bytes as one message with `count` descriptors (SCM_RIGHTS); 0 or the errno.
 int crossrun_send_with_descriptors(int socket, const void *bytes, size_t length, const int *fds, int count);
 
+/// Receives one message into `bytes` (at most `length`) and the first descriptor that came with it into `fd` (-1
+/// when none; others are closed); the message's length, 0 at the end, or minus the errno.
+ssize_t crossrun_receive_with_descriptor(int socket, void *bytes, size_t length, int *fd);
+
 #endif

@@ -10,10 +10,28 @@ import Foundation
 /// process is then a fork of that warm process (qemu loaded, the guest's libraries loaded and relocated, libc
 /// started) instead of a new qemu. The forked process becomes crossrun's own child (crossrun is the subreaper of
 /// what it starts), so ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
+///
+/// A warm server's test processes can leave successors (docs/isolation.md, "Carrying translations forward"): the
+/// test's process forks once more at its exit, the fork puts back the snapshot the warm-up took and serves in the
+/// server's place, with every translation qemu made while the test ran. crossrun asks for one at the 1st, 2nd, 4th,
+/// 8th, ... request of each server, and switches to it once it says it is ready.
 final class ForkServer: @unchecked Sendable {
-    let pid: pid_t
-    private let socket: Int32
+    /// The process serving now: the first server, or its latest successor (crossrun adopted it).
+    private(set) var pid: pid_t
+    private var socket: Int32
     private var stopped = false
+    /// Servers a successor replaced: their sockets are closed, so they end; reaped by ``stop()``.
+    private var retired: [pid_t] = []
+    /// Requests that asked for a successor, so far.
+    private var served = 0
+    /// Test processes asked to leave a successor that has not said yet whether it serves.
+    private var awaited: Set<pid_t> = []
+    /// Whether tests' processes are asked to leave successors (a warm server, not turned off).
+    var carries = true
+    /// How many successors took over.
+    private(set) var successors = 0
+    /// Why the last successor that could not put back the snapshot gave up.
+    private(set) var uncarried: String?
     private let requests = NSLock()
     /// Set when the server stopped answering: its job goes on with one qemu per test.
     private(set) var broken = false
@@ -21,8 +39,12 @@ final class ForkServer: @unchecked Sendable {
     /// Why the server serves without having run the harness once first (its warm-up), or nil when it did.
     private(set) var cold: String?
 
+    /// The first server's pid: crossrun started it, and LiveChildren knows it until ``stop()``.
+    private let firstPid: pid_t
+
     private init(pid: pid_t, socket: Int32) {
         self.pid = pid
+        self.firstPid = pid
         self.socket = socket
     }
 
@@ -39,6 +61,9 @@ final class ForkServer: @unchecked Sendable {
     /// The variable that turns the fork server off (`0`, `false`, `no`, `off`) for one qemu per test.
     static let variable = "CROSSRUN_FORK_SERVER"
 
+    /// The variable that turns successors off (`0`, `false`, `no`, `off`): every test is forked from the first server.
+    static let carryVariable = "CROSSRUN_FORKSERVER_CARRY"
+
     /// Whether `--isolate` can fork this binary's tests from a fork server, and the server's launch when it can.
     /// Builds (or finds in the cache) the preload library for the target.
     static func decide(run: PreparedRun, base: [String]) throws -> Decision {
@@ -48,6 +73,13 @@ final class ForkServer: @unchecked Sendable {
                 throw CrossRunError.invalidEnvironmentValue(variable: variable, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
             if !on { return .fallback(reason: "\(variable)=\(value)") }
+        }
+        var carries = true
+        if let value = environment[carryVariable] {
+            guard let on = Configuration.boolean(value) else {
+                throw CrossRunError.invalidEnvironmentValue(variable: carryVariable, value: value, expected: "1, 0, true, false, yes, no, on or off")
+            }
+            carries = on
         }
         let plan = run.plan
         guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user, not \(plan.kind.rawValue)") }
@@ -78,6 +110,7 @@ final class ForkServer: @unchecked Sendable {
         guard !library.contains(",") else { return .fallback(reason: "the cache path \(library) has a comma, which qemu's -E cannot pass") }
         var server = plan.with(arguments: base + ["--exact", ForkServerGuest.placeholder])
         server.argv.insert(contentsOf: ["-E", "LD_PRELOAD=\(library)", "-E", "CROSSRUN_FORKSERVER_FD=0"], at: binaryIndex)
+        if !carries { server.environment[carryVariable] = "0" }
         return .fork(plan: server, library: library)
     }
 
@@ -166,12 +199,13 @@ final class ForkServer: @unchecked Sendable {
             return .failure(Problem(text: "\(plan.executable) did not start"))
         }
         let server = ForkServer(pid: pid, socket: pair[0])
-        let greeting = server.receive(timeout: timeout)
+        let greeting = server.receive(timeout: timeout)?.text
         if let greeting, greeting.hasPrefix(ForkServerGuest.greeting) {
             // "crossrun-forkserver 1 ready PID warm", or "... cold (REASON)".
             if let open = greeting.range(of: " cold ("), greeting.hasSuffix(")") {
                 server.cold = String(greeting[open.upperBound..<greeting.index(before: greeting.endIndex)])
             }
+            server.carries = server.cold == nil && plan.environment[carryVariable] != "0"
             return .success(server)
         }
         server.stop()
@@ -195,11 +229,19 @@ final class ForkServer: @unchecked Sendable {
     func startTest(_ name: String, stdout: Int32, stderr: Int32) -> Result<pid_t, Spawn.Failure> {
         requests.lock()
         defer { requests.unlock() }
+        takeSuccessor()
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         guard null >= 0 else { return .failure(Spawn.Failure(errno: errno)) }
         defer { close(null) }
         let fds = [null, stdout, stderr]
-        let bytes = Array(name.utf8)
+        var carry = false
+        if carries && !name.hasPrefix("\u{1}") {
+            served += 1
+            // One successor at a time: a second, forked meanwhile from the same server, could not say so once the
+            // first took over (its server's socket is closed then).
+            carry = served & (served - 1) == 0 && awaited.isEmpty
+        }
+        let bytes = Array(((carry ? "\u{2}" : "") + name).utf8)
         let sent = bytes.withUnsafeBytes { buffer in
             crossrun_send_with_descriptors(socket, buffer.baseAddress, buffer.count, fds, 3)
         }
@@ -207,50 +249,135 @@ final class ForkServer: @unchecked Sendable {
             broken = true
             return .failure(Spawn.Failure(errno: sent))
         }
-        guard let reply = receive(timeout: .seconds(60)), reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
+        // A successor may say so before the reply: it serves once the reply has come.
+        var notices: [(text: String, descriptor: Int32)] = []
+        var reply: String?
+        while let message = receive(timeout: .seconds(60)) {
+            if message.text.hasPrefix("successor ") || message.text.hasPrefix("uncarried ") {
+                notices.append(message)
+                continue
+            }
+            if message.descriptor >= 0 { close(message.descriptor) }
+            reply = message.text
+            break
+        }
+        take(notices)
+        guard let reply, reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
             broken = true
             return .failure(Spawn.Failure(errno: EPIPE))
         }
+        if carry { awaited.insert(child) }
         return .success(child)
     }
 
-    /// One message from the server, without its newline; nil at its end or after `timeout`.
-    private func receive(timeout: Duration) -> String? {
+    /// A test's process asked to leave a successor ended without exit() (a signal): none is coming.
+    func ended(_ test: pid_t, exited: Bool) {
+        guard !exited else { return }
+        requests.lock()
+        defer { requests.unlock() }
+        awaited.remove(test)
+    }
+
+    /// Switches to the latest successor that said it serves. A test's process asked for one that has ended (it is
+    /// no longer there) is waited for, briefly: its successor is putting memory back.
+    private func takeSuccessor() {
+        var notices: [(text: String, descriptor: Int32)] = []
+        while let message = receive(timeout: .zero) { notices.append(message) }
+        take(notices)
+        let deadline = ContinuousClock.now + .milliseconds(500)
+        while awaited.contains(where: { kill($0, 0) != 0 && errno == ESRCH }), ContinuousClock.now < deadline {
+            guard let message = receive(timeout: deadline - ContinuousClock.now) else { break }
+            take([message])
+            if !message.text.hasPrefix("successor ") && !message.text.hasPrefix("uncarried ") { break }
+        }
+        // A test's process that ended without exit() (a signal) leaves none.
+        awaited = awaited.filter { kill($0, 0) == 0 }
+    }
+
+    /// "successor PID of TEST" with the successor's socket, or "uncarried TEST REASON": the latest successor
+    /// serves from now on; the others end when their sockets close.
+    private func take(_ notices: [(text: String, descriptor: Int32)]) {
+        var latest: (pid: pid_t, socket: Int32)?
+        for notice in notices {
+            let words = notice.text.split(separator: " ", maxSplits: 3).map(String.init)
+            if words.first == "uncarried", words.count >= 2 {
+                if let test = pid_t(words[1]) { awaited.remove(test) }
+                uncarried = words.count > 2 ? words[2...].joined(separator: " ") : nil
+            }
+            guard words.first == "successor", words.count == 4, let successor = pid_t(words[1]), let test = pid_t(words[3]),
+                notice.descriptor >= 0
+            else {
+                if notice.descriptor >= 0 { close(notice.descriptor) }
+                continue
+            }
+            // Not recorded in LiveChildren (this runs inside its lock): the orphan sweep runs only once the run
+            // is over and every server stopped.
+            awaited.remove(test)
+            if let earlier = latest {
+                close(earlier.socket)
+                retired.append(earlier.pid)
+            }
+            latest = (successor, notice.descriptor)
+        }
+        guard let latest else { return }
+        close(socket)
+        awaited = []
+        retired.append(pid)
+        pid = latest.pid
+        socket = latest.socket
+        successors += 1
+        // Earlier servers end at once; those already gone are reaped here (LiveChildren forgets them in stop(),
+        // not here: this runs inside its lock).
+        retired.removeAll { old in
+            var status: Int32 = 0
+            return old != firstPid && waitpid(old, &status, WNOHANG) == old
+        }
+    }
+
+    /// One message from the server, without its newline, and the descriptor that came with it (-1 when none); nil
+    /// at its end or after `timeout` (`.zero`: only a message already there).
+    private func receive(timeout: Duration) -> (text: String, descriptor: Int32)? {
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
             var ready = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let left = deadline - ContinuousClock.now
-            guard left > .zero else { return nil }
-            let milliseconds = Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            let milliseconds = left <= .zero ? 0 : Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             let polled = poll(&ready, 1, milliseconds)
             if polled < 0 && errno != EINTR { return nil }
-            if polled <= 0 { continue }
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count < 0 && errno == EINTR { continue }
+            if polled <= 0 {
+                if left <= .zero { return nil }
+                continue
+            }
+            var descriptor: Int32 = -1
+            let count = crossrun_receive_with_descriptor(socket, &buffer, buffer.count, &descriptor)
             guard count > 0 else { return nil }
-            return String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines)
+            return (String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines), descriptor)
         }
     }
 
     /// Ends the server: its socket closes, so it returns from its `main`; SIGKILL when it has not after 2 s. Reaped.
     func stop() {
+        requests.lock()
+        defer { requests.unlock() }
         guard !stopped else { return }
         stopped = true
         close(socket)
-        var status: Int32 = 0
-        var waited = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if waited == 200 {
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                break
+        for server in [pid] + retired {
+            var status: Int32 = 0
+            var waited = 0
+            while waitpid(server, &status, WNOHANG) == 0 {
+                if waited == 200 {
+                    kill(-server, SIGKILL)
+                    kill(server, SIGKILL)
+                    while waitpid(server, &status, 0) < 0 && errno == EINTR {}
+                    break
+                }
+                usleep(10_000)
+                waited += 1
             }
-            usleep(10_000)
-            waited += 1
+            LiveChildren.reaped(server)
         }
-        LiveChildren.reaped(pid)
     }
 
     deinit { stop() }

@@ -18,7 +18,14 @@ enum ForkServerGuest {
 // passes as a descriptor), it first says "crossrun-forkserver 1 ready PID\n" and then serves requests:
 //   request: one message, the test's name, with three descriptors (SCM_RIGHTS): stdin, stdout and stderr; or
 //            "\001ARG\001ARG": the two arguments to put in place of the last two (`--list --ignored`, a listing);
-//   reply:   "pid PID\n" once the test's process exists, or "error TEXT\n".
+//            "\002NAME": the test NAME, whose process leaves a successor (below) when main's thread calls exit();
+//   reply:   "pid PID\n" once the test's process exists, or "error TEXT\n";
+//   later:   "successor PID of TEST\n" with a descriptor, the socket the successor serves on from then on; or
+//            "uncarried TEST REASON\n" when test TEST's successor could not put its memory back.
+// A successor (docs/isolation.md, "Carrying translations forward"): the test's process forks once more when its main
+// thread calls exit(); the fork leaves the test's process group and descriptors, puts back the memory and state
+// the warm-up's snapshot holds (exactly as after the warm-up), and serves as the new server, with every translation
+// qemu made while the test ran. crossrun then sends its requests there and closes the old server's socket.
 // For each request it forks a helper that forks the test's process and exits at once: the test's process then
 // becomes crossrun's child (crossrun is the subreaper of what it starts), so crossrun waits for it, signals its
 // process group and reads its wait status as for any process it starts itself. The test's process leads its own
@@ -56,6 +63,12 @@ typedef int (*main_function)(int, char **, char **);
 typedef int (*start_function)(main_function, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 
 static main_function real_main;
+// The warm-up's snapshot, kept while the server serves (see "The warm-up" below).
+struct snapshot;
+static struct snapshot *snap;
+// In a test's process that leaves a successor: the old server's socket, kept until the successor has said so.
+static int carry_socket = -1;
+static pid_t carry_pid;
 
 static void say(int fd, const char *text) {
     ssize_t sent;
@@ -94,8 +107,13 @@ static int receive(int fd, char *name, size_t size, int fds[3]) {
     return 1;
 }
 
-static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char *name, int argc, char **argv, char **envp) {
+static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char *name, int carry, int argc, char **argv, char **envp) {
     setpgid(0, 0);
+    // A successor needs the server's socket to say so: kept out of the way, closed on exec.
+    if (carry && snap) {
+        carry_socket = fcntl(server, F_DUPFD_CLOEXEC, 1000);
+        carry_pid = getpid();
+    }
     // The helper exits at once; from then on crossrun is the parent, and this process dies with it.
     while (getppid() == helper) usleep(20);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -110,6 +128,7 @@ static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char 
     unsetenv("CROSSRUN_FORKSERVER_FD");
     unsetenv("LD_PRELOAD");
     unsetenv("CROSSRUN_FORKSERVER_WARM");
+    unsetenv("CROSSRUN_FORKSERVER_CARRY");
     if (name[0] == '\001') {
         char *second = strchr(name + 1, '\001');
         if (second == NULL) _exit(125);
@@ -158,7 +177,8 @@ struct attributes {
     char name[17];
     cpu_set_t affinity;
     int has_affinity;
-    pid_t group, session;
+    int group_leader;
+    pid_t session;
     int no_new_privileges, seccomp, dumpable;
 };
 
@@ -176,6 +196,11 @@ struct snapshot {
     struct descriptor descriptors[MAX_DESCRIPTORS];
     int descriptor_count;
     struct attributes attributes;
+    // Where a successor continues serving (serve's loop), the server's socket (its identity is not checked: each
+    // successor serves on a socket of its own) and the working directory's path (a successor opens it again).
+    sigjmp_buf resume;
+    int server_fd, saved[3], null;
+    char cwd_path[4096];
     // The process's first stack block, from argv up: the argument and environment arrays and their strings.
     unsigned long block_start, block_end;
     char *block_copy;
@@ -192,12 +217,13 @@ static unsigned long page_rounded(unsigned long length) {
     return (length + page - 1) / page * page;
 }
 
-static struct snapshot *snap;
 static unsigned long work_start, work_end, copies_start, copies_end;
 static sigjmp_buf warm_exit;
 static volatile int warming;
 static pid_t server_pid;
 static char **initial_argv;
+static int serving_fd = -1;
+static void leave_successor(void);
 
 typedef void (*exit_function)(int);
 static exit_function real_exit;
@@ -209,6 +235,7 @@ void exit(int status) {
         warming = 0;
         siglongjmp(warm_exit, 1);
     }
+    if (carry_socket >= 0 && getpid() == carry_pid && (pid_t)syscall(SYS_gettid) == carry_pid) leave_successor();
     if (real_exit == NULL) real_exit = (exit_function)dlsym(RTLD_NEXT, "exit");
     if (real_exit) real_exit(status);
     _exit(status);
@@ -264,7 +291,7 @@ static void read_attributes(struct attributes *out) {
     out->priority = getpriority(PRIO_PROCESS, 0);
     prctl(PR_GET_NAME, (unsigned long)out->name, 0, 0, 0);
     out->has_affinity = sched_getaffinity(0, sizeof out->affinity, &out->affinity) == 0;
-    out->group = getpgrp();
+    out->group_leader = getpgrp() == getpid();
     out->session = getsid(0);
     out->no_new_privileges = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
     out->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
@@ -275,7 +302,7 @@ static void read_attributes(struct attributes *out) {
 static int restore_attributes(const struct attributes *was, const char **why) {
     struct attributes now;
     read_attributes(&now);
-    if (now.group != was->group || now.session != was->session || now.no_new_privileges != was->no_new_privileges ||
+    if (now.group_leader != was->group_leader || now.session != was->session || now.no_new_privileges != was->no_new_privileges ||
         now.seccomp != was->seccomp) {
         *why = "the warm-up changed the process group, session or privileges";
         return 0;
@@ -421,6 +448,7 @@ static int take_snapshot(const char **why) {
     }
     snap = work;
     snap->cwd = -1;
+    snap->server_fd = serving_fd;
     work_start = (unsigned long)work;
     work_end = work_start + page_rounded(sizeof(struct snapshot));
     if (read_file("/proc/self/maps", snap->maps, MAPS_SIZE) < 0) {
@@ -464,6 +492,7 @@ static int take_snapshot(const char **why) {
     }
     snap->threads = count_threads();
     snap->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (getcwd(snap->cwd_path, sizeof snap->cwd_path) == NULL) snap->cwd_path[0] = 0;
     if (snap->cwd < 0) {
         *why = "the working directory could not be opened";
         goto fail;
@@ -540,7 +569,8 @@ static void remove_new(unsigned long start, unsigned long end) {
 }
 
 // Undoes the warm-up; 0 with the reason in `why` when what is now cannot be made what was.
-static int restore_snapshot(const char **why) {
+// `spare`: descriptors (-1: none) a successor keeps through it.
+static int restore_snapshot(const char **why, const int spare[2]) {
     if (count_threads() != snap->threads) {
         *why = "a thread the warm-up started is still running";
         return 0;
@@ -560,13 +590,16 @@ static int restore_snapshot(const char **why) {
     for (int i = 0; i < listed; i++) {
         int known = 0;
         for (int j = 0; j < snap->descriptor_count && !known; j++) known = snap->descriptors[j].fd == numbers[i];
+        if (numbers[i] == spare[0] || numbers[i] == spare[1]) known = 1;
         if (!known) close(numbers[i]);
     }
     for (int j = 0; j < snap->descriptor_count; j++) {
         const struct descriptor *was = &snap->descriptors[j];
         struct descriptor now;
-        if (!describe(was->fd, &now) || now.device != was->device || now.inode != was->inode) {
-            *why = "a descriptor open before the warm-up was closed or replaced";
+        if (!describe(was->fd, &now) || ((now.device != was->device || now.inode != was->inode) && was->fd != snap->server_fd)) {
+            static char replaced[96];
+            snprintf(replaced, sizeof replaced, "descriptor %d, open before the warm-up, was closed or replaced", was->fd);
+            *why = replaced;
             return 0;
         }
         if (now.descriptor_flags != was->descriptor_flags) fcntl(was->fd, F_SETFD, was->descriptor_flags);
@@ -736,6 +769,8 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
         return 0;
     }
     for (int i = 0; i < 3; i++) dup2(null, i);
+    // During the run the server's socket is one of the copies.
+    if (serving_fd >= 0 && serving_fd < 3) serving_fd = saved[serving_fd];
     int result = 0;
     server_pid = getpid();
     if (!go_parallel()) {
@@ -748,7 +783,8 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
         }
         warming = 0;
         argv[argc - 1] = PLACEHOLDER;
-        result = restore_snapshot(why) ? 1 : -1;
+        int none[2] = {-1, -1};
+        result = restore_snapshot(why, none) ? 1 : -1;
     }
     for (int i = 0; i < 3; i++) {
         dup2(saved[i], i);
@@ -756,12 +792,168 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
     }
     close(null);
     if (snap) {
+        // Kept when warm, for the successors (its working directory's descriptor is not: they open it again).
         close(snap->cwd);
-        munmap((void *)copies_start, copies_end - copies_start);
-        munmap((void *)work_start, work_end - work_start);
-        snap = NULL;
+        snap->saved[0] = saved[0];
+        snap->saved[1] = saved[1];
+        snap->saved[2] = saved[2];
+        snap->null = null;
+        if (result != 1) {
+            munmap((void *)copies_start, copies_end - copies_start);
+            munmap((void *)work_start, work_end - work_start);
+            snap = NULL;
+        }
     }
     return result;
+}
+
+// ---- Successors (docs/isolation.md, "Carrying translations forward") ----
+
+static int out_of_the_way(int fd) {
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+    close(fd);
+    return moved;
+}
+
+static int same_file(int fd, const struct stat *file) {
+    struct stat status;
+    return fstat(fd, &status) == 0 && status.st_dev == file->st_dev && status.st_ino == file->st_ino;
+}
+
+// Gives the descriptors the snapshot lists what they were: the server's socket is `socket`, /dev/null and the
+// working directory are opened again; any other must still be the same file. -1, or the one that cannot be.
+static int reopen_descriptors(int socket) {
+    struct stat null_file;
+    if (stat("/dev/null", &null_file) != 0) return 0;
+    for (int j = 0; j < snap->descriptor_count; j++) {
+        const struct descriptor *was = &snap->descriptors[j];
+        int flags = was->descriptor_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+        int opened = -1;
+        if (was->fd == snap->server_fd) {
+            if (dup3(socket, was->fd, flags) < 0) return was->fd;
+            continue;
+        }
+        if (was->device == null_file.st_dev && was->inode == null_file.st_ino) {
+            opened = open("/dev/null", (was->status_flags & O_ACCMODE) | O_CLOEXEC);
+        } else if (was->fd == snap->cwd) {
+            opened = open(snap->cwd_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        } else {
+            struct stat file = {.st_dev = was->device, .st_ino = was->inode};
+            if (!same_file(was->fd, &file)) return was->fd;
+            continue;
+        }
+        if (opened < 0) return was->fd;
+        if (opened != was->fd) {
+            int placed = dup3(opened, was->fd, flags);
+            close(opened);
+            if (placed < 0) return was->fd;
+        } else if (!flags) {
+            fcntl(opened, F_SETFD, 0);
+        }
+    }
+    return -1;
+}
+
+// In the successor, a fork of a test's process whose main thread called exit(): out of the test's process group
+// and off its descriptors at once (crossrun reads the test's output until its last copy closes, and ends what is
+// left in its group), then, once crossrun has adopted it, the snapshot's memory and state back, and serving.
+static void carry_on(int old, int sync) {
+    pid_t test = getppid();
+    setpgid(0, 0);
+    int pair[2] = {-1, -1};
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) _exit(0);
+    // Out of the way of the numbers the snapshot's descriptors get back.
+    sync = out_of_the_way(sync);
+    pair[0] = out_of_the_way(pair[0]);
+    pair[1] = out_of_the_way(pair[1]);
+    if (sync < 0 || pair[0] < 0 || pair[1] < 0) _exit(0);
+    int spare[2] = {old, pair[0]};
+    static int numbers[MAX_DESCRIPTORS];
+    int listed = list_descriptors(numbers, MAX_DESCRIPTORS);
+    // The test's descriptors go (crossrun's pipes among them); the snapshot's are given back below.
+    for (int i = 0; i < listed; i++) {
+        int keep = numbers[i] == old || numbers[i] == pair[0] || numbers[i] == pair[1] || numbers[i] == sync;
+        for (int j = 0; j < snap->descriptor_count && !keep; j++) {
+            const struct descriptor *was = &snap->descriptors[j];
+            struct stat file = {.st_dev = was->device, .st_ino = was->inode};
+            keep = was->fd == numbers[i] && was->fd > 2 && was->fd != snap->server_fd && same_file(was->fd, &file);
+        }
+        if (!keep) close(numbers[i]);
+    }
+    int lost = listed < 0 ? 0 : reopen_descriptors(pair[1]);
+    close(pair[1]);
+    char byte = 0;
+    ssize_t ignored = write(sync, &byte, 1);
+    (void)ignored;
+    close(sync);
+    // The test's process ends now; crossrun, the subreaper of what it starts, becomes this process's parent.
+    while (getppid() == test) usleep(50);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    char said[384];
+    static char reason[128];
+    snprintf(reason, sizeof reason, "the test closed or replaced descriptor %d, open before it", lost);
+    const char *why = reason;
+    if (lost >= 0 || !restore_snapshot(&why, spare)) {
+        snprintf(said, sizeof said, "uncarried %d %s\n", (int)test, why);
+        say(old, said);
+        _exit(0);
+    }
+    // Memory is the snapshot's again: the warm-up's end, as in the first server.
+    for (int i = 0; i < 3; i++) {
+        dup2(snap->saved[i], i);
+        close(snap->saved[i]);
+    }
+    close(snap->null);
+    close(snap->cwd);
+    server_pid = getpid();
+    snprintf(said, sizeof said, "successor %d of %d\n", (int)getpid(), (int)test);
+    struct iovec part = {said, strlen(said)};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = CMSG_SPACE(sizeof(int));
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &pair[0], sizeof(int));
+    ssize_t sent;
+    do {
+        sent = sendmsg(old, &message, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    close(pair[0]);
+    close(old);
+    if (sent < 0) _exit(0);
+    siglongjmp(snap->resume, 1);
+}
+
+// exit() in the main thread of a test's process asked to leave a successor: fork it, and end once it is out of
+// the way.
+static void leave_successor(void) {
+    int old = carry_socket;
+    carry_socket = -1;
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) != 0) return;
+    pid_t successor = fork();
+    if (successor == 0) {
+        close(sync[0]);
+        carry_on(old, sync[1]);
+        _exit(0);
+    }
+    close(sync[1]);
+    close(old);
+    if (successor > 0) {
+        char byte;
+        while (read(sync[0], &byte, 1) < 0 && errno == EINTR) {}
+    }
+    close(sync[0]);
 }
 
 static int serve(int server, int argc, char **argv, char **envp) {
@@ -770,6 +962,13 @@ static int serve(int server, int argc, char **argv, char **envp) {
         say(server, "error the last argument is not the fork server's placeholder\n");
         return 125;
     }
+    // Its stderr (crossrun's pipe for start-up errors) becomes /dev/null, which a successor can open again.
+    int quiet = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (quiet >= 0) {
+        dup2(quiet, 2);
+        close(quiet);
+    }
+    serving_fd = server;
     const char *warm = getenv("CROSSRUN_FORKSERVER_WARM");
     const char *why = "CROSSRUN_FORKSERVER_WARM=0";
     int warmed = warm && !strcmp(warm, "0") ? 0 : warm_up(argc, argv, envp, &why);
@@ -786,6 +985,8 @@ static int serve(int server, int argc, char **argv, char **envp) {
         snprintf(ready, sizeof ready, "%s ready %d cold (%s)\n", PROTOCOL, (int)getpid(), why);
     }
     say(server, ready);
+    // A successor continues here, serving on the same descriptor number (its own socket).
+    if (snap) sigsetjmp(snap->resume, 1);
     static char name[65536];
     for (;;) {
         int fds[3];
@@ -813,7 +1014,8 @@ static int serve(int server, int argc, char **argv, char **envp) {
                 pid_t test = fork();
                 if (test == 0) {
                     close(report[1]);
-                    run_test(server, crossrun, me, fds, name, argc, argv, envp);
+                    int carry = name[0] == '\002';
+                    run_test(server, crossrun, me, fds, name + carry, carry, argc, argv, envp);
                 }
                 if (test > 0) setpgid(test, test);
                 ssize_t ignored = write(report[1], &test, sizeof test);

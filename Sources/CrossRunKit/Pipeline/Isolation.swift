@@ -104,7 +104,14 @@ extension TestRunner {
                     do {
                         if let forking = server, !forking.broken {
                             do {
-                                attempt = try alone.execute(testPlan, suiteName: suiteName, keepRawOutput: true) { forking.startTest(name, stdout: $0, stderr: $1) }
+                                var forked: pid_t?
+                                attempt = try alone.execute(testPlan, suiteName: suiteName, keepRawOutput: true) {
+                                    let started = forking.startTest(name, stdout: $0, stderr: $1)
+                                    forked = try? started.get()
+                                    return started
+                                }
+                                // Killed or crashed, the test's process left no successor to wait for.
+                                if let forked, case .signaled = attempt.outcome.status { forking.ended(forked, exited: false) }
                             } catch where forking.broken {
                                 // The server is gone: this job goes on with one emulator per test.
                                 server = nil
@@ -127,6 +134,8 @@ extension TestRunner {
         }
         workers.wait()
         if let error = queue.failure { throw error }
+        let successors = servers.successors
+        servers.stopAll()
 
         // Listing order; ignored tests in their place; what never ran says why.
         var tests: [TestCase] = []
@@ -159,6 +168,7 @@ extension TestRunner {
         phases.format = output.format
         phases.isolated = attempts
         phases.jobs = jobs
+        phases.successors = successors
         return phases
     }
 
@@ -217,6 +227,14 @@ final class ForkServerPool: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return servers[slot]
+    }
+
+    /// How many successors took over, over every warm server that carries them; nil when none does.
+    var successors: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        let carrying = servers.values.filter(\.carries)
+        return carrying.isEmpty ? nil : carrying.reduce(0) { $0 + $1.successors }
     }
 
     func stopAll() {

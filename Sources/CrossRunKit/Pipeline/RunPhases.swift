@@ -14,6 +14,8 @@ struct RunPhases {
     /// `--isolate`: the one-test processes, and how many ran at once.
     var isolated: [Attempt] = []
     var jobs: Int?
+    /// `--isolate` with a warm fork server: how many successors took over.
+    var successors: Int?
     /// Fresh processes crash-resume started.
     var resumed: [Attempt] = []
     /// Processes `--retries` started.

@@ -74,7 +74,7 @@ enum ResultsJSONWriter {
         fields.append(optional: "partition", result.partition.map(Value.string))
         fields.append(optional: "package", result.package.map(Value.string))
         fields.append(optional: "isolation", result.isolation.map {
-            .object([("jobs", .int($0.jobs)), ("processes", .int($0.processes))])
+            .object([("jobs", .int($0.jobs)), ("processes", .int($0.processes))] + ($0.successors.map { [("successors", .int($0))] } ?? []))
         })
         return .object(fields)
     }
