@@ -237,6 +237,7 @@ def main():
         executable = binary_file.read()
         has_fork_server = b"crossrun-forkserver-placeholder" in executable
         has_warm_up = b"crossrun-forkserver-warm-up-matches-no-test" in executable
+        has_successors = b"CROSSRUN_FORKSERVER_CARRY" in executable
     suites = [("rust-demo (Examples)", args.demo, ["--tests"])]
     for spec in args.crate:
         folder, _, selection = spec.partition("|")
@@ -416,6 +417,10 @@ def main():
                     # The fork server without its warm-up (docs/isolation.md#the-warm-up).
                     commands["crossrun --isolate, no warm-up"] = [Step(cargo_test, cwd=crate, env=cargo_env(
                         {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORKSERVER_WARM": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-cold"}))]
+                if has_successors:
+                    # Every test forked from the first server (docs/isolation.md#carrying-translations-forward).
+                    commands["crossrun --isolate, no successors"] = [Step(cargo_test, cwd=crate, env=cargo_env(
+                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORKSERVER_CARRY": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-nocarry"}))]
             result = interleave(commands, args.nextest_runs)
             # The same outcomes on both sides, each from its own report (nextest's of one more run).
             env = dict(os.environ)
@@ -433,6 +438,8 @@ def main():
                     raise Failure(f"{name}: crossrun --isolate without the fork server counted differently from crossrun")
                 if has_warm_up and suite_counts(reports + "-isolate-cold", binaries) != ours:
                     raise Failure(f"{name}: crossrun --isolate without the warm-up counted differently from crossrun")
+                if has_successors and suite_counts(reports + "-isolate-nocarry", binaries) != ours:
+                    raise Failure(f"{name}: crossrun --isolate without successors counted differently from crossrun")
             row(section, f"{name}: {ours['passed']} passed, {ours['failed']} failed, {ours['ignored']} ignored on both sides; "
                 f"nextest {seconds(result['nextest']['times'])} s, crossrun {seconds(result['crossrun']['times'])} s",
                 f"**{spread(ratios(result['nextest'], result['crossrun']), 1)}**")
@@ -448,6 +455,10 @@ def main():
                 if has_warm_up:
                     label = "crossrun --isolate, no warm-up"
                     row(section, f"{name}: `--isolate` without ÷ with the fork server's warm-up (`CROSSRUN_FORKSERVER_WARM=0`: {seconds(result[label]['times'])} s)",
+                        f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
+                if has_successors:
+                    label = "crossrun --isolate, no successors"
+                    row(section, f"{name}: `--isolate` without ÷ with successors (`CROSSRUN_FORKSERVER_CARRY=0`: {seconds(result[label]['times'])} s)",
                         f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
             else:
                 row(section, f"{name}: nextest ÷ `crossrun --isolate`", "TODO: this crossrun has no `--isolate` yet")
