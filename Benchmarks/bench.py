@@ -238,6 +238,16 @@ def main():
         has_fork_server = b"crossrun-forkserver-placeholder" in executable
         has_warm_up = b"crossrun-forkserver-warm-up-matches-no-test" in executable
         has_successors = b"CROSSRUN_FORKSERVER_CARRY" in executable
+    # `--isolate` with one part of the fork server turned off (docs/isolation.md), where this crossrun has it:
+    # (side's label, its variable, its reports' suffix, the row's words for what it lacks).
+    isolate_without = [side for present, side in [
+        # One qemu start per test.
+        (has_fork_server, ("crossrun --isolate, no fork server", "CROSSRUN_FORK_SERVER", "-isolate-nofork", "the fork server")),
+        # The fork server without its warm-up (#the-warm-up).
+        (has_warm_up, ("crossrun --isolate, no warm-up", "CROSSRUN_FORKSERVER_WARM", "-isolate-cold", "the fork server's warm-up")),
+        # Every test forked from the first server (#carrying-translations-forward).
+        (has_successors, ("crossrun --isolate, no successors", "CROSSRUN_FORKSERVER_CARRY", "-isolate-nocarry", "successors")),
+    ] if present]
     suites = [("rust-demo (Examples)", args.demo, ["--tests"])]
     for spec in args.crate:
         folder, _, selection = spec.partition("|")
@@ -409,18 +419,9 @@ def main():
             if has_isolate:
                 commands["crossrun --isolate"] = [Step(cargo_test, cwd=crate, env=cargo_env(
                     {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_REPORT_DIR": reports + "-isolate"}))]
-                if has_fork_server:
-                    # The same without the fork server (docs/isolation.md): one qemu start per test.
-                    commands["crossrun --isolate, no fork server"] = [Step(cargo_test, cwd=crate, env=cargo_env(
-                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORK_SERVER": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-nofork"}))]
-                if has_warm_up:
-                    # The fork server without its warm-up (docs/isolation.md#the-warm-up).
-                    commands["crossrun --isolate, no warm-up"] = [Step(cargo_test, cwd=crate, env=cargo_env(
-                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORKSERVER_WARM": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-cold"}))]
-                if has_successors:
-                    # Every test forked from the first server (docs/isolation.md#carrying-translations-forward).
-                    commands["crossrun --isolate, no successors"] = [Step(cargo_test, cwd=crate, env=cargo_env(
-                        {RUNNER_VARIABLE: f"{crossrun} --isolate", "CROSSRUN_FORKSERVER_CARRY": "0", "CROSSRUN_REPORT_DIR": reports + "-isolate-nocarry"}))]
+                for label, variable, suffix, _ in isolate_without:
+                    commands[label] = [Step(cargo_test, cwd=crate, env=cargo_env(
+                        {RUNNER_VARIABLE: f"{crossrun} --isolate", variable: "0", "CROSSRUN_REPORT_DIR": reports + suffix}))]
             result = interleave(commands, args.nextest_runs)
             # The same outcomes on both sides, each from its own report (nextest's of one more run).
             env = dict(os.environ)
@@ -434,12 +435,9 @@ def main():
                 isolated = suite_counts(reports + "-isolate", binaries)
                 if isolated != ours:
                     raise Failure(f"{name}: crossrun --isolate counted {isolated}, crossrun {ours}")
-                if has_fork_server and suite_counts(reports + "-isolate-nofork", binaries) != ours:
-                    raise Failure(f"{name}: crossrun --isolate without the fork server counted differently from crossrun")
-                if has_warm_up and suite_counts(reports + "-isolate-cold", binaries) != ours:
-                    raise Failure(f"{name}: crossrun --isolate without the warm-up counted differently from crossrun")
-                if has_successors and suite_counts(reports + "-isolate-nocarry", binaries) != ours:
-                    raise Failure(f"{name}: crossrun --isolate without successors counted differently from crossrun")
+                for _, _, suffix, lacking in isolate_without:
+                    if suite_counts(reports + suffix, binaries) != ours:
+                        raise Failure(f"{name}: crossrun --isolate without {lacking} counted differently from crossrun")
             row(section, f"{name}: {ours['passed']} passed, {ours['failed']} failed, {ours['ignored']} ignored on both sides; "
                 f"nextest {seconds(result['nextest']['times'])} s, crossrun {seconds(result['crossrun']['times'])} s",
                 f"**{spread(ratios(result['nextest'], result['crossrun']), 1)}**")
@@ -448,17 +446,8 @@ def main():
                     f"**{spread(ratios(result['nextest'], result['crossrun --isolate']), 1)}**")
                 row(section, f"{name}: `crossrun --isolate` ÷ `crossrun` (one process)",
                     f"**{spread(ratios(result['crossrun --isolate'], result['crossrun']), 1)}**")
-                if has_fork_server:
-                    label = "crossrun --isolate, no fork server"
-                    row(section, f"{name}: `--isolate` without ÷ with the fork server (`CROSSRUN_FORK_SERVER=0`: {seconds(result[label]['times'])} s)",
-                        f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
-                if has_warm_up:
-                    label = "crossrun --isolate, no warm-up"
-                    row(section, f"{name}: `--isolate` without ÷ with the fork server's warm-up (`CROSSRUN_FORKSERVER_WARM=0`: {seconds(result[label]['times'])} s)",
-                        f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
-                if has_successors:
-                    label = "crossrun --isolate, no successors"
-                    row(section, f"{name}: `--isolate` without ÷ with successors (`CROSSRUN_FORKSERVER_CARRY=0`: {seconds(result[label]['times'])} s)",
+                for label, variable, _, lacking in isolate_without:
+                    row(section, f"{name}: `--isolate` without ÷ with {lacking} (`{variable}=0`: {seconds(result[label]['times'])} s)",
                         f"**{spread(ratios(result[label], result['crossrun --isolate']), 2)}**")
             else:
                 row(section, f"{name}: nextest ÷ `crossrun --isolate`", "TODO: this crossrun has no `--isolate` yet")

@@ -251,7 +251,7 @@ final class ForkServer: @unchecked Sendable {
         var notices: [(text: String, descriptor: Int32)] = []
         var reply: String?
         while let message = receive(timeout: .seconds(60)) {
-            if message.text.hasPrefix("successor ") || message.text.hasPrefix("uncarried ") {
+            if Self.isNotice(message.text) {
                 notices.append(message)
                 continue
             }
@@ -268,9 +268,8 @@ final class ForkServer: @unchecked Sendable {
         return .success(child)
     }
 
-    /// A test's process asked to leave a successor ended without exit() (a signal): none is coming.
-    func ended(_ test: pid_t, exited: Bool) {
-        guard !exited else { return }
+    /// A test's process asked to leave a successor was ended by a signal, not exit(): none is coming.
+    func endedBySignal(_ test: pid_t) {
         requests.lock()
         defer { requests.unlock() }
         awaited.remove(test)
@@ -286,10 +285,15 @@ final class ForkServer: @unchecked Sendable {
         while awaited.contains(where: { kill($0, 0) != 0 && errno == ESRCH }), ContinuousClock.now < deadline {
             guard let message = receive(timeout: deadline - ContinuousClock.now) else { break }
             take([message])
-            if !message.text.hasPrefix("successor ") && !message.text.hasPrefix("uncarried ") { break }
+            if !Self.isNotice(message.text) { break }
         }
         // A test's process that ended without exit() (a signal) leaves none.
         awaited = awaited.filter { kill($0, 0) == 0 }
+    }
+
+    /// Whether a message is a successor's, not a reply to a request.
+    private static func isNotice(_ text: String) -> Bool {
+        text.hasPrefix("successor ") || text.hasPrefix("uncarried ")
     }
 
     /// "successor PID of TEST" with the successor's socket, or "uncarried TEST REASON": the latest successor

@@ -111,7 +111,7 @@ extension TestRunner {
                                     return started
                                 }
                                 // Killed or crashed, the test's process left no successor to wait for.
-                                if let forked, case .signaled = attempt.outcome.status { forking.ended(forked, exited: false) }
+                                if let forked, case .signaled = attempt.outcome.status { forking.endedBySignal(forked) }
                             } catch where forking.broken {
                                 // The server is gone: this job goes on with one emulator per test.
                                 server = nil
@@ -135,7 +135,6 @@ extension TestRunner {
         workers.wait()
         if let error = queue.failure { throw error }
         let successors = servers.successors
-        servers.stopAll()
 
         // Listing order; ignored tests in their place; what never ran says why.
         var tests: [TestCase] = []

@@ -73,8 +73,10 @@ enum ResultsJSONWriter {
         })
         fields.append(optional: "partition", result.partition.map(Value.string))
         fields.append(optional: "package", result.package.map(Value.string))
-        fields.append(optional: "isolation", result.isolation.map {
-            .object([("jobs", .int($0.jobs)), ("processes", .int($0.processes))] + ($0.successors.map { [("successors", .int($0))] } ?? []))
+        fields.append(optional: "isolation", result.isolation.map { isolation in
+            var object: [(String, Value)] = [("jobs", .int(isolation.jobs)), ("processes", .int(isolation.processes))]
+            object.append(optional: "successors", isolation.successors.map(Value.int))
+            return .object(object)
         })
         return .object(fields)
     }

@@ -132,12 +132,6 @@ public struct RunResult: Codable, Equatable, Sendable {
         /// How many times a fork server's successor took over (docs/isolation.md, "Carrying translations
         /// forward"); nil without a warm fork server.
         public var successors: Int?
-
-        public init(jobs: Int, processes: Int, successors: Int? = nil) {
-            self.jobs = jobs
-            self.processes = processes
-            self.successors = successors
-        }
     }
 
     /// Whether every test passed, the process exited 0 (or failed only on tests that passed on a retry), and
