@@ -32,6 +32,11 @@ let package = Package(
             name: "CCurlLoader",
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        // libxml2's text writer, loaded with dlopen when the first JUnit report is written (Debian: libxml2).
+        .target(
+            name: "CXMLWriter",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
         // fork/exec with a parent-death signal from one long-lived thread, and the subreaper switch (prctl).
         .target(name: "CSpawn"),
         // Turns the Runners/ and Sysroots/ folders (the source of truth) into Swift source at build time, so an
@@ -49,11 +54,15 @@ let package = Package(
                 "CLibArchive",
                 "CCurlLoader",
                 "CSpawn",
+                "CXMLWriter",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
             ],
+            // A file sees the members of the modules it imports and no others: the cargo path's files import
+            // FoundationEssentials, and Foundation's String and Data extensions stay out of them (docs/architecture.md).
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")],
             plugins: ["EmbedData"]
         ),
         .executableTarget(

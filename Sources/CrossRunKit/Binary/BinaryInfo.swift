@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The floating-point calling convention an ELF binary was built for.
 public enum FloatABI: String, Sendable, Codable, Equatable, CaseIterable {

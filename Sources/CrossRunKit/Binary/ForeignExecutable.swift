@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Executables crossrun recognises but does not run, named so the refusal says what the file is and what to do
 /// instead (rather than "neither an ELF executable nor a wasm module" or "no runner"): Mach-O (Apple targets),

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The machine crossrun itself runs on.
 public enum HostMachine {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What crossrun reads from a Windows PE file's headers: the DOS stub's `e_lfanew` (0x3C) points at `PE\0\0`, then
 /// the COFF header (machine, characteristics) and the optional header (magic PE32/PE32+, subsystem).

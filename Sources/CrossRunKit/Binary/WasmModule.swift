@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a WebAssembly file's first 8 bytes say, and (core modules) what its import and export sections say about
 /// how it can be run. Every read is bounded: a section is read only when it is no larger than

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import TOMLKit
+import Glibc
 
 /// Settings a user can give per target, in a config file or (for the whole run) by flag or environment.
 public struct TargetSettings: Codable, Equatable, Sendable {
@@ -114,7 +115,7 @@ public struct ConfigFile: Codable, Equatable, Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw CrossRunError.invalidConfiguration(file: path, reason: "cannot be read (\(error.localizedDescription))")
+            throw CrossRunError.invalidConfiguration(file: path, reason: "cannot be read (\(ErrorText.reason(error)))")
         }
         return try parse(toml: text, path: path)
     }
@@ -160,13 +161,13 @@ public struct ConfigFile: Codable, Equatable, Sendable {
             throw CrossRunError.invalidConfiguration(file: path, reason: "jobs = \(jobs) must be 1 or more")
         }
         for (name, settings) in (file.target ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let emulator = settings.emulator, emulator.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let emulator = settings.emulator, emulator.trimmingSpaces().isEmpty {
                 throw CrossRunError.invalidConfiguration(
                     file: path,
                     reason: "target.\(name).emulator is empty; set it to the emulator's name on PATH or its path (emulator = \"qemu-aarch64-static\"), or remove it to use the target's own candidates")
             }
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = path.deletingLastPathComponent
         file.sysroot = file.sysroot.map { Paths.absolute($0, relativeTo: folder) }
         file.reportDir = file.reportDir.map { Paths.absolute($0, relativeTo: folder) }
         file.junit = file.junit.map { Paths.absolute($0, relativeTo: folder) }

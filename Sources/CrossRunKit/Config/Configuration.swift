@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Options given on crossrun's command line (before the binary). Every field is optional: unset means
 /// "take it from the environment, then the config files, then the built-in default".
@@ -193,7 +194,7 @@ public struct Configuration: Sendable {
 
     /// A size of 1 byte or more: a whole number with an optional K, M or G (KiB, MiB, GiB) suffix.
     static func byteSize(_ value: String) -> Int? {
-        var text = value.trimmingCharacters(in: .whitespaces).uppercased()
+        var text = value.trimmingSpaces().uppercased()
         if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
         var shift = 0
         if let last = text.last, let power = ["K": 10, "M": 20, "G": 30][String(last)] {
@@ -206,7 +207,7 @@ public struct Configuration: Sendable {
 
     /// A whole number, 0 or more.
     static func count(_ value: String) -> Int? {
-        guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= 0 else { return nil }
+        guard let number = Int(value.trimmingSpaces()), number >= 0 else { return nil }
         return number
     }
 
@@ -219,11 +220,11 @@ public struct Configuration: Sendable {
     }
 
     static func findUpward(name: String, from directory: String) -> String? {
-        var folder = (directory as NSString).standardizingPath
+        var folder = directory.standardizingPath
         while true {
-            let candidate = (folder as NSString).appendingPathComponent(name)
+            let candidate = folder.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            let parent = (folder as NSString).deletingLastPathComponent
+            let parent = folder.deletingLastPathComponent
             if parent == folder || parent.isEmpty { return nil }
             folder = parent
         }

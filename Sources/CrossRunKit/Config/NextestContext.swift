@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What cargo-nextest tells a target runner about the invocation it starts.
 ///

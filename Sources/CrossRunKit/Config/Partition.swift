@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One share of a binary's tests for a CI matrix job: `hash:K/N` (by a hash of each test's name: stable when
 /// tests are added or removed elsewhere) or `slice:K/N` (every Nth test of libtest's sorted listing, starting at

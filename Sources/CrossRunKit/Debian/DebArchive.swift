@@ -1,6 +1,7 @@
 import CLibArchive
 import Crypto
 import Foundation
+import Glibc
 
 /// What one unpacked file or link of a sysroot is, as recorded in its lock record and checked by `verify`.
 public struct SysrootFile: Codable, Equatable, Sendable {

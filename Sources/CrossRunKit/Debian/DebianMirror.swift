@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Where Debian packages come from: an explicit URL, or the first suitable `deb` source of this machine's apt
 /// configuration (one-line `sources.list` files and deb822 `.sources` files), so a Debian host needs no setup.

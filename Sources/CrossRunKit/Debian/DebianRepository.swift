@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A Release file's `SHA256:` list: the index files it vouches for.
 public struct DebianRelease: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// One suite's Packages index for a component and architecture, on the mirror it came from, checked against
 /// the suite's signed Release.

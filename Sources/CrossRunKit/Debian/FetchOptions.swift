@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// How a fetch may behave.
 public struct FetchOptions: Sendable {

@@ -1,5 +1,6 @@
 import CCurlLoader
 import Foundation
+import Glibc
 
 /// Fetches whole files over HTTP(S) (or `file:` URLs) into memory, with libcurl loaded on first use (see
 /// Sources/CCurlLoader: a run that fetches nothing never loads an HTTP or TLS library). Any status but 200, a cut

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Looks at this machine the way ``TestRunner`` would for each target of the catalogue: which emulator it would
 /// start, which sysroot it would give it, and what is missing, with the command that installs it.

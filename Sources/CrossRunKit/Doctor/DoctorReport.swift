@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// What `crossrun doctor` found: per target whether it can run here and what is missing, plus the machine-wide
 /// facts (binfmt_misc, the wasm runtime, qemu-system for bare metal). Encodes as the `--json` output.

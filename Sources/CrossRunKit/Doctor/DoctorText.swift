@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 extension DoctorReport {
     /// The human-readable report `crossrun doctor` prints: a table of targets, the machine-wide facts, then each

@@ -81,7 +81,7 @@ public struct TargetTable: Sendable {
                 "`\(row.target)`", row.rustTargets.map { "`\($0)`" }.joined(separator: ", "), row.detection, row.launcher,
                 row.sysroot, ci,
             ]
-            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            lines.append("| " + cells.map { $0.replacing("|", with: "\\|") }.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Every error crossrun itself raises: a ``Code`` that says what kind of error it is (and decides the exit
 /// status), and a one-line ``message`` that says what happened and what to do.
@@ -44,7 +45,7 @@ public struct CrossRunError: Error, Equatable, Sendable, CustomStringConvertible
     public static func message(for error: any Error) -> String {
         if let error = error as? CrossRunError { return error.message }
         let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").escapedForTerminal
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.joined(separator: " ").escapedForTerminal
     }
 }
 

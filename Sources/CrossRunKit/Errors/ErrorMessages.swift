@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One function per code, named like it, that builds the error with its message. Each message is one sentence
 /// that says what happened and what to do (docs/exit-status.md lists them).
@@ -151,7 +152,7 @@ extension CrossRunError {
     }
 
     public static func cpuRefused(cpu: String, origin: String, emulator: String) -> CrossRunError {
-        let name = (emulator as NSString).lastPathComponent
+        let name = emulator.lastPathComponent
         return CrossRunError(
             code: .cpuRefused,
             message: "\(name) does not know the CPU model \(cpu) (cpu from \(origin)); set cpu to one that `\(name) -cpu help` lists, or remove it for qemu's default.",
@@ -434,7 +435,7 @@ extension CrossRunError {
     /// Character in Swift, which a serial console ends its lines with.
     static func consoleTail(_ console: String) -> String {
         let lines = console.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         // A panic's first line says why; otherwise the last thing the console showed.
         guard let line = lines.first(where: { $0.contains("Kernel panic") }) ?? lines.last else { return "" }
         let short = line.count > 200 ? String(line.prefix(200)) + "..." : line

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A bare-metal image under qemu-system with semihosting: the board and CPU from the definition (or the
 /// user's settings), no display, monitor or serial port, semihosting output on crossrun's stdout through a
@@ -42,7 +43,7 @@ public enum QemuSystem {
     /// `-semihosting-config`'s value with the image path as argv[0] and each argument as `arg=` (qemu's option
     /// syntax doubles commas inside values). Placed after `-semihosting-config` in argv.
     public static func semihostingConfig(image: String, arguments: [String]) -> String {
-        ([semihostingPrefix] + ([image] + arguments).map { "arg=" + $0.replacingOccurrences(of: ",", with: ",,") })
+        ([semihostingPrefix] + ([image] + arguments).map { "arg=" + $0.replacing(",", with: ",,") })
             .joined(separator: ",")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// crossrun's own WasmKit runtime, run as a child so the module runs through the same pipeline as an
 /// emulator: `crossrun wasm-run --dir CWD [--dir D]... -- MODULE ARGS...`. Everything the runtime needs is

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one answer to "which emulator runs this target on this machine", used by `run` (the launchers),
 /// `doctor` and `targets` alike: the emulator the configuration names (`--emulator`, `CROSSRUN_EMULATOR`,

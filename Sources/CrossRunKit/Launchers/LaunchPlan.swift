@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Exactly what crossrun will execute: an argv array (never a shell string) and the environment to add.
 public struct LaunchPlan: Equatable, Sendable {
@@ -57,7 +58,7 @@ public struct LaunchPlan: Equatable, Sendable {
         case .native: return "native"
         case .embeddedWasm: return "embedded WasmKit"
         case .qemuSystemLinux: return "qemu-system-aarch64 (full system)"
-        default: return (executable as NSString).lastPathComponent
+        default: return executable.lastPathComponent
         }
     }
 }

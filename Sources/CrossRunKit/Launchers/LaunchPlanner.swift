@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Turns a binary, the runner catalogue and the configuration into a ``LaunchPlan``: finds the runner that
 /// matches the binary's header (or the one `--target` names), resolves its emulator with the one

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One way of starting a test binary: each kind of ``LaunchPlan`` has one launcher type, in its own file
 /// (NativeLauncher, QemuUserLauncher, BareMetalLauncher, QemuSystemLinuxLauncher, WasmtimeLauncher,

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A binary for this machine runs directly: `BINARY ARGS...`.
 public struct NativeLauncher: Launcher {

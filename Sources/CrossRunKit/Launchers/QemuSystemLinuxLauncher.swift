@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Linux full-system mode (`mode = "system"`, aarch64 only): the binary runs through `crossrun system-run`,
 /// which boots Debian's arm64 kernel under qemu-system-aarch64 with an initramfs holding the binary, its loader

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Linux user-mode emulation: `qemu-<arch> [-cpu C] [-L SYSROOT] [ARGS] BINARY ARGS...`, with the sysroot the
 /// ``SysrootResolver`` finds for a dynamic binary (configured, Debian's cross sysroot, or fetched).

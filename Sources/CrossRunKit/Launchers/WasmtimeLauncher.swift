@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An external WASI runtime: `wasmtime run --dir CWD [--env NAME]... [ARGS] MODULE ARGS...`.
 public struct WasmtimeLauncher: Launcher {

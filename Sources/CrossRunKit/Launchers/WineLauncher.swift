@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A Windows PE executable under wine: `wine [ARGS] BINARY ARGS...`, with `WINEDEBUG=-all`, a wine prefix in
 /// crossrun's cache folder (`<cache>/wine/prefix`) unless the user set `WINEDEBUG` or `WINEPREFIX` themselves, and

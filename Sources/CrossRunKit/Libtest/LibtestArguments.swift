@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// libtest's command line (the arguments after the test binary) as crossrun reads and rewrites it: which format
 /// it asks for, and the arguments a crash-resume, an isolated test, a retry or a partition listing starts from.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// libtest's JSON lines (`-Z unstable-options --format json`). Unknown event types are ignored.
 enum LibtestJSON {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Turns libtest's output, one line at a time, into ``LibtestEvent``s. It understands the pretty and terse
 /// formats (what `cargo test` prints) and the JSON format (`-Z unstable-options --format json`), including
@@ -96,7 +97,7 @@ public struct LibtestLineParser: Sendable {
             if !header.rest.isEmpty { events.append(.output(header.rest)) }
             return events
         }
-        if let pending = pendingTest, var result = Self.result(line.trimmingCharacters(in: .whitespaces), name: pending) {
+        if let pending = pendingTest, var result = Self.result(line.trimmingSpaces(), name: pending) {
             pendingTest = nil
             result.mode = pendingMode
             return [.testFinished(result)]
@@ -342,7 +343,7 @@ public struct LibtestLineParser: Sendable {
             }
             if text.hasPrefix("bench:") {
                 var test = TestCase(name: name, outcome: .measured)
-                test.benchmark = text.dropFirst("bench:".count).trimmingCharacters(in: .whitespaces)
+                test.benchmark = text.dropFirst("bench:".count).trimmingSpaces()
                 return test
             }
             if text.hasPrefix("FAILED (") {  // e.g. `FAILED (time limit exceeded)`

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds the message a failing test's captured output explains itself with.
 public enum PanicMessage {
@@ -7,7 +8,7 @@ public enum PanicMessage {
     public static func extract(from output: String) -> String? {
         if let panic = panic(in: output) { return panic }
         let lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        if let line = lines.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        if let line = lines.first(where: { !$0.trimmingSpaces().isEmpty }) {
             return line.count > 500 ? String(line.prefix(500)) + "…" : String(line)
         }
         return nil
@@ -19,13 +20,13 @@ public enum PanicMessage {
         for (index, line) in lines.enumerated() {
             // `thread 'NAME' panicked at`, and since Rust 1.88 `thread 'NAME' (TID) panicked at`.
             guard line.hasPrefix("thread '"),
-                let panicked = line.range(of: #"' (\(\d+\) )?panicked at "#, options: .regularExpression)
+                let panicked = line.firstRange(of: #/' (\(\d+\) )?panicked at /#)
             else { continue }
             let rest = line[panicked.upperBound...]
             if rest.hasPrefix("'") {
                 // Rust < 1.73: the message is quoted and may span lines; it ends with `', FILE:LINE:COL`.
                 let joined = ([String(rest.dropFirst())] + lines[(index + 1)...]).joined(separator: "\n")
-                if let end = joined.range(of: #"', [^\n]*:\d+:\d+"#, options: .regularExpression) {
+                if let end = joined.firstRange(of: #/', [^\n]*:\d+:\d+/#) {
                     return String(joined[..<end.lowerBound])
                 }
                 return String(rest.dropFirst())

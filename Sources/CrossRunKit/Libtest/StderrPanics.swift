@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The panics a test process printed on stderr, by test. With `--nocapture` (and in every `--format json` run)
 /// libtest does not capture a test's output, so its panic goes straight to stderr as
@@ -66,9 +67,11 @@ struct StderrPanics: Sendable {
     /// `thread 'a' panicked at 'boom in a', thread 'b' panicked at 'off', src/lib.rs:9:5`, then a lone `src/lib.rs:3:5`.
     /// The first segment's quoted message ends at the `', ` before the second panic.
     static func panicSegments(_ text: String) -> [String] {
+        // Nearly every line of stderr is not a panic: a byte search rules those out before the regex runs.
+        guard ByteSearch.firstRange(of: "panicked at ", in: text) != nil else { return [text] }
         var segments: [String] = []
         var rest = Substring(text)
-        while let next = rest.dropFirst().range(of: #"thread '[^']+' (\(\d+\) )?panicked at "#, options: .regularExpression) {
+        while let next = rest.dropFirst().firstRange(of: #/thread '[^']+' (\(\d+\) )?panicked at /#) {
             var head = String(rest[..<next.lowerBound])
             // A quoted message cut at its `', `: close the quote with a stand-in location so it reads as complete.
             if head.hasSuffix("', ") { head += "?:0:0" }
@@ -115,16 +118,16 @@ struct StderrPanics: Sendable {
     static func endsQuotedMessage(_ line: String, header: Bool) -> Bool {
         var text = Substring(line)
         if header {
-            guard let open = line.range(of: "panicked at '") else { return false }
+            guard let open = line.firstRange(of: "panicked at '") else { return false }
             text = line[open.upperBound...]
         }
-        return text.range(of: #"', [^']*:\d+:\d+$"#, options: .regularExpression) != nil
+        return text.firstRange(of: #/', [^']*:\d+:\d+$/#) != nil
     }
 
     /// NAME of `thread 'NAME' panicked at ...` (and Rust 1.88's `thread 'NAME' (TID) panicked at ...`).
     static func panickingThread(_ line: String) -> String? {
         guard line.hasPrefix("thread '"),
-            let panicked = line.range(of: #"' (\(\d+\) )?panicked at "#, options: .regularExpression)
+            let panicked = line.firstRange(of: #/' (\(\d+\) )?panicked at /#)
         else { return nil }
         let name = line[line.index(line.startIndex, offsetBy: 8)..<panicked.lowerBound]
         return name.isEmpty ? nil : String(name)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Watches a test process's libtest output for `--test-timeout`: the limit counts from the last sign of
 /// progress (a suite or test starting, a test reporting, a terse mark). With one test thread the test that is

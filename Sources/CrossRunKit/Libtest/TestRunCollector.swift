@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Streams a test process's output into test cases: splits bytes into lines, feeds ``LibtestLineParser``,
 /// and keeps each test's output and outcome. Memory stays bounded: every kept text is a ``BoundedText``.

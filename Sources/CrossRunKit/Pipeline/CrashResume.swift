@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Crash-resume: when a test process dies with tests unreported (a segfault, an abort, a wasm trap, a panic
 /// under panic=abort), the tests that never reported run again in a fresh process, one test thread, by exact

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A doctest binary rustdoc runs through the runner (`cargo test --doc -Zdoctest-xcompile`): rustdoc compiles each
 /// doctest to `rust_out` in a fresh `rustdoctest*` temporary folder and runs `RUNNER <that path>` from the crate's
@@ -27,10 +28,10 @@ struct Doctest: Equatable, Sendable {
 
     /// Whether `binaryPath` is a doctest rustdoc built: `.../rustdoctest*/rust_out`.
     static func isDoctestBinary(_ binaryPath: String) -> Bool {
-        let folder = (binaryPath as NSString).deletingLastPathComponent
-        let file = (binaryPath as NSString).lastPathComponent
+        let folder = binaryPath.deletingLastPathComponent
+        let file = binaryPath.lastPathComponent
         return (file == "rust_out" || file == "rust_out.exe" || file == "rust_out.wasm")
-            && (folder as NSString).lastPathComponent.hasPrefix("rustdoctest")
+            && folder.lastPathComponent.hasPrefix("rustdoctest")
     }
 
     /// The doctest `binaryPath` is, or nil for any other binary. The file and line come from rustdoc's
@@ -51,7 +52,7 @@ struct Doctest: Equatable, Sendable {
             doctest = Doctest(path: path, line: wrapper.line, packageFolder: package)
         }
         guard var found = doctest else { return nil }
-        found.item = item(documentedAt: found.line, in: (package as NSString).appendingPathComponent(found.path))
+        found.item = item(documentedAt: found.line, in: package.appendingPathComponent(found.path))
         return found
     }
 
@@ -100,21 +101,28 @@ struct Doctest: Equatable, Sendable {
     /// The file under `package` whose relative path, with every character but letters and digits as `_`, is
     /// `mangled` (target/ and hidden folders skipped; at most 20,000 entries looked at).
     static func sourceFile(mangled: String, in package: String) -> String? {
-        guard let walker = FileManager.default.enumerator(atPath: package) else { return nil }
         var seen = 0
-        while let relative = walker.nextObject() as? String, seen < 20_000 {
-            seen += 1
-            let last = (relative as NSString).lastPathComponent
-            if last == "target" || last.hasPrefix(".") {
-                walker.skipDescendants()
-                continue
+        var found: String?
+        func visit(_ relative: String) {
+            guard found == nil, let folder = opendir(relative.isEmpty ? package : package + "/" + relative) else { return }
+            defer { closedir(folder) }
+            var entries: [(name: String, isFolder: Bool)] = []
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name != ".", name != ".." { entries.append((name, entry.pointee.d_type == UInt8(DT_DIR))) }
             }
-            let flattened = String(relative.unicodeScalars.map { scalar -> Character in
-                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar)) ? Character(scalar) : "_"
-            })
-            if flattened == mangled { return relative }
+            for entry in entries.sorted(by: { $0.name < $1.name }) {
+                guard found == nil, seen < 20_000 else { return }
+                seen += 1
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                if entry.name == "target" || entry.name.hasPrefix(".") { continue }
+                let flattened = String(path.unicodeScalars.map { $0.isASCIIAlphanumeric ? Character($0) : "_" })
+                if flattened == mangled { found = path; return }
+                if entry.isFolder { visit(path) }
+            }
         }
-        return nil
+        visit("")
+        return found
     }
 
     /// The item a doc comment whose code block opens at `line` documents: the first line after the comment that
@@ -124,14 +132,14 @@ struct Doctest: Equatable, Sendable {
         guard line >= 1, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard line <= lines.count else { return nil }
-        if lines[line - 1].trimmingCharacters(in: .whitespaces).hasPrefix("//!") { return nil }
-        let declaration = #"^\s*(pub(\([^)]*\))?\s+)?((unsafe|async|const|default|extern\s+"[^"]*")\s+)*(fn|struct|enum|trait|mod|type|union|static|const|macro_rules!)\s*([A-Za-z_][A-Za-z0-9_]*)"#
+        if lines[line - 1].trimmingSpaces().hasPrefix("//!") { return nil }
+        let declaration = #/^\s*(pub(\([^)]*\))?\s+)?((unsafe|async|const|default|extern\s+"[^"]*")\s+)*(fn|struct|enum|trait|mod|type|union|static|const|macro_rules!)\s*([A-Za-z_][A-Za-z0-9_]*)/#
         for index in line..<min(lines.count, line + 2000) {
             let current = lines[index]
-            let trimmed = current.trimmingCharacters(in: .whitespaces)
+            let trimmed = current.trimmingSpaces()
             if trimmed.isEmpty || trimmed.hasPrefix("///") || trimmed.hasPrefix("#[") || trimmed.hasPrefix("//") { continue }
-            guard let match = current.range(of: declaration, options: .regularExpression) else { return nil }
-            let words = current[match].replacingOccurrences(of: "macro_rules!", with: "macro_rules! ")
+            guard let match = current.firstRange(of: declaration) else { return nil }
+            let words = current[match].replacing("macro_rules!", with: "macro_rules! ")
                 .split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let name = words.last.map(String.init) else { return nil }
             let indent = current.prefix { $0 == " " || $0 == "\t" }.count
@@ -140,14 +148,14 @@ struct Doctest: Equatable, Sendable {
             for above in stride(from: index - 1, through: 0, by: -1) {
                 let candidate = lines[above]
                 let candidateIndent = candidate.prefix { $0 == " " || $0 == "\t" }.count
-                guard candidateIndent < indent, !candidate.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                let stripped = candidate.trimmingCharacters(in: .whitespaces)
+                guard candidateIndent < indent, !candidate.trimmingSpaces().isEmpty else { continue }
+                let stripped = candidate.trimmingSpaces()
                 guard stripped.hasPrefix("impl") || stripped.hasPrefix("unsafe impl") else { return name }
-                var head = stripped.components(separatedBy: "{")[0]
-                if let range = head.range(of: " for ") { head = String(head[range.upperBound...]) } else {
-                    head = head.replacingOccurrences(of: #"^(unsafe\s+)?impl(<[^>]*>)?\s*"#, with: "", options: .regularExpression)
+                var head = String(stripped.prefix { $0 != "{" })
+                if let range = head.firstRange(of: " for ") { head = String(head[range.upperBound...]) } else {
+                    head = head.replacing(#/^(unsafe\s+)?impl(<[^>]*>)?\s*/#, with: "")
                 }
-                let type = head.trimmingCharacters(in: .whitespaces).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                let type = head.trimmingSpaces().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
                 return type.isEmpty ? name : String(type) + "::" + name
             }
             return name
@@ -164,10 +172,10 @@ struct Doctest: Equatable, Sendable {
         }
         var folder = packageFolder
         while folder != "/" && !folder.isEmpty {
-            let candidate = (folder as NSString).appendingPathComponent("target")
+            let candidate = folder.appendingPathComponent("target")
             if FileManager.default.fileExists(atPath: candidate + "/CACHEDIR.TAG") { return candidate }
-            folder = (folder as NSString).deletingLastPathComponent
+            folder = folder.deletingLastPathComponent
         }
-        return (packageFolder as NSString).appendingPathComponent("target")
+        return packageFolder.appendingPathComponent("target")
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 5, run the tests: one process for the whole binary, its output streamed through the libtest
 /// collector, then terse naming (TerseNaming.swift) and crash-resume (CrashResume.swift); or, with

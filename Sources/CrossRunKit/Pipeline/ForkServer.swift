@@ -1,5 +1,5 @@
 import CSpawn
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -30,7 +30,7 @@ final class ForkServer: @unchecked Sendable {
     var carries = true
     /// How many successors took over.
     private(set) var successors = 0
-    private let requests = NSLock()
+    private let requests = Lock()
     /// Set when the server stopped answering: its job goes on with one qemu per test.
     private(set) var broken = false
 
@@ -200,7 +200,7 @@ final class ForkServer: @unchecked Sendable {
         let greeting = server.receive(timeout: timeout)?.text
         if let greeting, greeting.hasPrefix(ForkServerGuest.greeting) {
             // "crossrun-forkserver 1 ready PID warm", or "... cold (REASON)".
-            if let open = greeting.range(of: " cold ("), greeting.hasSuffix(")") {
+            if let open = greeting.firstRange(of: " cold ("), greeting.hasSuffix(")") {
                 server.cold = String(greeting[open.upperBound..<greeting.index(before: greeting.endIndex)])
             }
             server.carries = server.cold == nil && plan.environment[carryVariable] != "0"
@@ -352,7 +352,7 @@ final class ForkServer: @unchecked Sendable {
             var descriptor: Int32 = -1
             let count = crossrun_receive_with_descriptor(socket, &buffer, buffer.count, &descriptor)
             guard count > 0 else { return nil }
-            return (String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines), descriptor)
+            return (String(decoding: buffer[0..<count], as: UTF8.self).trimmingNewlines(), descriptor)
         }
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The C source of `--isolate`'s guest-side fork server (ForkServer.swift builds it with the target's cross C
 /// compiler on first use and caches the library). Kept here, as text, so an installed crossrun carries it.

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Dispatch
 
 /// `--isolate`: every test runs alone in its own process (like nextest), up to `--jobs N` at once, for suites
 /// whose tests interfere (global state, fixed ports, a crash that takes neighbours down). The tests come from
@@ -90,7 +92,7 @@ extension TestRunner {
         let workers = DispatchGroup()
         for worker in 0..<workerCount {
             workers.enter()
-            let thread = Thread {
+            startThread {
                 // Two jobs share a server: a fork takes a few milliseconds of the server's time, a test's process
                 // many more of its own, so a second server would only add its start.
                 let slot = worker / ForkServerPool.jobsPerServer
@@ -129,8 +131,6 @@ extension TestRunner {
                 }
                 workers.leave()
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         workers.wait()
         if let error = queue.failure { throw error }
@@ -198,14 +198,14 @@ extension TestRunner {
 /// ends.
 final class ForkServerPool: @unchecked Sendable {
     static let jobsPerServer = 2
-    private let lock = NSLock()
+    private let lock = Lock()
     private var servers: [Int: ForkServer] = [:]
-    private var starting: [Int: NSLock] = [:]
+    private var starting: [Int: Lock] = [:]
 
     /// The slot's server, started by the first job that asks (the others wait for it); nil when it did not start.
     func server(at slot: Int, startingWith start: () -> ForkServer?) -> ForkServer? {
         lock.lock()
-        let slotLock = starting[slot] ?? NSLock()
+        let slotLock = starting[slot] ?? Lock()
         starting[slot] = slotLock
         lock.unlock()
         slotLock.lock()
@@ -247,7 +247,7 @@ final class ForkServerPool: @unchecked Sendable {
 
 /// The work list the `--isolate` threads share: which test is next, and what each run gave.
 final class IsolationQueue: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private let names: [String]
     private var position = 0
     private(set) var results: [Int: (Attempt, TestCase)] = [:]
@@ -330,7 +330,7 @@ final class IsolatedOutput: @unchecked Sendable {
             write("\nfailures:\n" + failures.map { "    \($0.name)\n" }.joined())
         }
         let count = { (outcome: TestCase.Outcome) in tests.filter { $0.outcome == outcome }.count }
-        let seconds = String(format: "%.2f", duration.seconds)
+        let seconds = String(cFormat: "%.2f", duration.seconds)
         write("\ntest result: \(failures.isEmpty ? "ok" : "FAILED"). \(count(.passed)) passed; \(failures.count) failed; \(count(.ignored)) ignored; 0 measured; \(filteredOut) filtered out; finished in \(seconds)s\n\n")
     }
 

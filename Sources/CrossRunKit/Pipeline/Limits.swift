@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 2, time limits: the binary's deadline covers every process crossrun starts for it (crash-resume,
 /// `--isolate` and retries too); `--test-timeout` watches each process's libtest progress.

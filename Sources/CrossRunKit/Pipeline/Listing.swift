@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// libtest's `--list`: the user's own listing passes through untouched (stage 3, before any result is made),
 /// and crossrun lists tests itself for partitions, terse naming, crash-resume and `--isolate`.

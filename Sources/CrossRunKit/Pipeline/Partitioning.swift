@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 4, partition (`--partition hash:K/N` or `slice:K/N`): the run takes its share of the listed tests by
 /// exact name; everything after (terse naming, crash-resume, retries) then works on that share, as if the

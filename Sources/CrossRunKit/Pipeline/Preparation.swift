@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Stage 1, prepare: the configuration, the binary's header, the runner catalogue and the launch plan.
 struct PreparedRun {

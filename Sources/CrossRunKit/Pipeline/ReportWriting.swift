@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 8, reports: the results JSON and JUnit XML, then the one summary line. A report that cannot be
 /// written is said in one line, but the run's summary and the test's own exit status still stand: a failing
@@ -55,8 +56,8 @@ extension TestRunner {
         let entry = RunTally.Entry(
             binary: result.binary.fileName, passed: counts.passed, failed: counts.failed, ignored: counts.ignored,
             errors: counts.errors, status: result.exit.status)
-        let stem = ((report as NSString).lastPathComponent as NSString).deletingPathExtension
-        return RunTally.record(entry, stem: stem, key: key, in: (report as NSString).deletingLastPathComponent)
+        let stem = (report.lastPathComponent).deletingPathExtension
+        return RunTally.record(entry, stem: stem, key: key, in: report.deletingLastPathComponent)
     }
 
     /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
@@ -65,10 +66,10 @@ extension TestRunner {
         for binaryPath: String, invocation: Invocation, configuration: Configuration, doctest: Doctest? = nil, target: String? = nil
     ) -> ReportPaths {
         guard configuration.writeReports else { return ReportPaths() }
-        let fileName = (binaryPath as NSString).lastPathComponent.replacingRawBytes
+        let fileName = binaryPath.lastPathComponent.replacingRawBytes
         let cwd = invocation.workingDirectory
         func expand(_ path: String) -> String {
-            Paths.absolute(path.replacingOccurrences(of: "{name}", with: fileName), relativeTo: cwd)
+            Paths.absolute(path.replacing("{name}", with: fileName), relativeTo: cwd)
         }
         let junit = configuration.junitPath.map { expand($0.value) }
         let json = configuration.jsonPath.map { expand($0.value) }
@@ -89,15 +90,15 @@ extension TestRunner {
         // named after the doctest (and the target: one target dir serves every target) in cargo's target dir.
         if let doctest {
             if configuration.reportDirectory == nil {
-                directory = (doctest.targetDirectory(environment: invocation.environment, workingDirectory: cwd) as NSString)
+                directory = (doctest.targetDirectory(environment: invocation.environment, workingDirectory: cwd))
                     .appendingPathComponent("crossrun")
             }
             let package = invocation.environment["CARGO_PKG_NAME"].flatMap { $0.isEmpty ? nil : $0 }
             stem = "doctest-" + (package.map { $0 + "-" } ?? "") + doctest.fileStem + (target.map { "." + $0 } ?? "")
         }
         return ReportPaths(
-            junit: junit ?? (directory as NSString).appendingPathComponent(Self.reportFileName(stem, extension: "xml")),
-            json: json ?? (directory as NSString).appendingPathComponent(Self.reportFileName(stem, extension: "json")))
+            junit: junit ?? directory.appendingPathComponent(Self.reportFileName(stem, extension: "xml")),
+            json: json ?? directory.appendingPathComponent(Self.reportFileName(stem, extension: "json")))
     }
 
     /// The name of a binary's default reports: its file name, with cargo's target triple added
@@ -120,7 +121,7 @@ extension TestRunner {
     /// The `<triple>` of `<target dir>/<triple>/...` above the binary: cargo tags both the target dir and each
     /// triple folder in it with CACHEDIR.TAG, so it is the second-outermost of the nearest run of tagged folders.
     static func cargoTriple(binaryPath: String) -> String? {
-        var folder = (binaryPath as NSString).deletingLastPathComponent
+        var folder = binaryPath.deletingLastPathComponent
         var tagged: [String] = []
         while folder != "/" && !folder.isEmpty {
             if FileManager.default.fileExists(atPath: folder + "/CACHEDIR.TAG") {
@@ -128,10 +129,10 @@ extension TestRunner {
             } else if !tagged.isEmpty {
                 break
             }
-            folder = (folder as NSString).deletingLastPathComponent
+            folder = folder.deletingLastPathComponent
         }
         guard tagged.count >= 2 else { return nil }
-        return (tagged[tagged.count - 2] as NSString).lastPathComponent
+        return (tagged[tagged.count - 2]).lastPathComponent
     }
 
     /// `NAME.EXTENSION`, with NAME shortened (and a hash of the whole name added, so two long names stay apart)
@@ -148,7 +149,7 @@ extension TestRunner {
     /// `crossrun/` inside cargo's target dir (the outermost of the nearest run of folders above the binary holding cargo's CACHEDIR.TAG,
     /// else the nearest one named `target`), or `crossrun-reports/` in the working directory.
     public static func defaultReportDirectory(binaryPath: String, workingDirectory: String) -> String {
-        var folder = (binaryPath as NSString).deletingLastPathComponent
+        var folder = binaryPath.deletingLastPathComponent
         var namedTarget: String?
         var tagged: String?
         while folder != "/" && !folder.isEmpty {
@@ -158,11 +159,11 @@ extension TestRunner {
             } else if let tagged {
                 return tagged + "/crossrun"
             }
-            if namedTarget == nil && (folder as NSString).lastPathComponent == "target" { namedTarget = folder }
-            folder = (folder as NSString).deletingLastPathComponent
+            if namedTarget == nil && folder.lastPathComponent == "target" { namedTarget = folder }
+            folder = folder.deletingLastPathComponent
         }
         if let tagged { return tagged + "/crossrun" }
         if let namedTarget { return namedTarget + "/crossrun" }
-        return (workingDirectory as NSString).appendingPathComponent("crossrun-reports")
+        return workingDirectory.appendingPathComponent("crossrun-reports")
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 7, result: the phases become one ``RunResult`` and the status crossrun exits with.
 struct AssembledResult {

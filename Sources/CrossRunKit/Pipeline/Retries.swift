@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stage 6, retries (`--retries N`): each test that failed (or did not finish) runs again alone, in a fresh
 /// process, by exact name, one thread, until it passes or has run N more times. One that passes is flaky:

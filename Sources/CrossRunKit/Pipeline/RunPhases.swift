@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What the processes of one binary's run produced: the first one, then `--isolate`'s, crash-resume's and the
 /// retries'. Each stage after the first process reads and amends it.

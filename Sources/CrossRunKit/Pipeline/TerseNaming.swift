@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Terse output (`cargo test -q`) names only failures. Two `--list` runs of the same binary with the same
 /// test selection name the rest: every listed test that did not fail passed, unless it is ignored.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One run of one test binary: `crossrun [OPTIONS] BINARY [ARGS...]`.
 public struct Invocation: Sendable {

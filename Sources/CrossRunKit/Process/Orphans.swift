@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -7,7 +7,7 @@ import Foundation
 /// The children crossrun is waiting for (each `ProcessRunner.run`'s process, from its start until it is
 /// reaped), so that the orphan sweep never touches them.
 enum LiveChildren {
-    private static let lock = NSLock()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var pids: Set<pid_t> = []
 
     /// Runs `start` and records the pid it gives under the lock the sweep takes, so a sweep never sees a child
@@ -42,7 +42,7 @@ enum LiveChildren {
 /// SIGTERM (and SIGCONT), then SIGKILL after the kill grace, each reaped with `waitpid(pid)` (never
 /// `waitpid(-1)`, which could take another child's status).
 enum Orphans {
-    private static let lock = NSLock()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var adopting = false
 
     /// Makes crossrun the subreaper of everything it starts from now on. Only a program that owns its process
@@ -118,7 +118,7 @@ enum Orphans {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return false }
-        let name = String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines)
+        let name = String(decoding: buffer[0..<count], as: UTF8.self).trimmingNewlines()
         return wineServices.contains(name)
     }
 

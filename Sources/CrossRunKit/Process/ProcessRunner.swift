@@ -1,5 +1,5 @@
 import CSpawn
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -65,7 +65,7 @@ nonisolated(unsafe) private let forwardingGroups: UnsafeMutablePointer<pid_t> = 
     groups.initialize(repeating: 0, count: forwardingSlots)
     return groups
 }()
-private let forwardingLock = NSLock()
+private let forwardingLock = Lock()
 /// The last signal forwarded, for the report.
 nonisolated(unsafe) private var lastForwardedSignal: Int32 = 0
 /// The first SIGINT/SIGTERM/SIGHUP crossrun received since ``ProcessRunner/resetInterruption()``: sticky, so a

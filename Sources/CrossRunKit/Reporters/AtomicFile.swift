@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -113,7 +113,7 @@ enum AtomicFile {
         for _ in 0..<40 {
             if current.hasPrefix("/proc/") && current.contains("/fd/") || current.hasPrefix("/dev/fd/") { return true }
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return false }
-            current = target.hasPrefix("/") ? target : (current as NSString).deletingLastPathComponent + "/" + target
+            current = target.hasPrefix("/") ? target : current.deletingLastPathComponent + "/" + target
         }
         return false
     }
@@ -121,7 +121,7 @@ enum AtomicFile {
     /// A temporary file beside `target`, then `rename`. Its name is short and fixed in length, whatever the
     /// report's name (a report named after a 250-byte binary name must not make a 270-byte temporary name).
     private static func replace(_ target: String, reportedAs path: String, _ produce: (String) throws -> Void) throws {
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = target.deletingLastPathComponent
         if !folder.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -171,7 +171,7 @@ enum AtomicFile {
 
     /// An unnamed temporary file (unlinked as soon as it is made), open for reading and writing.
     private static func unnamedFile(reportedAs path: String) throws -> Int32 {
-        var template = Array((NSTemporaryDirectory() + "/.crossrun-report-XXXXXX").utf8CString)
+        var template = Array((Paths.temporaryDirectory + "/.crossrun-report-XXXXXX").utf8CString)
         let memory = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard memory >= 0 else {
             throw CrossRunError.reportNotWritable(path: path, reason: "no temporary file: \(String(cString: strerror(errno)))")
@@ -210,12 +210,5 @@ enum AtomicFile {
         return CrossRunError.reportNotWritable(path: path, reason: Self.reason(error))
     }
 
-    private static func reason(_ error: Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain
-        {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return error.localizedDescription
-    }
+    private static func reason(_ error: Error) -> String { ErrorText.reason(error) }
 }

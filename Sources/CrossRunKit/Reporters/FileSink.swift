@@ -1,7 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 
 /// A file written through a buffer with checked system calls, so a report of any size is streamed to disk in
 /// blocks and a full disk (ENOSPC) or an I/O error (EIO) is an error, never a silently cut report.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes and reads the results JSON (docs/results-schema.md).
 public enum JSONReporter {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes a ``RunResult`` as JUnit XML (one `<testsuite>` per binary) through libxml2. The file validates
 /// against the Jenkins xunit JUnit schema and reads well in GitLab, Jenkins and GitHub (docs/junit.md).

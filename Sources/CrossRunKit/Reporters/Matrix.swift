@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The cross-target view (`crossrun report matrix`): one row per test (crate, binary, test name), one column per
 /// target, the outcome in each cell. Rows whose outcome differs between targets come first, then rows with a

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The matrix as one self-contained HTML page (`crossrun report matrix --html FILE`): no network, no external
 /// file; the style and the script are inline, and every text from the results is escaped. One table row per

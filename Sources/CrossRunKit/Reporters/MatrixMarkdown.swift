@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The matrix as GitHub-flavoured Markdown for a CI job summary (`$GITHUB_STEP_SUMMARY`, which GitHub cuts off at
 /// 1 MiB per step): the headline, a totals table per target, the rows that differ between targets, then the rows

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The matrix as plain text for a terminal (`crossrun report matrix` on stdout): the headline, each target's
 /// totals, every row that differs or failed with its cells (and each failing cell's message on one line),

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Glibc
 
 /// Combines JUnit files (for example every binary of one `cargo test` run) into one `<testsuites>` document.
 /// libxml2 parses each input and copies its `<testsuite>` elements; the totals are recomputed.
@@ -198,6 +199,15 @@ public enum ReportMerger {
     private static func setAttribute(_ node: xmlNodePtr?, _ name: String, _ value: String) {
         name.withXMLChars { namePointer in
             value.withXMLChars { _ = xmlSetProp(node, namePointer, $0) }
+        }
+    }
+}
+
+extension String {
+    /// libxml2 takes `const xmlChar *` (unsigned char); Swift strings convert to `const char *` only.
+    fileprivate func withXMLChars<R>(_ body: (UnsafePointer<xmlChar>) -> R) -> R {
+        withCString { pointer in
+            pointer.withMemoryRebound(to: xmlChar.self, capacity: utf8.count + 1) { body($0) }
         }
     }
 }

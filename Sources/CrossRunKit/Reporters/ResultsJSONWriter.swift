@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The results JSON of a ``RunResult`` written by hand: the same bytes as `JSONEncoder` with
 /// ``JSONReporter/makeEncoder()``'s settings (pretty, keys sorted, slashes unescaped, ISO 8601 dates), without

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Combines results JSON files (crossrun's `RunResult` documents) into one document: `{"version": 1,
 /// "runs": [...], "counts": {...}}`. Runs of one binary in partitions (`--partition`, same binary name and

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The totals of one `cargo test` across its test binaries. cargo runs each binary through the runner one after
 /// another, each a fresh crossrun process, so crossrun keeps a small record per invocation in the report folder,
@@ -62,16 +63,16 @@ public enum RunTally {
 
     /// Records `entry` (named `stem`) for invocation `key` in `reportDirectory` and returns the invocation's totals.
     static func record(_ entry: Entry, stem: String, key: String, in reportDirectory: String) -> Totals? {
-        let base = (reportDirectory as NSString).appendingPathComponent(folderName)
-        let folder = (base as NSString).appendingPathComponent(key)
+        let base = reportDirectory.appendingPathComponent(folderName)
+        let folder = base.appendingPathComponent(key)
         let manager = FileManager.default
         if !manager.fileExists(atPath: folder) {
             guard (try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else { return nil }
             removeStale(in: base, keeping: key)
         }
         guard let data = try? JSONEncoder().encode(entry) else { return nil }
-        let path = (folder as NSString).appendingPathComponent(stem + ".json")
-        let temporary = (folder as NSString).appendingPathComponent(".\(stem).\(getpid()).tmp")
+        let path = folder.appendingPathComponent(stem + ".json")
+        let temporary = folder.appendingPathComponent(".\(stem).\(getpid()).tmp")
         guard manager.createFile(atPath: temporary, contents: data), rename(temporary, path) == 0 else {
             unlink(temporary)
             return nil
@@ -84,7 +85,7 @@ public enum RunTally {
         var totals = Totals()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)),
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name)),
                 let entry = try? JSONDecoder().decode(Entry.self, from: data)
             else { continue }
             totals.add(entry)
@@ -94,15 +95,15 @@ public enum RunTally {
 
     /// The latest invocation recorded in `reportDirectory` (the folder changed last) and its totals.
     public static func latest(in reportDirectory: String) -> (key: String, totals: Totals)? {
-        let base = (reportDirectory as NSString).appendingPathComponent(folderName)
+        let base = reportDirectory.appendingPathComponent(folderName)
         let manager = FileManager.default
         guard let keys = try? manager.contentsOfDirectory(atPath: base) else { return nil }
         let dated = keys.filter { !$0.hasPrefix(".") }.compactMap { key -> (String, Date)? in
-            let attributes = try? manager.attributesOfItem(atPath: (base as NSString).appendingPathComponent(key))
+            let attributes = try? manager.attributesOfItem(atPath: base.appendingPathComponent(key))
             return (attributes?[.modificationDate] as? Date).map { (key, $0) }
         }
         guard let newest = dated.max(by: { $0.1 < $1.1 }) else { return nil }
-        return (newest.0, totals(in: (base as NSString).appendingPathComponent(newest.0)))
+        return (newest.0, totals(in: base.appendingPathComponent(newest.0)))
     }
 
     /// Removes the records of invocations older than a day.
@@ -111,7 +112,7 @@ public enum RunTally {
         guard let keys = try? manager.contentsOfDirectory(atPath: base) else { return }
         let limit = Date().addingTimeInterval(-24 * 3600)
         for other in keys where other != key && !other.hasPrefix(".") {
-            let path = (base as NSString).appendingPathComponent(other)
+            let path = base.appendingPathComponent(other)
             if let date = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date, date < limit {
                 try? manager.removeItem(atPath: path)
             }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one line crossrun prints on stderr after each binary. It never goes to stdout, which carries only what
 /// the test binary printed.
@@ -12,7 +13,7 @@ public enum TerminalSummary {
         if let flaky = counts.flaky { parts.append("\(flaky) flaky") }
         if let filtered = counts.filteredOut, filtered > 0 { parts.append("\(filtered) filtered out") }
         var text = parts.joined(separator: ", ")
-        text += " in " + String(format: "%.2fs", result.duration)
+        text += " in " + String(cFormat: "%.2fs", result.duration)
         // A timed-out run's status is crossrun's 124, whatever the stopped emulator returned (qemu-system exits 0
         // on SIGTERM): the time-out line says it.
         let timedOut = !(result.timeouts ?? []).isEmpty
@@ -69,7 +70,7 @@ public enum TerminalSummary {
 
     /// Writes a line to stderr.
     public static func emit(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileDescriptors.writeAll(STDERR_FILENO, line + "\n")
     }
 }
 

@@ -1,13 +1,14 @@
-import CLibXML2
+import CXMLWriter
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 
-/// A thin Swift face on libxml2's `xmlTextWriter`: libxml2 does the escaping and encoding, every string passes
-/// through ``XMLText/sanitize(_:)`` first so the document is always well-formed XML 1.0.
+/// A thin Swift face on libxml2's `xmlTextWriter` (loaded when the first report is written, `Sources/CXMLWriter`):
+/// libxml2 does the escaping and encoding, every string passes through ``XMLText/sanitize(_:)`` first so the
+/// document is always well-formed XML 1.0.
 final class XMLWriter {
-    private var writer: xmlTextWriterPtr?
+    private var writer: OpaquePointer?
     /// The document streams to `path` as it is written, in blocks, through ``FileSink``'s checked system calls: a
     /// report of any size costs no memory, and an ENOSPC or EIO is an error. (libxml2's own file output goes
     /// through stdio, whose buffered data is written, and an error lost, only when the writer is freed.)
@@ -18,21 +19,18 @@ final class XMLWriter {
     init(path: String) throws {
         sink = try FileSink(path: path)
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        guard let output = xmlOutputBufferCreateIO(xmlSinkWrite, xmlSinkClose, context, nil) else {
-            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not allocate an output buffer")
-        }
-        guard let writer = xmlNewTextWriter(output) else {
-            xmlOutputBufferClose(output)
-            throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not start a writer")
+        var error = [CChar](repeating: 0, count: 256)
+        guard let writer = crossrun_xml_open(xmlSinkWrite, context, &error, error.count) else {
+            let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CrossRunError.reportNotWritable(path: path, reason: reason)
         }
         self.writer = writer
         self.path = path
-        _ = xmlTextWriterSetIndent(writer, 1)
-        check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil))
+        check(crossrun_xml_start_document(writer))
     }
 
     deinit {
-        if let writer { xmlFreeTextWriter(writer) }
+        if let writer { crossrun_xml_free(writer) }
     }
 
     private func check(_ result: Int32) {
@@ -41,22 +39,22 @@ final class XMLWriter {
 
     func start(_ element: String) {
         guard let writer else { return }
-        check(xmlTextWriterStartElement(writer, element))
+        check(crossrun_xml_start_element(writer, element))
     }
 
     func attribute(_ name: String, _ value: String) {
         guard let writer else { return }
-        check(xmlTextWriterWriteAttribute(writer, name, XMLText.sanitize(value)))
+        check(crossrun_xml_attribute(writer, name, XMLText.sanitize(value)))
     }
 
     func text(_ value: String) {
         guard let writer else { return }
-        check(xmlTextWriterWriteString(writer, XMLText.sanitize(value)))
+        check(crossrun_xml_text(writer, XMLText.sanitize(value)))
     }
 
     func end() {
         guard let writer else { return }
-        check(xmlTextWriterEndElement(writer))
+        check(crossrun_xml_end_element(writer))
     }
 
     /// An element with attributes and optional text.
@@ -71,45 +69,20 @@ final class XMLWriter {
     /// full disk).
     func close() throws {
         guard let writer else { return }
-        check(xmlTextWriterEndDocument(writer))
-        check(xmlTextWriterFlush(writer))
+        check(crossrun_xml_end_document(writer))
+        check(crossrun_xml_flush(writer))
         // Freeing the writer flushes and closes its output buffer (into the sink).
-        xmlFreeTextWriter(writer)
+        crossrun_xml_free(writer)
         self.writer = nil
         try sink.close()
         if failed { throw CrossRunError.reportNotWritable(path: path, reason: "libxml2 could not write it") }
     }
 }
 
-/// libxml2's output callbacks: the context is the writer's ``FileSink``.
+/// libxml2's output callback: the context is the writer's ``FileSink``.
 private func xmlSinkWrite(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafePointer<CChar>?, _ count: Int32) -> Int32 {
     guard let context else { return -1 }
     let sink = Unmanaged<FileSink>.fromOpaque(context).takeUnretainedValue()
     sink.write(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
     return sink.failure == nil ? count : -1
-}
-
-private func xmlSinkClose(_ context: UnsafeMutableRawPointer?) -> Int32 {
-    0
-}
-
-// libxml2 takes `const xmlChar *` (unsigned char); Swift strings convert to `const char *` only.
-private func xmlTextWriterStartElement(_ writer: xmlTextWriterPtr, _ name: String) -> Int32 {
-    name.withXMLChars { CLibXML2.xmlTextWriterStartElement(writer, $0) }
-}
-
-private func xmlTextWriterWriteAttribute(_ writer: xmlTextWriterPtr, _ name: String, _ value: String) -> Int32 {
-    name.withXMLChars { namePointer in value.withXMLChars { CLibXML2.xmlTextWriterWriteAttribute(writer, namePointer, $0) } }
-}
-
-private func xmlTextWriterWriteString(_ writer: xmlTextWriterPtr, _ value: String) -> Int32 {
-    value.withXMLChars { CLibXML2.xmlTextWriterWriteString(writer, $0) }
-}
-
-extension String {
-    func withXMLChars<R>(_ body: (UnsafePointer<xmlChar>) -> R) -> R {
-        withCString { pointer in
-            pointer.withMemoryRebound(to: xmlChar.self, capacity: utf8.count + 1) { body($0) }
-        }
-    }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The output format libtest is using, as detected from the lines themselves.
 public enum LibtestFormat: String, Codable, Sendable {

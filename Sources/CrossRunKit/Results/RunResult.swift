@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything crossrun knows about one run of one test binary. Written as the results JSON
 /// (schema in docs/results-schema.md) and turned into JUnit XML.

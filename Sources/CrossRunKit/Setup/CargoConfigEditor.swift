@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Glibc
 
 /// Edits the text of a `.cargo/config.toml` so that `[target.<triple>]` tables name crossrun as their runner,
 /// touching nothing else: comments, order, formatting and every other setting stay as they were. The result is

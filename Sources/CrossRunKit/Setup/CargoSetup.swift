@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import TOMLKit
 
 /// `crossrun setup`: which `[target.<triple>]` tables a project's `.cargo/config.toml` gets, and the edit itself.
 public struct CargoSetup: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Removes ANSI escape sequences (colours, cursor moves) from text.
 public enum ANSI {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Substring search over UTF-8 bytes, for the ASCII separators of libtest's lines.
 enum ByteSearch {

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Dispatch
 
 /// A piece of work started on a thread of its own, whose result is waited for later: `--isolate` lists its
 /// tests, the ignored ones and starts its first fork server at once (each is an emulator start).
@@ -7,12 +9,10 @@ final class Concurrent<Value>: @unchecked Sendable {
     private var result: Result<Value, any Error>?
 
     init(_ body: @escaping @Sendable () throws -> Value) {
-        let thread = Thread { [self] in
+        startThread { [self] in
             result = Result { try body() }
             done.signal()
         }
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 
     /// Waits for the work (once or many times) and gives its value or rethrows its error.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Durations as users write them: `30s`, `5m`, `1.5s`, `250ms`, `2h`, or plain seconds (`30`, `0.5`).
 public enum DurationText {
@@ -6,7 +7,7 @@ public enum DurationText {
 
     /// The duration, or nil for text that is not one or is not more than 0.
     public static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingSpaces().lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         var number = Substring(trimmed)
         var scale = 1.0
@@ -42,7 +43,7 @@ public enum DurationText {
             return milliseconds % 3_600_000 == 0 ? "\(milliseconds / 3_600_000)h" : "\(milliseconds / 60_000)m"
         }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-        var text = String(format: "%.3f", Double(milliseconds) / 1000)
+        var text = String(cFormat: "%.3f", Double(milliseconds) / 1000)
         while text.hasSuffix("0") { text.removeLast() }
         return text + "s"
     }

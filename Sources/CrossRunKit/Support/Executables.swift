@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Dispatch
 
 /// Finds executables the way a shell does, without a shell.
 public enum Executables {
@@ -20,31 +22,43 @@ public enum Executables {
     }
 
     /// What `program ARGUMENTS` prints on stdout (stdin and stderr are /dev/null) and whether it exited with status
-    /// 0; nil when it cannot be started or `timeout` passes first (the program is then terminated).
-    static func output(of program: String, arguments: [String], timeout: DispatchTimeInterval? = nil) -> (stdout: Data, succeeded: Bool)? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var data = Data()
-        DispatchQueue.global().async {
-            data = output.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }
-        if let timeout {
-            if done.wait(timeout: .now() + timeout) == .timedOut {
-                process.terminate()
-                return nil
+    /// 0; nil when it cannot be started or `timeout` passes first (the program is then killed).
+    static func output(of program: String, arguments: [String], timeout: Duration? = nil) -> (stdout: Data, succeeded: Bool)? {
+        guard case .success(let pipe) = Spawn.closeOnExecPipe() else { return nil }
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        let started = Spawn.start(
+            program, argv: [program] + arguments, environment: Spawn.environment(adding: [:]), stdin: .null,
+            stdout: pipe.write, stderr: null >= 0 ? null : nil)
+        close(pipe.write)
+        if null >= 0 { close(null) }
+        defer { close(pipe.read) }
+        guard case .success(let pid) = started else { return nil }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            var waitMilliseconds: Int32 = -1
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else {
+                    kill(pid, SIGKILL)
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    return nil
+                }
+                waitMilliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
             }
-        } else {
-            done.wait()
+            var ready = pollfd(fd: pipe.read, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, waitMilliseconds)
+            if polled < 0 && errno == EINTR { continue }
+            if polled == 0 { continue }
+            let got = buffer.withUnsafeMutableBytes { read(pipe.read, $0.baseAddress, $0.count) }
+            if got < 0 && errno == EINTR { continue }
+            if got <= 0 { break }
+            data.append(contentsOf: buffer.prefix(got))
         }
-        process.waitUntilExit()
-        return (data, process.terminationReason == .exit && process.terminationStatus == 0)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (data, status & 0x7f == 0 && (status >> 8) & 0xff == 0)
     }
 }

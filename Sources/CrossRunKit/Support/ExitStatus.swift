@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The exit statuses crossrun itself uses, besides passing the test binary's own status through.
 public enum ExitStatus {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Glibc
 
 /// Hex SHA-256 of bytes.
 enum Hashing {

@@ -1,11 +1,117 @@
-import Foundation
+import FoundationEssentials
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Path arithmetic on plain strings, the way `NSString`'s path methods do it (FoundationEssentials, which the
+/// cargo path is built on, keeps those internal).
 enum Paths {
     static func absolute(_ path: String, relativeTo folder: String) -> String {
         if path.hasPrefix("/") { return path }
         if path == "~" || path.hasPrefix("~/") {
-            return NSHomeDirectory() + path.dropFirst()
+            return home + path.dropFirst()
         }
-        return ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
+        return folder.appendingPathComponent(path).standardizingPath
+    }
+
+    /// `$HOME`, else the password database's home of this user, else `/`.
+    static var home: String {
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { return home }
+        if let entry = getpwuid(getuid()), let folder = entry.pointee.pw_dir { return String(cString: folder) }
+        return "/"
+    }
+
+    /// `$TMPDIR` (without a trailing slash), else `/tmp`.
+    static var temporaryDirectory: String {
+        guard let folder = ProcessInfo.processInfo.environment["TMPDIR"], !folder.isEmpty else { return "/tmp" }
+        return folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+    }
+
+    /// Whether `path` is a folder (symbolic links followed).
+    static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Every path below `root`, relative to it, folders before what they hold (symbolic links to folders are not
+    /// entered); nil when `root` cannot be listed.
+    static func walk(_ root: String) -> [String]? {
+        guard let top = opendir(root) else { return nil }
+        closedir(top)
+        var found: [String] = []
+        func visit(_ relative: String) {
+            guard let folder = opendir(relative.isEmpty ? root : root + "/" + relative) else { return }
+            defer { closedir(folder) }
+            var names: [(String, Bool)] = []
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name == "." || name == ".." { continue }
+                names.append((name, entry.pointee.d_type == UInt8(DT_DIR)))
+            }
+            for (name, isFolder) in names.sorted(by: { $0.0 < $1.0 }) {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                found.append(path)
+                if isFolder { visit(path) }
+            }
+        }
+        visit("")
+        return found
+    }
+}
+
+extension String {
+    /// The last component (`/a/b/` gives `b`, `/` gives `/`), as `NSString.lastPathComponent`.
+    var lastPathComponent: String {
+        let parts = split(separator: "/", omittingEmptySubsequences: true)
+        guard let last = parts.last else { return self == "/" ? "/" : "" }  // corelibs: "//" has none
+        return String(last)
+    }
+
+    /// The path without its last component (`/a/b` gives `/a`, `/a` gives `/`, `b` gives the empty string), as
+    /// `NSString.deletingLastPathComponent`.
+    var deletingLastPathComponent: String {
+        if !isEmpty, allSatisfy({ $0 == "/" }) { return self == "/" ? "/" : "" }  // as corelibs
+        var text = Substring(self)
+        while text.count > 1, text.hasSuffix("/") { text = text.dropLast() }
+        guard let slash = text.lastIndex(of: "/") else { return "" }
+        var head = text[..<slash]
+        while head.count > 1, head.hasSuffix("/") { head = head.dropLast() }
+        return head.isEmpty ? "/" : String(head)
+    }
+
+    /// `self/component` (one slash between them), as swift-corelibs-foundation's
+    /// `NSString.appendingPathComponent`.
+    func appendingPathComponent(_ component: String) -> String {
+        if component.isEmpty { return self }
+        if isEmpty { return component }
+        return hasSuffix("/") ? self + component : self + "/" + component
+    }
+
+    /// The path without the extension of its last component (`a/b.tar.gz` gives `a/b.tar`).
+    var deletingPathExtension: String {
+        let last = lastPathComponent
+        guard let dot = last.lastIndex(of: "."), dot != last.startIndex, last != "..", !hasSuffix("/") else { return self }
+        return String(dropLast(last.distance(from: dot, to: last.endIndex)))
+    }
+
+    /// `~` expanded, `.` and repeated slashes removed, `..` taken back lexically (never above `/`), no trailing
+    /// slash: `NSString.standardizingPath` without its Darwin-only `/private` rule. No symbolic link is resolved.
+    var standardizingPath: String {
+        var path = self
+        if path == "~" || path.hasPrefix("~/") { path = Paths.home + path.dropFirst() }
+        guard !path.isEmpty else { return path }
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..":
+                if let last = parts.last, last != ".." { parts.removeLast() } else if !absolute { parts.append(part) }
+            default: parts.append(part)
+            }
+        }
+        let body = parts.joined(separator: "/")
+        return absolute ? "/" + body : body
     }
 }

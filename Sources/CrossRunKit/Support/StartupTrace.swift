@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +11,7 @@ import Foundation
 public enum StartupTrace {
     nonisolated(unsafe) private static var marks: [(String, Double)] = []
     /// `--isolate` starts processes from several threads.
-    private static let lock = NSLock()
+    private static let lock = Lock()
     public static let enabled: Bool = getenv("CROSSRUN_TRACE_STARTUP").map { String(cString: $0) == "1" } ?? false
 
     /// Milliseconds on the monotonic clock.

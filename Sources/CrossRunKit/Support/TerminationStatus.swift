@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How a process ended, as data.
 public enum TerminationStatus: Equatable, Sendable {
@@ -46,7 +47,7 @@ public enum Signals {
     /// Kills crossrun's own process group (and so cargo above it) with `signal`, default action restored first.
     /// Used after a terminal Ctrl-C that only the child's group received.
     public static func reraiseOnOwnGroup(_ signal: Int32) -> Never {
-        Foundation.signal(signal, SIG_DFL)
+        Glibc.signal(signal, SIG_DFL)
         kill(0, signal)
         exit(ExitStatus.forSignal(signal))
     }

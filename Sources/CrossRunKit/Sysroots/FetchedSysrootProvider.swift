@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The sysroot resolver's last resort: the target's Sysroots/ manifest for the binary's interpreter (musl's loader
 /// gets the musl manifest, any other the glibc one plus `packages` from the configuration), from the cache,

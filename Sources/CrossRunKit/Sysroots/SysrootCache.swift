@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The lock record written beside each fetched sysroot: exactly what was installed.
 public struct SysrootLock: Codable, Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Fetches a sysroot with the one ``DebianRepositoryClient`` (InRelease checked with gpgv, the Packages index
 /// against it, each package against the index), unpacked safely into the cache as a ``SysrootCache`` entry

@@ -1,6 +1,7 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import TOMLKit
+import Glibc
 
 /// One file of Sysroots/: which Debian packages make a target's sysroot. Data, not code.
 public struct SysrootManifest: Codable, Equatable, Sendable {
@@ -106,7 +107,7 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     /// The C library a binary's interpreter belongs to: `musl` for musl's loaders (`/lib/ld-musl-<arch>.so.1`),
     /// `glibc` for any other.
     public static func libc(ofInterpreter interpreter: String) -> String {
-        (interpreter as NSString).lastPathComponent.hasPrefix("ld-musl-") ? "musl" : "glibc"
+        interpreter.lastPathComponent.hasPrefix("ld-musl-") ? "musl" : "glibc"
     }
 
     /// The built-in manifest for a binary of `runner` whose interpreter is `interpreter`: the runner's manifest

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A place a sysroot can come from after the explicit and Debian ones: the seam where the cache and fetched
 /// sysroots plug in.
@@ -42,8 +43,7 @@ public struct SysrootResolver: Sendable {
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     public static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        return Paths.isDirectory(path)
     }
 
     public func resolve(

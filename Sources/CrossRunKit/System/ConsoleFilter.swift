@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Separates the test binary's output from the rest of a guest's serial console, as the bytes arrive.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One variable of the guest's environment.
 public struct GuestVariable: Equatable, Sendable {

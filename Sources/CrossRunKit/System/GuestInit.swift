@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The guest's `/init`: a busybox `sh` script that mounts the pseudo file systems, turns off the console's
 /// `\n` → `\r\n` translation, runs the test binary with its arguments and environment in an empty working
@@ -41,13 +42,13 @@ public struct GuestInit: Equatable, Sendable {
 
     /// `'text'` with every `'` written as `'\''`: one word for any shell, whatever the text holds.
     public static func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        "'" + text.replacing("'", with: "'\\''") + "'"
     }
 
     /// A name a shell can `export`: a letter or `_`, then letters, digits and `_`.
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && CharacterSet.letters.contains(first)) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.isASCIIAlphanumeric }
     }
 
     /// The script text.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The shared libraries an ELF program needs (its `DT_NEEDED` entries, and theirs), found in a sysroot and
 /// placed at the same paths in the guest, so the guest's loader finds them in its default folders.
@@ -25,7 +26,7 @@ public enum GuestLibraries {
             guard !placed.contains(name) else { continue }
             placed.insert(name)
             // The loader's own soname is already in place.
-            if name == (interpreter as NSString).lastPathComponent { continue }
+            if name == interpreter.lastPathComponent { continue }
             guard let folder = folders.first(where: { resolve("/" + $0 + "/" + name, in: root) != nil }),
                 let host = resolve("/" + folder + "/" + name, in: root)
             else {
@@ -50,8 +51,7 @@ public enum GuestLibraries {
     }
 
     static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+        return Paths.isDirectory(path)
     }
 
     /// The host path of the regular file that the guest path `path` names in `root`, with symbolic links

@@ -1,5 +1,6 @@
 import CLibArchive
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Builds a Linux initramfs: a `newc` cpio archive (optionally gzip'd) written with libarchive. Folders, files
 /// with their modes, symbolic links and character devices (`/dev/console`) are all plain archive entries, so
@@ -65,10 +66,10 @@ public struct InitramfsBuilder: Sendable {
     private mutating func add(_ entry: Entry) {
         guard !entry.path.isEmpty else { return }
         // Parents are folders unless added otherwise.
-        var parent = (entry.path as NSString).deletingLastPathComponent
+        var parent = entry.path.deletingLastPathComponent
         while !parent.isEmpty {
             if byPath[parent] == nil { byPath[parent] = Entry(path: parent, kind: .directory, permissions: 0o755) }
-            parent = (parent as NSString).deletingLastPathComponent
+            parent = parent.deletingLastPathComponent
         }
         byPath[entry.path] = entry
     }
@@ -136,15 +137,10 @@ public struct InitramfsBuilder: Sendable {
                     }
                 }
             case .hostFile(let host)?:
-                guard let handle = FileHandle(forReadingAtPath: host) else {
-                    throw CrossRunError.unreadable(path: host, reason: "cannot open it")
+                let read = try FileDescriptors.forEachChunk(of: host) { raw in
+                    guard archive_write_data(archive, raw.baseAddress, raw.count) == raw.count else { throw failure(item.path) }
                 }
-                defer { try? handle.close() }
-                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                    try chunk.withUnsafeBytes { raw in
-                        guard archive_write_data(archive, raw.baseAddress, raw.count) == raw.count else { throw failure(item.path) }
-                    }
-                }
+                guard read else { throw CrossRunError.unreadable(path: host, reason: "cannot open it") }
             case nil: break
             }
         }

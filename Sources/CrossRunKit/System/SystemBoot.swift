@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -101,15 +101,14 @@ public struct SystemBoot: Sendable {
     ) throws -> Outcome {
         guard FileManager.default.fileExists(atPath: kernel) else { throw CrossRunError.kernelNotFound(path: kernel) }
         // qemu runs any file given as -kernel, and garbage never reaches the start marker: check the Image header.
-        guard let handle = FileHandle(forReadingAtPath: kernel), let head = try? handle.read(upToCount: 64), Self.isArm64Image(head)
+        guard let head = FileDescriptors.head(of: kernel, count: 64), Self.isArm64Image(Data(head))
         else { throw CrossRunError.kernelNotImage(path: kernel) }
-        try? handle.close()
         guard FileManager.default.fileExists(atPath: busybox) else { throw CrossRunError.busyboxNotFound(path: busybox) }
         let info = try BinaryInspector.inspect(path: binary)
         guard let elf = info.elf, elf.machine == 183 else {
             throw CrossRunError.unsupportedBinary(path: binary, found: info.machineName)
         }
-        let name = (binary as NSString).lastPathComponent
+        let name = binary.lastPathComponent
         let guestInit = GuestInit(
             program: "/crossrun/" + (name.isEmpty ? "test-binary" : name), arguments: arguments, environment: environment,
             workingDirectory: workingDirectory)
@@ -117,7 +116,7 @@ public struct SystemBoot: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw CrossRunError.initramfs(path: folder, reason: error.localizedDescription)
+            throw CrossRunError.initramfs(path: folder, reason: ErrorText.reason(error))
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let initramfs = folder + "/initramfs.cpio" + (compression == .gzip ? ".gz" : "")

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Which Debian packages give system mode its kernel and busybox. Data, not code: one per architecture.
 public struct SystemImageManifest: Codable, Equatable, Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The GNU cross toolchain cargo links one Rust target's tests with (`aarch64-linux-gnu-gcc`), the C start file that
 /// toolchain needs from the target's C library, and the Debian packages that bring both. `crossrun setup` writes
@@ -16,7 +17,7 @@ public struct CrossToolchain: Sendable, Equatable {
     /// The Debian package with the linker: `gcc-aarch64-linux-gnu`, `gcc-mingw-w64-x86-64`.
     public var linkerPackage: String {
         // Debian package names have no underscores: gcc-x86-64-linux-gnu.
-        isMinGW ? "gcc-mingw-w64-" + gnuTriple.prefix { $0 != "-" }.replacingOccurrences(of: "_", with: "-") : "gcc-" + gnuTriple.replacingOccurrences(of: "_", with: "-")
+        isMinGW ? "gcc-mingw-w64-" + gnuTriple.prefix { $0 != "-" }.replacing("_", with: "-") : "gcc-" + gnuTriple.replacing("_", with: "-")
     }
 
     /// The file of the target's C library the linker needs for every Rust executable, and the first a missing
@@ -40,7 +41,7 @@ public struct CrossToolchain: Sendable, Equatable {
     /// `libc6-dev-arm64-cross`, `mingw-w64-x86-64-dev` for mingw-w64; nil when Debian has none. Debian's
     /// `gcc-<triple>` only recommends it, so `apt-get install --no-install-recommends` leaves it out.
     public var libcDevelopmentPackage: String? {
-        if isMinGW { return "mingw-w64-" + gnuTriple.prefix { $0 != "-" }.replacingOccurrences(of: "_", with: "-") + "-dev" }
+        if isMinGW { return "mingw-w64-" + gnuTriple.prefix { $0 != "-" }.replacing("_", with: "-") + "-dev" }
         return debianArchitecture.map { "libc6-dev-\($0)-cross" }
     }
 
@@ -97,8 +98,8 @@ public struct CrossToolchain: Sendable, Equatable {
         guard let output = Executables.output(of: linkerPath, arguments: ["-print-file-name=\(startFile)"], timeout: .seconds(10)),
             output.succeeded
         else { return nil }
-        let answer = String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = String(decoding: output.stdout, as: UTF8.self).trimmingWhitespace()
         guard answer.hasPrefix("/"), FileManager.default.fileExists(atPath: answer) else { return nil }
-        return (answer as NSString).standardizingPath
+        return answer.standardizingPath
     }
 }

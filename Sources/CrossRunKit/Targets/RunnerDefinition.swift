@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import TOMLKit
+import Glibc
 
 /// One file of Runners/: how to recognise a target's binaries and how to run them. Data, not code.
 public struct RunnerDefinition: Codable, Equatable, Sendable {

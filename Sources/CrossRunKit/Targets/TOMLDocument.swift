@@ -1,4 +1,5 @@
 import TOMLKit
+import Glibc
 
 /// Parses TOML text for every reader of TOML files (crossrun.toml, the user config, runner definitions, sysroot
 /// manifests, .cargo/config.toml), after two checks TOMLKit's parser (toml++ 3) lacks. Where toml++ asserts

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The runner definitions crossrun knows: the ones built in from Runners/, plus any in an extra folder
 /// (`CROSSRUN_RUNNERS_DIR`). A definition there with the same `name` replaces the built-in one, and every
@@ -35,7 +36,7 @@ public struct TargetCatalog: Sendable {
     /// One definition: parsed, or the built-in text it is parsed from on first use (under a lock: one catalogue
     /// may be read from several threads).
     final class Entry: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Lock()
         private var parsed: RunnerDefinition?
         private let text: String
         private let source: String
@@ -75,16 +76,16 @@ public struct TargetCatalog: Sendable {
             files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
         } catch {
             throw CrossRunError.invalidRunnerDefinition(
-                name: directory, reason: "the runners folder (CROSSRUN_RUNNERS_DIR) cannot be listed: \(error.localizedDescription)")
+                name: directory, reason: "the runners folder (CROSSRUN_RUNNERS_DIR) cannot be listed: \(ErrorText.reason(error))")
         }
         var added: [RunnerDefinition] = []
         for file in files {
-            let path = (directory as NSString).appendingPathComponent(file)
+            let path = directory.appendingPathComponent(file)
             let text: String
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw CrossRunError.invalidRunnerDefinition(name: path, reason: "unreadable: \(error.localizedDescription)")
+                throw CrossRunError.invalidRunnerDefinition(name: path, reason: "unreadable: \(ErrorText.reason(error))")
             }
             let definition = try RunnerDefinition.parse(toml: text, source: path)
             added.removeAll { $0.name == definition.name }

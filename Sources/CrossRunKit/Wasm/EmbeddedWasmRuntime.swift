@@ -1,6 +1,8 @@
 import Foundation
 import WasmKit
 import WasmKitWASI
+import WASI
+import Glibc
 
 /// Runs a wasm32-wasip1 (wasm32-wasi, WASI preview 1) module in this process with WasmKit, so `cargo test --target wasm32-wasi`
 /// works with nothing installed. crossrun starts itself as a child (`crossrun wasm-run ...`) to do this, so the
