@@ -218,7 +218,7 @@ public struct Configuration: Sendable {
         }
     }
 
-    static func findUpward(name: String, from directory: String) -> String? {
+    package static func findUpward(name: String, from directory: String) -> String? {
         var folder = (directory as NSString).standardizingPath
         while true {
             let candidate = (folder as NSString).appendingPathComponent(name)

@@ -64,7 +64,8 @@ extension TestRunner {
     /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones), the
     /// one fetcher (fetched sysroots, full-system mode's kernel) and the folders a wasm module may open.
     func planner(for invocation: Invocation, configuration: Configuration, catalog: TargetCatalog) -> LaunchPlanner {
-        let fetcher = SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })
+        let tools = toolsExecutable ?? ToolsExecutable.beside(selfExecutable ?? ToolsExecutable.ownExecutable)
+        let fetcher = ToolsSysrootFetcher(configuration: configuration, tools: tools)
         let fetched = FetchedSysrootProvider(fetcher: fetcher, configuration: configuration)
         let resolver = SysrootResolver(
             providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
@@ -79,6 +80,7 @@ extension TestRunner {
             return Paths.absolute(String(directory[..<separator.lowerBound]), relativeTo: invocation.workingDirectory) + directory[separator.lowerBound...]
         }
         if let executable = selfExecutable { planner.selfExecutable = executable }
+        planner.toolsExecutable = tools
         return planner
     }
 

@@ -107,7 +107,7 @@ private func xmlTextWriterWriteString(_ writer: xmlTextWriterPtr, _ value: Strin
 }
 
 extension String {
-    func withXMLChars<R>(_ body: (UnsafePointer<xmlChar>) -> R) -> R {
+    package func withXMLChars<R>(_ body: (UnsafePointer<xmlChar>) -> R) -> R {
         withCString { pointer in
             pointer.withMemoryRebound(to: xmlChar.self, capacity: utf8.count + 1) { body($0) }
         }

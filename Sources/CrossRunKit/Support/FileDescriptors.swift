@@ -1,9 +1,9 @@
 import Foundation
 
 /// Writing to raw file descriptors (pipes, the terminal, files) without Foundation's buffering.
-enum FileDescriptors {
+package enum FileDescriptors {
     /// Writes a whole chunk; false once the reader has gone away (EPIPE) or the descriptor fails.
-    static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
+    package static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < chunk.count {
             let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)

@@ -5,7 +5,7 @@ extension String {
 
 extension String {
     /// The text with `pad` in front up to `width` characters (hex bytes, fractions of a second).
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    package func leftPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -4,10 +4,10 @@ import Foundation
 /// gets the musl manifest, any other the glibc one plus `packages` from the configuration), from the cache,
 /// fetched on first use unless offline.
 public struct FetchedSysrootProvider: SysrootProvider {
-    public var fetcher: SysrootFetcher
+    public var fetcher: any SysrootFetching
     public var configuration: Configuration
 
-    public init(fetcher: SysrootFetcher, configuration: Configuration) {
+    public init(fetcher: any SysrootFetching, configuration: Configuration) {
         self.fetcher = fetcher
         self.configuration = configuration
     }
