@@ -113,6 +113,10 @@ extension ParsableCommand {
             }
         }
         reportError(CrossRunError.message(for: error))
+        // A run's fetch (ToolsSysrootFetcher) started this process and wants the code too, to throw the same error.
+        if let code = (error as? CrossRunError)?.code, ProcessInfo.processInfo.environment[ToolsSysrootFetcher.errorCodeVariable] == "1" {
+            FileHandle.standardError.write(Data("\(ToolsSysrootFetcher.errorCodePrefix)\(code.rawValue)\n".utf8))
+        }
         return CrossRunError.exitStatus(for: error)
     }
 

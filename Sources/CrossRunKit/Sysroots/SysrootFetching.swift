@@ -20,8 +20,10 @@ public protocol SysrootFetching: Sendable {
 /// `crossrun-tools sysroot fetch [--mirror URL] [--no-verify-signature] --keyring FILE [--package P]... -- NAME`,
 /// with this run's environment (and `CROSSRUN_CONFIG` for `--config`), its stdout discarded and its stderr
 /// passed through line by line (the `crossrun: fetched ...` progress). The entry is then read from the cache.
-/// When the child fails, its `crossrun: error:` line is not passed through but becomes this run's error
-/// (``CrossRunError/sysrootFetchFailed(target:message:ended:)``), so the error is said once.
+/// When the child fails, its `crossrun: error:` line is not passed through but becomes this run's error, said
+/// once: with the child's code, which it names on a `crossrun: error code: NAME` line because this sets
+/// ``errorCodeVariable`` for it (so the exit status is the one the fetch error has), else as
+/// ``CrossRunError/sysrootFetchFailed(target:message:ended:)``.
 public struct ToolsSysrootFetcher: SysrootFetching {
     public var cache: SysrootCache
     public var options: FetchOptions
@@ -36,6 +38,13 @@ public struct ToolsSysrootFetcher: SysrootFetching {
         self.tools = tools
         self.environment = environment
     }
+
+    /// Set to `1` in the child's environment: its error path then adds the line `crossrun: error code: NAME`
+    /// after its `crossrun: error:` line (CrossRunCLI's `exitStatus(reporting:)`).
+    public static let errorCodeVariable = "CROSSRUN_REPORT_ERROR_CODE"
+    /// The prefixes of the child's error lines.
+    public static let errorPrefix = "crossrun: error: "
+    public static let errorCodePrefix = "crossrun: error code: "
 
     /// The fetcher of a run: `configuration`'s fetch settings and cache; the child gets its environment, and its
     /// explicit config file (`--config`) as `CROSSRUN_CONFIG`, so it reads the same configuration.
@@ -96,7 +105,8 @@ public struct ToolsSysrootFetcher: SysrootFetching {
         let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
         let started = Spawn.start(
             tools, argv: arguments(name, packages: packages),
-            environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+            environment: environment.merging([Self.errorCodeVariable: "1"]) { _, code in code }.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value)" },
             stdin: .null, stdout: null >= 0 ? null : nil, stderr: writeEnd)
         close(writeEnd)
         if null >= 0 { close(null) }
@@ -105,27 +115,34 @@ public struct ToolsSysrootFetcher: SysrootFetching {
             if case .failure(let failure) = started { throw CrossRunError.spawnFailed(executable: tools, reason: failure.reason) }
             return
         }
-        let errorLine = Self.passThrough(readEnd)
+        let said = Self.passThrough(readEnd)
         close(readEnd)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let ended = TerminationStatus.fromWaitStatus(status)
         guard ended.isSuccess else {
-            throw CrossRunError.sysrootFetchFailed(target: name, message: errorLine, ended: ended.description)
+            if let message = said.message, let code = said.code.flatMap(CrossRunError.Code.init(rawValue:)) {
+                throw CrossRunError(code: code, message: message, subject: name)
+            }
+            throw CrossRunError.sysrootFetchFailed(target: name, message: said.message, ended: ended.description)
         }
     }
 
-    static let errorPrefix = "crossrun: error: "
-
-    /// Copies the child's stderr from `fd` to crossrun's line by line, except its `crossrun: error: ` line, whose
-    /// message is returned.
-    static func passThrough(_ fd: Int32) -> String? {
+    /// Copies the child's stderr from `fd` to crossrun's line by line, except its `crossrun: error: ` and
+    /// `crossrun: error code: ` lines, whose message and code are returned.
+    static func passThrough(_ fd: Int32) -> (message: String?, code: String?) {
         var message: String?
+        var code: String?
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
+        func text(_ line: ArraySlice<UInt8>, after prefix: String) -> String {
+            String(decoding: line.dropFirst(prefix.utf8.count).filter { $0 != 0x0A }, as: UTF8.self)
+        }
         func emit(_ line: ArraySlice<UInt8>) {
             if line.starts(with: errorPrefix.utf8) {
-                message = String(decoding: line.dropFirst(errorPrefix.utf8.count).filter { $0 != 0x0A }, as: UTF8.self)
+                message = text(line, after: errorPrefix)
+            } else if line.starts(with: errorCodePrefix.utf8) {
+                code = text(line, after: errorCodePrefix)
             } else {
                 line.withUnsafeBytes { _ = FileDescriptors.writeAll(2, $0) }
             }
@@ -141,6 +158,6 @@ public struct ToolsSysrootFetcher: SysrootFetching {
             }
         }
         if !pending.isEmpty { emit(pending[...]) }
-        return message
+        return (message, code)
     }
 }
