@@ -89,6 +89,9 @@ mkdir -p "$work/man" "$root/usr/share/man/man1"
 # line there means a paragraph break, which mdoc spells .Pp.
 sed 's/^$/.Pp/' "$work/man/crossrun.1" > "$root/usr/share/man/man1/crossrun.1"
 gzip -9n "$root/usr/share/man/man1/crossrun.1"
+# crossrun-tools is crossrun's other half, with the same subcommands and options: the same page (a link, as
+# dh_installman makes of `.so` pages; lintian wants a page for every program in /usr/bin).
+ln -s crossrun.1.gz "$root/usr/share/man/man1/crossrun-tools.1.gz"
 
 # Shell completions, from crossrun-tools (every subcommand with its options; the scripts complete `crossrun`).
 install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \

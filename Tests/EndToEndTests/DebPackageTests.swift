@@ -141,7 +141,7 @@ struct DebPackageTests {
         var expected = [
             "/usr/bin/crossrun", "/usr/bin/crossrun-tools", "/usr/share/doc/crossrun/README.md", "/usr/share/doc/crossrun/copyright",
             "/usr/share/doc/crossrun/changelog.gz", "/usr/share/doc/crossrun/CHANGELOG.md.gz",
-            "/usr/share/man/man1/crossrun.1.gz", "/usr/share/bash-completion/completions/crossrun",
+            "/usr/share/man/man1/crossrun.1.gz", "/usr/share/man/man1/crossrun-tools.1.gz", "/usr/share/bash-completion/completions/crossrun",
             "/usr/share/zsh/vendor-completions/_crossrun", "/usr/share/fish/vendor_completions.d/crossrun.fish",
         ]
         // As `make install-files` lays them out: Runners/*.toml, Sysroots/*.toml, docs/*.md.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `crossrun-tools`: the executable of everything off cargo's path (`doctor`, `setup`, `sysroot`, `report`,
 /// `targets`, and `wasm-run` and `system-run`, which a run starts as its child), installed beside `crossrun`. The run
@@ -9,7 +13,9 @@ public enum ToolsExecutable {
 
     /// This process's executable (Linux: `/proc/self/exe`).
     public static var ownExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var buffer = [UInt8](repeating: 0, count: 4097)
+        let count = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+        return count > 0 ? String(rawBytes: buffer[0..<count]) : CommandLine.arguments[0]
     }
 
     /// crossrun-tools in the folder of `executable` (this process's by default).
