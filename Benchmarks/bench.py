@@ -288,6 +288,13 @@ def main():
                 stripped = os.path.getsize(copy)
         row(section, "the crossrun executable, stripped as `make install` and the .deb install it, MB (target ≤ 15)",
             f"{stripped / 1e6:.1f} ({size / 1e6:.1f} unstripped)")
+        tools = os.path.join(os.path.dirname(crossrun), "crossrun-tools")
+        if os.path.exists(tools) and shutil.which("strip"):
+            with tempfile.TemporaryDirectory() as folder:
+                copy = os.path.join(folder, "crossrun-tools")
+                subprocess.run(["strip", "-o", copy, tools], check=True)
+                row(section, "crossrun-tools beside it (fetcher, wasm runtime, doctor, report merging; not on cargo's path), "
+                    "stripped, MB", f"{os.path.getsize(copy) / 1e6:.1f} ({os.path.getsize(tools) / 1e6:.1f} unstripped)")
         # The start-up check: the own cost may miss its target only by the noise of this run (the median absolute
         # deviation of the per-round differences); more fails the benchmark run, after the table is written.
         target = float(os.environ.get("STARTUP_TARGET_MS", "3"))

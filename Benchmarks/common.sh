@@ -1,5 +1,6 @@
-# Shared by the benchmark scripts: builds crossrun (release with a static Swift runtime, as `make install` does; CROSSRUN_BIN=path skips
-# that and measures the given binary) and the Examples, and
+# Shared by the benchmark scripts: builds crossrun and crossrun-tools (release with a static Swift runtime, as `make
+# install` does; CROSSRUN_BIN=path skips that and measures the given binary, with the crossrun-tools beside it) and the
+# Examples, and
 # offers `median_of N COMMAND...`, which prints the median wall time in seconds of N runs after one warm-up.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,9 @@ if [ -n "${CROSSRUN_BIN:-}" ]; then
 else
   # The flags `make install` (the README's install) uses: release, Swift's runtime linked statically.
   scratch=(--scratch-path "${CROSSRUN_SCRATCH:-$root/.build-static}")
+  # Both products: crossrun starts crossrun-tools beside it (wasm modules, system mode, first-use sysroot fetches).
   swift build -c release --static-swift-stdlib --product crossrun "${scratch[@]}" >&2
+  swift build -c release --static-swift-stdlib --product crossrun-tools "${scratch[@]}" >&2
   crossrun="$(swift build -c release --static-swift-stdlib "${scratch[@]}" --show-bin-path)/crossrun"
 fi
 export PATH="/usr/bin:$PATH"

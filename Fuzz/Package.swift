@@ -13,8 +13,12 @@ let package = Package(
     targets: [
         // libFuzzer's driver, shared by the targets.
         .target(name: "FuzzDriver"),
-        // ELF / wasm headers (BinaryInspector) and DT_NEEDED reading (GuestLibraries).
-        .executableTarget(name: "FuzzBinary", dependencies: ["FuzzDriver", .product(name: "CrossRunKit", package: "crossrun")]),
+        // ELF / wasm headers (BinaryInspector) and DT_NEEDED reading (GuestLibraries, in CrossRunTools).
+        .executableTarget(
+            name: "FuzzBinary",
+            dependencies: [
+                "FuzzDriver", .product(name: "CrossRunKit", package: "crossrun"), .product(name: "CrossRunTools", package: "crossrun"),
+            ]),
         // libtest output (pretty, terse, JSON lines) through the collector, as a test process's stdout.
         .executableTarget(name: "FuzzLibtest", dependencies: ["FuzzDriver", .product(name: "CrossRunKit", package: "crossrun")]),
         // crossrun.toml text through the config reader.

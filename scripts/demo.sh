@@ -13,6 +13,7 @@ root="$PWD"
 bash scripts/install-deps.sh
 echo "==> building crossrun (release)" >&2
 swift build -c release --product crossrun >&2
+swift build -c release --product crossrun-tools >&2
 bin="$(swift build -c release --show-bin-path)"
 export PATH="/usr/bin:$bin:$PATH"
 echo "==> building the Examples" >&2

@@ -3,11 +3,13 @@
 #
 #   bash scripts/make-deb.sh BUILT_DIR [OUT_DIR]
 #
-# BUILT_DIR holds the release crossrun (`swift build -c release --static-swift-stdlib --product crossrun
-# --show-bin-path`); OUT_DIR (default dist/) receives the .deb, replacing any older crossrun_*.deb there.
+# BUILT_DIR holds the release crossrun and crossrun-tools (`make`: `swift build -c release --static-swift-stdlib
+# --product crossrun`, then `--product crossrun-tools`; `--show-bin-path`); OUT_DIR (default dist/) receives the
+# .deb, replacing any older crossrun_*.deb there.
 # No network: the man page comes from swift-argument-parser's generate-manual tool (built from the package's
-# resolved dependencies with `swift build --product generate-manual`), the completions from crossrun itself, the
-# Depends from dpkg-shlibdeps on the stripped binary. Environment: SWIFT (the swift program), SCRATCH (the build
+# resolved dependencies with `swift build --product generate-manual`) and the completions from crossrun-tools,
+# whose root has every subcommand with its options (crossrun's own root has stand-ins for the ones it forwards
+# to crossrun-tools); the Depends from dpkg-shlibdeps on the two stripped binaries. Environment: SWIFT (the swift program), SCRATCH (the build
 # folder generate-manual is built in, default .build), MAINTAINER, HOMEPAGE, SOURCE_DATE_EPOCH (the date of the
 # changelog entry and the man page; default: the last commit's date).
 set -euo pipefail
@@ -19,7 +21,9 @@ built="${1:-}"
 out="${2:-dist}"
 [ -n "$built" ] || die "no build folder given; run make deb (or make deb BUILT=DIR with a release crossrun in DIR)"
 binary="$built/crossrun"
+tools="$built/crossrun-tools"
 [ -x "$binary" ] || die "no crossrun in '$built'; run make (or make deb, which builds it) first"
+[ -x "$tools" ] || die "no crossrun-tools in '$built' (make builds it beside crossrun); run make (or make deb) first"
 for tool in dpkg-deb dpkg-shlibdeps strip gzip; do
   command -v "$tool" >/dev/null || die "$tool is missing; run bash scripts/install-deps.sh (Debian: dpkg-dev, binutils)"
 done
@@ -35,11 +39,13 @@ upstream=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/CrossRunKit
 [ -n "$upstream" ] || die "no version in Sources/CrossRunKit/Support/Version.swift"
 version="${upstream/-/\~}"
 [[ "$version" =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "version '$upstream' does not map to a Debian version ('$version')"
-reported=$("$binary" --version)
-[ "$reported" = "$upstream" ] || die "$binary is version '$reported', the source says '$upstream'; rebuild it (make)"
-if ldd "$binary" | grep -q 'libswiftCore\|libFoundation'; then
-  die "$binary links the Swift runtime dynamically; build it with --static-swift-stdlib (make)"
-fi
+for executable in "$binary" "$tools"; do
+  reported=$("$executable" --version)
+  [ "$reported" = "$upstream" ] || die "$executable is version '$reported', the source says '$upstream'; rebuild it (make)"
+  if ldd "$executable" | grep -q 'libswiftCore\|libFoundation'; then
+    die "$executable links the Swift runtime dynamically; build it with --static-swift-stdlib (make)"
+  fi
+done
 
 epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 export SOURCE_DATE_EPOCH="$epoch"
@@ -51,7 +57,7 @@ root="$work/root"
 # Files as `make install-files` lays them out, under /usr.
 make --no-print-directory -s install-files BUILT="$built" DESTDIR="$root" PREFIX=/usr BINDIR=/usr/bin \
   DATADIR=/usr/share/crossrun DOCDIR=/usr/share/doc/crossrun >/dev/null
-strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/crossrun"
+strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/crossrun" "$root/usr/bin/crossrun-tools"
 
 doc="$root/usr/share/doc/crossrun"
 # CHANGELOG.md is the project's own changelog; Debian's changelog.gz (below) points at it. Both are gzipped, as
@@ -70,27 +76,31 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 } > "$doc/changelog"
 gzip -9n "$doc/changelog"
 
-# The man page, from the argument parser's definitions: generate-manual runs crossrun --experimental-dump-help.
+# The man page, from the argument parser's definitions: generate-manual runs crossrun-tools --experimental-dump-help
+# (its root is named crossrun and has every subcommand, so the page is crossrun.1 and covers them all).
 echo "make-deb: building swift-argument-parser's generate-manual" >&2
 "$SWIFT" build --scratch-path "$SCRATCH" --product generate-manual >"$work/generate-manual.log" 2>&1 ||
   { cat "$work/generate-manual.log" >&2; die "could not build generate-manual (swift build --product generate-manual)"; }
 generate_manual="$("$SWIFT" build --scratch-path "$SCRATCH" --show-bin-path)/generate-manual"
 mkdir -p "$work/man" "$root/usr/share/man/man1"
-"$generate_manual" "$binary" --date "$(date -u -d "@$epoch" +%Y-%m-%d)" --section 1 --output-directory "$work/man"
+"$generate_manual" "$tools" --date "$(date -u -d "@$epoch" +%Y-%m-%d)" --section 1 --output-directory "$work/man"
 [ -s "$work/man/crossrun.1" ] || die "generate-manual wrote no crossrun.1"
 # generate-manual copies the help's blank lines into the mdoc source, where groff warns about each one: a blank
 # line there means a paragraph break, which mdoc spells .Pp.
 sed 's/^$/.Pp/' "$work/man/crossrun.1" > "$root/usr/share/man/man1/crossrun.1"
 gzip -9n "$root/usr/share/man/man1/crossrun.1"
+# crossrun-tools is crossrun's other half, with the same subcommands and options: the same page (a link, as
+# dh_installman makes of `.so` pages; lintian wants a page for every program in /usr/bin).
+ln -s crossrun.1.gz "$root/usr/share/man/man1/crossrun-tools.1.gz"
 
-# Shell completions, from crossrun itself.
+# Shell completions, from crossrun-tools (every subcommand with its options; the scripts complete `crossrun`).
 install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
   "$root/usr/share/fish/vendor_completions.d"
 # bash-completion sources its files, so the generated #!/bin/bash line is dropped (lintian:
 # bash-completion-with-hashbang).
-"$binary" --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/crossrun"
-"$binary" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_crossrun"
-"$binary" --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/crossrun.fish"
+"$tools" --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/crossrun"
+"$tools" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_crossrun"
+"$tools" --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/crossrun.fish"
 chmod 644 "$root"/usr/share/bash-completion/completions/crossrun "$root"/usr/share/zsh/vendor-completions/_crossrun \
   "$root"/usr/share/fish/vendor_completions.d/crossrun.fish
 
@@ -100,12 +110,12 @@ if [ -s packaging/deb/lintian-overrides ]; then
   install -D -m 644 packaging/deb/lintian-overrides "$root/usr/share/lintian/overrides/crossrun"
 fi
 
-# Depends: the shared libraries the stripped binary really links, as dpkg-shlibdeps computes them from the
+# Depends: the shared libraries the stripped binaries really link, as dpkg-shlibdeps computes them from the
 # installed packages' shlibs/symbols files (it needs a debian/control to exist, so it runs in a scratch folder).
 mkdir -p "$work/src/debian"
 printf 'Source: crossrun\n\nPackage: crossrun\nArchitecture: amd64\n' > "$work/src/debian/control"
-shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/crossrun" 2>"$work/shlibdeps.log") ||
-  { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed on the binary"; }
+shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/crossrun" "$root/usr/bin/crossrun-tools" 2>"$work/shlibdeps.log") ||
+  { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed on the binaries"; }
 shlibs="${shlibs#shlibs:Depends=}"
 [ -n "$shlibs" ] || die "dpkg-shlibdeps found no shared library dependency"
 

@@ -1,90 +1,67 @@
 import ArgumentParser
+import CrossRunCLI
 import CrossRunKit
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `crossrun`: a thin command line over CrossRunKit. `run` is the default subcommand, so cargo's
-/// `runner = "crossrun"` calls `crossrun BINARY ARGS...`.
+/// `runner = "crossrun"` calls `crossrun BINARY ARGS...`. Every other subcommand lives in crossrun-tools (beside
+/// this executable), which `main` starts in this process's place (execv) before anything is parsed; the
+/// stand-ins below only carry their names and abstracts for the help.
 struct CrossRun: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "crossrun",
-        abstract: "Run cross-compiled test binaries under the right emulator and report their results.",
-        discussion: """
-            Put it in .cargo/config.toml as the runner of a target:
-
-                [target.aarch64-unknown-linux-gnu]
-                runner = "crossrun"
-
-            and `cargo test --target aarch64-unknown-linux-gnu` runs each test binary under qemu, streams its \
-            output unchanged, and writes JUnit XML and results JSON to target/crossrun/.
-            """,
+        commandName: CrossRunCommand.name,
+        abstract: CrossRunCommand.abstract,
+        discussion: CrossRunCommand.discussion,
         version: CrossRunVersion.current,
-        subcommands: [Run.self, Sysroot.self, Report.self, Targets.self, Doctor.self, Setup.self, WasmRun.self, SystemRun.self],
+        subcommands: [
+            Run.self, SysrootTool.self, ReportTool.self, TargetsTool.self, DoctorTool.self, SetupTool.self, WasmRunTool.self,
+            SystemRunTool.self,
+        ],
         defaultSubcommand: Run.self
     )
 }
+
+// Stand-ins for crossrun-tools' subcommands (never run: `main` forwards them first).
+struct SysrootTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.sysroot.configuration } }
+struct ReportTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.report.configuration } }
+struct TargetsTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.targets.configuration } }
+struct DoctorTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.doctor.configuration } }
+struct SetupTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.setup.configuration } }
+struct WasmRunTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.wasmRun.configuration } }
+struct SystemRunTool: ParsableCommand { static var configuration: CommandConfiguration { CrossRunCommand.systemRun.configuration } }
 
 @main
 enum Main {
     static func main() {
         StartupTrace.mark("main")
         defer { StartupTrace.report() }
-        do {
-            // cargo's runner call, `crossrun BINARY ARGS...` with no crossrun option, is most runs: it goes
-            // straight to `run`, without building the command tree (argument-parser's reflection costs a few
-            // milliseconds of every start-up). Anything else is parsed as usual.
-            // The arguments as bytes: one that is not UTF-8 (a guest's argument, a file name) reaches the binary
-            // unchanged, where CommandLine.arguments would have made U+FFFD of it (String(rawBytes:)).
-            let words = (0..<Int(CommandLine.argc)).map { index in
-                CommandLine.unsafeArgv[index].map { String(rawBytes: UnsafeBufferPointer(start: $0, count: strlen($0)).lazy.map { UInt8(bitPattern: $0) }) } ?? ""
-            }
-            // `crossrun --version` as argument-parser prints it, without building the command tree.
-            if words.count == 2, words[1] == "--version" {
-                print(CrossRunVersion.current)
-                return
-            }
-            if words.count >= 2, let binary = words.dropFirst().first, !binary.hasPrefix("-"),
-                !CrossRun.configuration.subcommands.contains(where: { $0.configuration.commandName == binary }), binary != "help"
-            {
-                try Run.execute(binary: binary, arguments: Array(words.dropFirst(2)), options: RunOptions())
-                return
-            }
-            var command = try CrossRun.parseAsRoot(Array(words.dropFirst()))
-            try command.run()
-        } catch {
-            let status = CrossRun.exitStatus(reporting: error)
-            StartupTrace.report()
-            exit(status)
-        }
-    }
-}
-
-extension CrossRun {
-    /// The one place an error ends crossrun: says it on stderr in one line and gives the status to exit with.
-    /// Subcommands throw; none prints an error or exits itself.
-    ///
-    /// - `ExitCode`: the status of what ran (a test binary, a guest), not an error; nothing is printed.
-    /// - argument-parser's help and `--version`: printed as argument-parser does, status 0.
-    /// - a usage mistake (unknown option, missing value, `ValidationError`): `crossrun: error: MESSAGE (see
-    ///   crossrun --help)`, status 125.
-    /// - anything else: `crossrun: error: MESSAGE` with ``CrossRunError/message(for:)`` and
-    ///   ``CrossRunError/exitStatus(for:)``.
-    static func exitStatus(reporting error: any Error) -> Int32 {
-        if let exitCode = error as? ExitCode { return exitCode.rawValue }
-        if !(error is CrossRunError) {
-            switch exitCode(for: error) {
-            case .success: exit(withError: error)
-            case .validationFailure:
-                let usage = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-                report("\(usage) (see crossrun --help)")
-                return ExitStatus.crossrunError
-            default: break
+        let words = CrossRunCommand.words
+        if let tool = Self.forwarded(words) {
+            do {
+                try Self.forward(tool)
+            } catch {
+                exit(CrossRun.exitStatus(reporting: error))
             }
         }
-        report(CrossRunError.message(for: error))
-        return CrossRunError.exitStatus(for: error)
+        CrossRunCommand.main(CrossRun.self, words: words)
     }
 
-    private static func report(_ message: String) {
-        FileHandle.standardError.write(Data("crossrun: error: \(message)\n".utf8))
+    /// The crossrun-tools subcommand `words` name (`crossrun doctor ...`, `crossrun help doctor`), if any.
+    static func forwarded(_ words: [String]) -> String? {
+        let names = Set(CrossRunCommand.tools.map(\.name))
+        if words.count >= 2, names.contains(words[1]) { return words[1] }
+        if words.count >= 3, words[1] == "help", names.contains(words[2]) { return words[2] }
+        return nil
+    }
+
+    /// Replaces this process with crossrun-tools from this executable's folder, with the same arguments (as
+    /// bytes); returns only by throwing: crossrun-tools is missing (``CrossRunError/toolsNotInstalled(what:tools:executable:)``)
+    /// or cannot be started.
+    static func forward(_ subcommand: String) throws {
+        let executable = ToolsExecutable.ownExecutable
+        let tools = try ToolsExecutable.required(ToolsExecutable.beside(executable), for: "`crossrun \(subcommand)`", executable: executable)
+        execv(tools, CommandLine.unsafeArgv)
+        throw CrossRunError.spawnFailed(executable: tools, reason: String(cString: strerror(errno)))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// Issue 15: the runner for every Linux architecture qemu-user runs, picked from what the header says (machine,
 /// class, byte order, MIPS ABI and ISA level, PowerPC64 ELF ABI version), on the recorded heads of Fixtures/elf.

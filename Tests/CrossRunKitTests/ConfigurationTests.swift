@@ -575,18 +575,26 @@ struct LaunchPlannerTests {
         #expect(error.map { !$0.description.contains("\n") } == true)
     }
 
-    @Test("a wasm module runs with the embedded runtime when no wasmtime is on the search path")
+    @Test("a wasm module runs with the embedded runtime (crossrun-tools wasm-run) when no wasmtime is on the search path")
     func wasmModule() throws {
         let world = try World()
         let path = try world.folder.file("bin/module.wasm", Data(try Fixtures.elf("wasm32-wasi.wasm-head")), mode: 0o644)
+        let tools = try world.folder.file("opt/crossrun/bin/crossrun-tools", Data("#!/bin/sh\n".utf8), mode: 0o755)
         var planner = try world.planner()
-        planner.selfExecutable = "/opt/crossrun/bin/crossrun"
+        planner.toolsExecutable = tools
         planner.workingDirectory = "/work/project"
         let plan = try planner.plan(binary: try world.info(path), arguments: ["--list"])
         #expect(plan.kind == .embeddedWasm)
-        #expect(plan.argv == ["/opt/crossrun/bin/crossrun", "wasm-run", "--dir", "/work/project", "--", path, "--list"])
+        #expect(plan.argv == [tools, "wasm-run", "--dir", "/work/project", "--", path, "--list"])
         #expect(plan.emulatorName == "embedded WasmKit")
         #expect(plan.with(arguments: ["a", "b"]).argv.suffix(3) == [path, "a", "b"])
+
+        // Without crossrun-tools beside crossrun: one line that says to reinstall, status 125.
+        planner.toolsExecutable = world.folder.path("opt/crossrun/bin/missing/crossrun-tools")
+        let error = #expect(throws: CrossRunError.self) { try planner.plan(binary: try world.info(path), arguments: []) }
+        #expect(error?.code == .toolsNotInstalled)
+        #expect(error?.exitStatus == 125)
+        #expect(error?.message.contains("crossrun-tools is not installed beside") == true)
     }
 
     @Test("a host binary runs natively; without +x it cannot", .enabled(if: HostMachine.machine == ELFMachine.x86_64))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// `crossrun doctor` decides nothing on its own: the wasm runtime, the qemu-system list, the mode and full-system
 /// mode's kernel come from the resolver, the catalogue, the mode setting and the run's fetcher, as `run` uses them.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// The one emulator lookup `run`, `doctor` and `targets` share: which layer wins, what each target kind and
 /// mode looks for, and that the planner and the doctor agree.

@@ -70,6 +70,9 @@ struct CrossRunErrorTests {
         (.noEndMarker(console: ""), 126),
         (.wasmModuleUnreadable(path: "x.wasm", reason: "magic header not detected"), 126),
         (.targetsCannotRun(names: ["aarch64", "riscv64"]), 1),
+        (.sysrootFetchFailed(target: "aarch64", message: "no Debian mirror found in /etc/apt/sources.list; pass --mirror URL.", ended: "exit status 126"), 126),
+        (.sysrootFetchFailed(target: "aarch64", message: nil, ended: "killed by signal 9"), 126),
+        (.toolsNotInstalled(what: "`crossrun doctor`", tools: "/usr/bin/crossrun-tools", executable: "/usr/bin/crossrun"), 125),
     ]
 
     @Test("one line, a full stop, the documented exit status", arguments: samples)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// Inputs that once trapped crossrun (found by the fuzzing harness in Fuzz/, or made by hand from issue 14's
 /// reports), kept in Fixtures/fuzz/<target>/ and fed to the real parsers: each must give a result or a

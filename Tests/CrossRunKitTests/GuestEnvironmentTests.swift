@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 @Suite("System mode: the guest's environment")
 struct GuestEnvironmentTests {

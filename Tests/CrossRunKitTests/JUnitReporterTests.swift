@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// The Jenkins xunit JUnit schema the reports must validate against, found from this file's place in the package.
 enum JUnitSchema {

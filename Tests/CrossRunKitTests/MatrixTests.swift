@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// A results JSON as crossrun writes it, for one binary on one target.
 private func writeRun(

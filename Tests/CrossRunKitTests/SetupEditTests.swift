@@ -1,4 +1,5 @@
 import CrossRunKit
+@testable import CrossRunTools
 import Foundation
 import Testing
 

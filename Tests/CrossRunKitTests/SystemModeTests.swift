@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// One member of a newc cpio archive, read by the small independent reader below (not by libarchive).
 struct CPIOMember: Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// wasm beyond wasip1 (issue 15): core module or component from the header, the import and export sections that
 /// tell a wasm32-unknown-unknown module from a WASI command, the runner each goes to, and which Rust name of the

@@ -110,7 +110,11 @@ final class CISandbox {
         let files = FileManager.default
         try files.createDirectory(at: artifacts, withIntermediateDirectories: true)
         try files.createDirectory(at: built, withIntermediateDirectories: true)
-        try files.copyItem(atPath: crossrunExecutable, toPath: built.appendingPathComponent("crossrun").path)
+        // What `make install-files BUILT=...` installs: crossrun and the crossrun-tools beside it.
+        for name in ["crossrun", "crossrun-tools"] {
+            try files.copyItem(
+                atPath: (crossrunExecutable as NSString).deletingLastPathComponent + "/" + name, toPath: built.appendingPathComponent(name).path)
+        }
         try files.createDirectory(at: actionCopy, withIntermediateDirectories: true)
         // The package's own files (tracked, or new and not ignored), from the working tree.
         let copy = try run(

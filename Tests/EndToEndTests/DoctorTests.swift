@@ -1,4 +1,5 @@
 import CrossRunKit
+@testable import CrossRunTools
 import Foundation
 import Testing
 
@@ -154,7 +155,7 @@ struct DoctorTests {
     func binfmt() throws {
         let folder = try temporaryDirectory("binfmt")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var doctor = CrossRunKit.Doctor(
+        var doctor = CrossRunTools.Doctor(
             catalog: try TargetCatalog.builtIn(), configuration: Configuration(options: RunOptions(), environment: [:], files: []),
             environment: ProcessInfo.processInfo.environment)
         doctor.binfmtPath = folder.path

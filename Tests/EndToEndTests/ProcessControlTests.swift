@@ -76,12 +76,16 @@ struct ProcessControlTests {
         #expect(((again?["launch"] as? [String: Any])?["argv"] as? [String] ?? []).contains("cortex-a72"))
     }
 
-    @Test("an installed crossrun carries its runner definitions: it works copied away from the checkout")
+    @Test("an installed crossrun carries its runner definitions: it works copied away from the checkout (with the crossrun-tools beside it)")
     func worksAwayFromCheckout() throws {
         let directory = try temporaryDirectory("installed")
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("crossrun").path
         try FileManager.default.copyItem(atPath: crossrunExecutable, toPath: copy)
+        // `targets` is crossrun-tools', which crossrun starts from its own folder: an installation has both.
+        try FileManager.default.copyItem(
+            atPath: (crossrunExecutable as NSString).deletingLastPathComponent + "/crossrun-tools",
+            toPath: directory.appendingPathComponent("crossrun-tools").path)
         let targets = try run(copy, ["targets"], in: directory)
         #expect(targets.status == 0)
         for name in ["aarch64:", "armv7:", "armel:", "riscv64:"] { #expect(targets.stdoutText.contains(name)) }

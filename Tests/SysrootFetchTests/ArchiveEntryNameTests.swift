@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// Issue 14, item 5: a package's entry names are the package author's text. A refused entry whose name holds
 /// ESC sequences or a newline is quoted escaped, so the error stays one line and cannot drive the terminal.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// gpgv's status lines, as it prints them with `--status-fd`, and whether crossrun (like apt) trusts them.
 struct VerdictCase: CustomTestStringConvertible, Sendable {

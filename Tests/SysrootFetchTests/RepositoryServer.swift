@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// The repository folder `atexit` removes.
 nonisolated(unsafe) private var repositoryToRemove: String?

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 // Serialized: the tests count the shared server's requests.
 @Suite("Fetched sysroots from a local signed repository", .serialized, .enabled(if: serverAvailable, "needs python3, gpg and dpkg-deb"))

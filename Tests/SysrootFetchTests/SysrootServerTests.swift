@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// The part of make-repo.py's `repo.json` these tests compare against (see Support/README.md).
 struct RepoDescription: Decodable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 /// A (uri, suites) pair of `DebianMirror`'s parsers, comparable.
 struct Source: Equatable, CustomStringConvertible, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import FuzzDriver
 
 @testable import CrossRunKit
+@testable import CrossRunTools
 
 enum Shared {
     static let catalog = try? TargetCatalog.builtIn()

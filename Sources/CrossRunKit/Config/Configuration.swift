@@ -219,7 +219,7 @@ public struct Configuration: Sendable {
         }
     }
 
-    static func findUpward(name: String, from directory: String) -> String? {
+    package static func findUpward(name: String, from directory: String) -> String? {
         var folder = directory.standardizingPath
         while true {
             let candidate = folder.appendingPathComponent(name)

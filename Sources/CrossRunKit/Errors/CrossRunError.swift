@@ -65,7 +65,7 @@ extension CrossRunError {
             // Fetched sysroots
             case invalidSysrootManifest, noSysrootManifest, noMirror, downloadFailed, checksumMismatch, sizeMismatch
             case signatureInvalid, signatureUnverifiable, packageMissing, unsafeArchiveEntry, archiveUnreadable, sysrootIncomplete
-            case sysrootNotCached, sysrootLocked, sysrootModified, cacheNotWritable
+            case sysrootNotCached, sysrootLocked, sysrootModified, cacheNotWritable, sysrootFetchFailed
             // Configuration and data
             case invalidConfiguration, invalidRunnerDefinition, unknownTarget, invalidEnvironmentValue
             // Reports
@@ -78,6 +78,8 @@ extension CrossRunError {
             case wasmModuleUnreadable
             // crossrun doctor
             case targetsCannotRun
+            // The crossrun-tools executable beside crossrun
+            case toolsNotInstalled
         }
 
         let name: Name
@@ -104,7 +106,7 @@ extension CrossRunError {
             case .notExecutableOnHost, .binaryNotExecutable, .loaderMissing, .sysrootNotADirectory, .spawnFailed,
                 .noMirror, .downloadFailed, .checksumMismatch, .sizeMismatch, .signatureInvalid, .signatureUnverifiable, .packageMissing,
                 .unsafeArchiveEntry, .archiveUnreadable, .sysrootIncomplete, .sysrootNotCached, .sysrootLocked,
-                .sysrootModified, .cacheNotWritable,
+                .sysrootModified, .cacheNotWritable, .sysrootFetchFailed,
                 .kernelNotFound, .kernelNotImage, .busyboxNotFound, .unreadable, .initramfs, .libraryMissing,
                 .sysrootNeeded, .kernelPackageUnresolved, .qemuFailed, .noStartMarker, .noEndMarker,
                 .wasmModuleUnreadable:
@@ -117,7 +119,7 @@ extension CrossRunError {
                 .invalidSysrootManifest, .noSysrootManifest,
                 .invalidConfiguration, .invalidRunnerDefinition, .unknownTarget, .invalidEnvironmentValue, .cpuRefused,
                 .reportNotWritable, .reportNotReadable, .noReportsToMerge, .noRunRecord,
-                .unsupportedBinary, .invalidEnvironmentName:
+                .unsupportedBinary, .invalidEnvironmentName, .toolsNotInstalled:
                 return ExitStatus.crossrunError
             }
         }
@@ -163,6 +165,7 @@ extension CrossRunError {
         public static let sysrootLocked = Code(.sysrootLocked)
         public static let sysrootModified = Code(.sysrootModified)
         public static let cacheNotWritable = Code(.cacheNotWritable)
+        public static let sysrootFetchFailed = Code(.sysrootFetchFailed)
         // Configuration and data
         public static let invalidConfiguration = Code(.invalidConfiguration)
         public static let invalidRunnerDefinition = Code(.invalidRunnerDefinition)
@@ -192,5 +195,7 @@ extension CrossRunError {
         public static let wasmModuleUnreadable = Code(.wasmModuleUnreadable)
         // crossrun doctor
         public static let targetsCannotRun = Code(.targetsCannotRun)
+        // The crossrun-tools executable beside crossrun
+        public static let toolsNotInstalled = Code(.toolsNotInstalled)
     }
 }

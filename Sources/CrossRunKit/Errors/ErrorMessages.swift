@@ -262,6 +262,16 @@ extension CrossRunError {
             subject: target, reason: reason)
     }
 
+    /// `crossrun-tools sysroot fetch` (the run path's fetch, ``ToolsSysrootFetcher``) failed: `message` is the
+    /// one it printed after `crossrun: error: `, else what ended it (`exit status 2`, `killed by signal 9`).
+    public static func sysrootFetchFailed(target: String, message: String?, ended: String) -> CrossRunError {
+        CrossRunError(
+            code: .sysrootFetchFailed,
+            message: message.flatMap { $0.isEmpty ? nil : $0 }
+                ?? "crossrun-tools sysroot fetch \(target) failed (\(ended)) without saying why; run it yourself to see its output.",
+            subject: target, reason: ended)
+    }
+
     public static func sysrootModified(target: String, problems: [String]) -> CrossRunError {
         let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
         return CrossRunError(
@@ -460,5 +470,27 @@ extension CrossRunError {
             parts.append("\(cannotLink.joined(separator: ", ")) cannot link \(cannotLink.count == 1 ? "its" : "their") tests here (pass --run-only when tests are built elsewhere)")
         }
         return CrossRunError(code: .targetsCannotRun, message: parts.joined(separator: "; ") + "; see the fixes above.")
+    }
+
+    // MARK: The crossrun-tools executable beside crossrun (ToolsExecutable)
+
+    /// `what` (`crossrun doctor`, the embedded wasm runtime, fetching a sysroot) needs crossrun-tools, which is
+    /// missing (or not executable) at `tools`, beside `executable`.
+    public static func toolsNotInstalled(what: String, tools: String, executable: String) -> CrossRunError {
+        CrossRunError(
+            code: .toolsNotInstalled,
+            message: "\(what) needs \(tools), but crossrun-tools is not installed beside \(executable); reinstall crossrun (make install installs both).",
+            subject: tools)
+    }
+}
+
+extension ToolsExecutable {
+    /// `tools` when it is an executable file; else ``CrossRunError/toolsNotInstalled(what:tools:executable:)``
+    /// saying that `what` needs it, and that it is missing beside `executable` (crossrun's).
+    public static func required(_ tools: String, for what: String, executable: String = ownExecutable) throws -> String {
+        guard Executables.isExecutableFile(tools) else {
+            throw CrossRunError.toolsNotInstalled(what: what, tools: tools, executable: executable)
+        }
+        return tools
     }
 }

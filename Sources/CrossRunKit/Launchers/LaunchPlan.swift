@@ -10,11 +10,11 @@ public struct LaunchPlan: Equatable, Sendable {
         case qemuUser = "qemu-user"
         /// An external WASI runtime: `wasmtime run --dir CWD [--env NAME=VALUE]... MODULE ARGS...`.
         case wasmtime
-        /// crossrun's own WasmKit runtime, run as a child: `crossrun wasm-run --dir CWD -- MODULE ARGS...`.
+        /// crossrun's own WasmKit runtime, run as a child: `crossrun-tools wasm-run --dir CWD -- MODULE ARGS...`.
         case embeddedWasm = "embedded-wasm"
         /// A bare-metal image under qemu-system with semihosting: `qemu-system-arm -machine M ... -kernel IMAGE`.
         case qemuSystem = "qemu-system"
-        /// Linux full-system mode: `crossrun system-run --kernel K --busybox B ... -- BINARY ARGS...` boots a kernel under
+        /// Linux full-system mode: `crossrun-tools system-run --kernel K --busybox B ... -- BINARY ARGS...` boots a kernel under
         /// qemu-system-aarch64 with the binary in an initramfs ([target.X] mode = "system").
         case qemuSystemLinux = "qemu-system-linux"
         /// A Windows PE executable under wine: `wine BINARY ARGS...` (WINEDEBUG=-all, crossrun's wine prefix).

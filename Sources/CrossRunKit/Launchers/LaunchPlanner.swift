@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Turns a binary, the runner catalogue and the configuration into a ``LaunchPlan``: finds the runner that
@@ -9,13 +9,16 @@ public struct LaunchPlanner: Sendable {
     public var configuration: Configuration
     public var sysroots: SysrootResolver
     /// The fetcher of this run's configuration (mirror, keyring, signature checks, offline, locked): the one the
-    /// fetched sysroots use, and what full-system mode's kernel and busybox come through.
-    public var fetcher: SysrootFetcher
+    /// fetched sysroots use, and what full-system mode's kernel and busybox come through (on the run path a
+    /// ``ToolsSysrootFetcher``: `crossrun-tools sysroot fetch` fills the cache).
+    public var fetcher: any SysrootFetching
     /// The `PATH` used to find emulators.
     public var searchPath: String
-    /// The crossrun executable that runs wasm modules with the embedded runtime (`crossrun wasm-run`) and
-    /// boots full-system mode (`crossrun system-run`).
+    /// The crossrun executable (what an `embedded` emulator stands for where crossrun itself would run it).
     public var selfExecutable: String = Self.currentExecutable
+    /// The crossrun-tools executable that runs wasm modules with the embedded runtime (`crossrun-tools wasm-run`)
+    /// and boots full-system mode (`crossrun-tools system-run`): by default the one beside this executable.
+    public var toolsExecutable: String = ToolsExecutable.beside()
     /// The guest's environment for an external wasm runtime, which does not pass its own through.
     public var environment: [String: String] = [:]
     /// The working directory, preopened for wasm modules.
@@ -25,7 +28,7 @@ public struct LaunchPlanner: Sendable {
 
     /// This process's executable (Linux: `/proc/self/exe`).
     public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        ToolsExecutable.ownExecutable
     }
 
     public init(catalog: TargetCatalog, configuration: Configuration, sysroots: SysrootResolver = SysrootResolver(), searchPath: String) {
@@ -33,7 +36,7 @@ public struct LaunchPlanner: Sendable {
         self.configuration = configuration
         self.sysroots = sysroots
         self.searchPath = searchPath
-        fetcher = SysrootFetcher(configuration: configuration, progress: { _ in })
+        fetcher = ToolsSysrootFetcher(configuration: configuration, tools: ToolsExecutable.beside())
     }
 
     public var emulators: EmulatorResolver { EmulatorResolver(configuration: configuration, searchPath: searchPath) }

@@ -1,7 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
-/// Linux full-system mode (`mode = "system"`, aarch64 only): the binary runs through `crossrun system-run`,
+/// Linux full-system mode (`mode = "system"`, aarch64 only): the binary runs through `crossrun-tools system-run`,
 /// which boots Debian's arm64 kernel under qemu-system-aarch64 with an initramfs holding the binary, its loader
 /// and libraries from the resolved sysroot. The kernel and busybox are found in the cache or fetched here, in
 /// this process, by the planner's one fetcher (so `--offline`, the mirror, the keyring, `--locked` apply as to
@@ -17,7 +17,7 @@ public struct QemuSystemLinuxLauncher: Launcher {
     }
 
     /// The same check for an ELF machine number (doctor checks a runner definition's `match.machine`).
-    static func check(machine: UInt16?, target: String) throws {
+    package static func check(machine: UInt16?, target: String) throws {
         guard machine == ELFMachine.aarch64 else {
             throw CrossRunError.invalidConfiguration(
                 file: "[target.\(target)] mode", reason: "mode = \"system\" is available for aarch64 only; remove it for \(target)")
@@ -33,14 +33,15 @@ public struct QemuSystemLinuxLauncher: Launcher {
         let qemu = runner.executable(or: planner.selfExecutable)
         let sysroot = try planner.sysroots.resolve(
             binary: request.binary, definition: definition, explicit: settings.sysroot, explicitOrigin: runner.sysrootOrigin)
-        let image = try SystemImageFetcher(fetcher: planner.fetcher).image()
-        var argv = [planner.selfExecutable, "system-run", "--kernel", image.kernel, "--busybox", image.busybox, "--qemu", qemu]
+        let tools = try ToolsExecutable.required(planner.toolsExecutable, for: "full-system mode (mode = \"system\")")
+        let image = try planner.fetcher.systemImage(.aarch64)
+        var argv = [tools, "system-run", "--kernel", image.kernel, "--busybox", image.busybox, "--qemu", qemu]
         if let sysroot { argv += ["--sysroot", sysroot.path] }
         if let cpu = settings.cpu, !cpu.isEmpty { argv += ["--cpu", cpu] }
         if let memory = settings.memory, !memory.isEmpty { argv += ["--memory", memory] }
         argv += ["--", request.binary.path] + request.arguments
         return request.plan(
-            .qemuSystemLinux, target: definition.name, executable: planner.selfExecutable, argv: argv,
+            .qemuSystemLinux, target: definition.name, executable: tools, argv: argv,
             environment: runner.environment, sysroot: sysroot)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// A Windows PE executable under wine: `wine [ARGS] BINARY ARGS...`, with `WINEDEBUG=-all`, a wine prefix in
@@ -17,7 +17,7 @@ public struct WineLauncher: Launcher {
         let environment = Self.environment(guest: request.planner.environment).merging(runner.environment) { _, user in user }
         if let prefix = environment["WINEPREFIX"], request.planner.environment["WINEPREFIX"] == nil {
             // wine makes the prefix folder itself, but not the folders above it.
-            try SysrootCache.makeFolders((prefix as NSString).deletingLastPathComponent)
+            try SysrootCache.makeFolders(prefix.deletingLastPathComponent)
         }
         let argv = [wine] + runner.extraArguments + [request.binary.path] + request.arguments
         return request.plan(.wine, target: runner.definition.name, executable: wine, argv: argv, environment: environment)

@@ -29,6 +29,10 @@ public enum PanicMessage {
                 if let end = joined.firstRange(of: #/', [^\n]*:\d+:\d+/#) {
                     return String(joined[..<end.lowerBound])
                 }
+                // Torn by another thread's panic (Rust < 1.73 writes it in pieces): a location cut short.
+                if let end = joined.firstRange(of: #/', [^\n']*\.rs(:\d*)*$/#.anchorsMatchLineEndings()) {
+                    return String(joined[..<end.lowerBound])
+                }
                 return String(rest.dropFirst())
             }
             // Rust >= 1.73: `panicked at FILE:LINE:COL:` then the message lines, up to a note or backtrace.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Crash-resume: when a test process dies with tests unreported (a segfault, an abort, a wasm trap, a panic
@@ -94,7 +94,7 @@ struct CrashResume {
         let wasm = plan.kind == .embeddedWasm || plan.kind == .wasmtime
         switch status {
         case .signaled: return status.description
-        case .exited(EmbeddedWasmRuntime.trapStatus) where wasm: return "stopped by a wasm trap (exit status 134)"
+        case .exited(EmbeddedWasmLauncher.trapStatus) where wasm: return "stopped by a wasm trap (exit status 134)"
         case .exited(let code) where plan.kind == .wine:
             // wine exits with the Windows exit code's low byte: an unhandled exception's NTSTATUS is cut to it.
             switch code {

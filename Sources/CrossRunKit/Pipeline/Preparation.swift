@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Stage 1, prepare: the configuration, the binary's header, the runner catalogue and the launch plan.
@@ -18,7 +18,7 @@ struct PreparedRun {
     var partition: Partition?
 
     /// The binary's file name (a byte that is not UTF-8 as U+FFFD: it names the reports and the suite).
-    var fileName: String { (binaryPath as NSString).lastPathComponent.replacingRawBytes }
+    var fileName: String { binaryPath.lastPathComponent.replacingRawBytes }
     /// cargo's `name-0123456789abcdef` without the hash.
     var suiteName: String { doctest?.name ?? RunResult.Binary.suiteName(forFile: fileName) }
 
@@ -65,7 +65,8 @@ extension TestRunner {
     /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones), the
     /// one fetcher (fetched sysroots, full-system mode's kernel) and the folders a wasm module may open.
     func planner(for invocation: Invocation, configuration: Configuration, catalog: TargetCatalog) -> LaunchPlanner {
-        let fetcher = SysrootFetcher(configuration: configuration, progress: { TerminalSummary.emit($0) })
+        let tools = toolsExecutable ?? ToolsExecutable.beside(selfExecutable ?? ToolsExecutable.ownExecutable)
+        let fetcher = ToolsSysrootFetcher(configuration: configuration, tools: tools)
         let fetched = FetchedSysrootProvider(fetcher: fetcher, configuration: configuration)
         let resolver = SysrootResolver(
             providers: sysrootProviders + [fetched], ignoreDebianSysroots: configuration.ignoreSystemSysroots)
@@ -76,10 +77,11 @@ extension TestRunner {
         planner.environment = invocation.environment
         planner.workingDirectory = invocation.workingDirectory
         planner.wasmDirectories = invocation.options.wasmDirectories.map { directory in
-            guard let separator = directory.range(of: "::") else { return Paths.absolute(directory, relativeTo: invocation.workingDirectory) }
+            guard let separator = directory.firstRange(of: "::") else { return Paths.absolute(directory, relativeTo: invocation.workingDirectory) }
             return Paths.absolute(String(directory[..<separator.lowerBound]), relativeTo: invocation.workingDirectory) + directory[separator.lowerBound...]
         }
         if let executable = selfExecutable { planner.selfExecutable = executable }
+        planner.toolsExecutable = tools
         return planner
     }
 

@@ -36,8 +36,11 @@ public struct RunReport: Sendable {
 /// process with terse naming and crash-resume, or one process per test) → retries → result → reports.
 public struct TestRunner: Sendable {
     public var processRunner = ProcessRunner()
-    /// The crossrun executable for the embedded wasm runtime; nil for this process's own.
+    /// The crossrun executable; nil for this process's own.
     public var selfExecutable: String?
+    /// The crossrun-tools executable (the embedded wasm runtime, full-system mode, fetching sysroots); nil for
+    /// the one beside ``selfExecutable``.
+    public var toolsExecutable: String?
     /// Extra sysroot providers after the Debian ones and before the fetched sysroots.
     public var sysrootProviders: [any SysrootProvider] = []
 

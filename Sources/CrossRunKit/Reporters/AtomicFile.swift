@@ -14,7 +14,7 @@ import FoundationEssentials
 ///   process's `/proc/*/fd/`: the report is written into it as a stream (appended to a regular file reached
 ///   that way); nothing is created or replaced. A FIFO nobody reads is an error rather than a wait.
 /// - Anything else (a folder, a socket, a block device): refused with one line, nothing touched.
-enum AtomicFile {
+package enum AtomicFile {
     /// How a path will be written.
     enum Destination: Equatable {
         /// Temporary file in the folder of `path`, renamed to `path`.
@@ -27,7 +27,7 @@ enum AtomicFile {
     }
 
     /// Calls `write` with a temporary path, then puts its content at `path` as ``Destination`` says.
-    static func write(to path: String, _ write: (String) throws -> Void) throws {
+    package static func write(to path: String, _ write: (String) throws -> Void) throws {
         switch try destination(of: path) {
         case .replace(let target):
             try replace(target, reportedAs: path, write)
@@ -38,7 +38,7 @@ enum AtomicFile {
         }
     }
 
-    static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         try write(to: path) { temporary in
             // Not FileManager.createFile: it writes a file of its own beside the path and renames it, which
             // cannot work for /proc/self/fd/N.

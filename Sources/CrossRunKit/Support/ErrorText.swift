@@ -3,8 +3,8 @@ import Glibc
 
 /// One line that says why a file operation failed: the C library's text for its errno ("Permission denied")
 /// when the error carries one (FoundationEssentials' file errors wrap a POSIX error), else the error itself.
-enum ErrorText {
-    static func reason(_ error: any Error) -> String {
+package enum ErrorText {
+    package static func reason(_ error: any Error) -> String {
         if let error = error as? POSIXError { return String(cString: strerror(error.code.rawValue)) }
         if let error = error as? CocoaError {
             if let underlying = error.userInfo["NSUnderlyingError"] as? POSIXError {

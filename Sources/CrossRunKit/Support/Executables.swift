@@ -16,14 +16,14 @@ public enum Executables {
         return nil
     }
 
-    static func isExecutableFile(_ path: String) -> Bool {
+    package static func isExecutableFile(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
     }
 
     /// What `program ARGUMENTS` prints on stdout (stdin and stderr are /dev/null) and whether it exited with status
     /// 0; nil when it cannot be started or `timeout` passes first (the program is then killed).
-    static func output(of program: String, arguments: [String], timeout: Duration? = nil) -> (stdout: Data, succeeded: Bool)? {
+    package static func output(of program: String, arguments: [String], timeout: Duration? = nil) -> (stdout: Data, succeeded: Bool)? {
         guard case .success(let pipe) = Spawn.closeOnExecPipe() else { return nil }
         let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
         let started = Spawn.start(

@@ -2,9 +2,9 @@ import FoundationEssentials
 import Glibc
 
 /// Writing to raw file descriptors (pipes, the terminal, files) without Foundation's buffering.
-enum FileDescriptors {
+package enum FileDescriptors {
     /// Writes a whole chunk; false once the reader has gone away (EPIPE) or the descriptor fails.
-    static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
+    package static func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < chunk.count {
             let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
@@ -31,7 +31,7 @@ enum FileDescriptors {
 
     /// Calls `body` with each chunk of up to `chunkSize` bytes of the file at `path`, in order; false when it
     /// cannot be opened or read.
-    static func forEachChunk(of path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Bool {
+    package static func forEachChunk(of path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -46,7 +46,7 @@ enum FileDescriptors {
     }
 
     /// The first `count` bytes of the file at `path` (fewer when it is shorter); nil when it cannot be read.
-    static func head(of path: String, count: Int) -> [UInt8]? {
+    package static func head(of path: String, count: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -6,7 +6,7 @@ import FoundationEssentials
 
 /// Path arithmetic on plain strings, the way `NSString`'s path methods do it (FoundationEssentials, which the
 /// cargo path is built on, keeps those internal).
-enum Paths {
+package enum Paths {
     static func absolute(_ path: String, relativeTo folder: String) -> String {
         if path.hasPrefix("/") { return path }
         if path == "~" || path.hasPrefix("~/") {
@@ -29,7 +29,7 @@ enum Paths {
     }
 
     /// Whether `path` is a folder (symbolic links followed).
-    static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }

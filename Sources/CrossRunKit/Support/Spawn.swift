@@ -9,9 +9,9 @@ import FoundationEssentials
 /// with a parent-death signal (SIGKILL), so an emulator dies with crossrun even when crossrun is killed with
 /// SIGKILL (`Sources/CSpawn` has the details). `ProcessRunner` starts test processes with it, `SystemBoot`
 /// qemu-system.
-enum Spawn {
+package enum Spawn {
     /// Where the child's stdin comes from.
-    enum Input {
+    package enum Input {
         case inherit
         case null
     }
@@ -19,7 +19,7 @@ enum Spawn {
     /// Starts `executable` with `argv` (argv[0] included) and `environment` (`NAME=value`); stdout and stderr
     /// go to the given descriptors (nil: crossrun's own). Returns the pid, or the errno that stopped the start
     /// (fork, exec or the descriptors).
-    static func start(
+    package static func start(
         _ executable: String, argv: [String], environment: [String], stdin: Input = .inherit,
         stdout: Int32? = nil, stderr: Int32? = nil, newProcessGroup: Bool = false
     ) -> Result<pid_t, Failure> {
@@ -38,7 +38,7 @@ enum Spawn {
     }
 
     /// crossrun's environment with `additions` applied, as `NAME=value` strings.
-    static func environment(adding additions: [String: String]) -> [String] {
+    package static func environment(adding additions: [String: String]) -> [String] {
         var result: [String] = []
         var index = 0
         while let entry = environ[index] {
@@ -53,7 +53,7 @@ enum Spawn {
 
     /// A pipe (read end, write end) whose ends are close-on-exec from the start, so a child another thread
     /// starts meanwhile (`--isolate --jobs`) cannot inherit them; or the errno.
-    static func closeOnExecPipe() -> Result<(read: Int32, write: Int32), Failure> {
+    package static func closeOnExecPipe() -> Result<(read: Int32, write: Int32), Failure> {
         var fds: [Int32] = [-1, -1]
         let result = crossrun_cloexec_pipe(&fds)
         return result == 0 ? .success((fds[0], fds[1])) : .failure(Failure(errno: result))
@@ -65,10 +65,10 @@ enum Spawn {
     static func becomeSubreaper() -> Bool { crossrun_become_subreaper() == 0 }
 
     /// Why a start failed.
-    struct Failure: Error, Equatable {
-        var errno: Int32
+    package struct Failure: Error, Equatable {
+        package var errno: Int32
         /// strerror's text.
-        var reason: String { String(cString: strerror(errno)) }
+        package var reason: String { String(cString: strerror(errno)) }
     }
 }
 

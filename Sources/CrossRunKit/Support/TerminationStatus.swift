@@ -27,7 +27,7 @@ public enum TerminationStatus: Equatable, Sendable {
     }
 
     /// Decodes a `waitpid` status word.
-    static func fromWaitStatus(_ status: Int32) -> TerminationStatus {
+    package static func fromWaitStatus(_ status: Int32) -> TerminationStatus {
         let low = status & 0x7F
         if low == 0 { return .exited((status >> 8) & 0xFF) }
         return .signaled(low)

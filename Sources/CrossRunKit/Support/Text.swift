@@ -9,7 +9,7 @@ extension String {
 
 extension String {
     /// The text with `pad` in front up to `width` characters (hex bytes, fractions of a second).
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    package func leftPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 
@@ -34,16 +34,16 @@ extension Unicode.Scalar {
     /// Foundation's `CharacterSet.newlines`: U+000A–U+000D, U+0085, U+2028 and U+2029.
     var isNewline: Bool { ("\n"..."\r").contains(self) || self == "\u{85}" || self == "\u{2028}" || self == "\u{2029}" }
     /// An ASCII letter or digit.
-    var isASCIIAlphanumeric: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) }
+    package var isASCIIAlphanumeric: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) }
 }
 
 extension StringProtocol {
     /// Without the spaces and tabs at either end (`trimmingCharacters(in: .whitespaces)`).
-    func trimmingSpaces() -> String { trimming { $0.isSpace } }
+    package func trimmingSpaces() -> String { trimming { $0.isSpace } }
     /// Without the line breaks at either end (`trimmingCharacters(in: .newlines)`).
-    func trimmingNewlines() -> String { trimming { $0.isNewline } }
+    package func trimmingNewlines() -> String { trimming { $0.isNewline } }
     /// Without white space or line breaks at either end (`trimmingCharacters(in: .whitespacesAndNewlines)`).
-    func trimmingWhitespace() -> String { trimming { $0.isSpace || $0.isNewline } }
+    package func trimmingWhitespace() -> String { trimming { $0.isSpace || $0.isNewline } }
 
     private func trimming(_ drop: (Unicode.Scalar) -> Bool) -> String {
         let scalars = unicodeScalars

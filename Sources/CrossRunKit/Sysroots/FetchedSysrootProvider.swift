@@ -1,14 +1,14 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The sysroot resolver's last resort: the target's Sysroots/ manifest for the binary's interpreter (musl's loader
 /// gets the musl manifest, any other the glibc one plus `packages` from the configuration), from the cache,
 /// fetched on first use unless offline.
 public struct FetchedSysrootProvider: SysrootProvider {
-    public var fetcher: SysrootFetcher
+    public var fetcher: any SysrootFetching
     public var configuration: Configuration
 
-    public init(fetcher: SysrootFetcher, configuration: Configuration) {
+    public init(fetcher: any SysrootFetching, configuration: Configuration) {
         self.fetcher = fetcher
         self.configuration = configuration
     }

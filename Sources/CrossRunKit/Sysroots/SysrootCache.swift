@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The lock record written beside each fetched sysroot: exactly what was installed.
@@ -19,6 +19,22 @@ public struct SysrootLock: Codable, Equatable, Sendable {
     public var signature: String
     public var packages: [DebianPackage]
     public var files: [SysrootFile]
+
+    public init(
+        target: String, digest: String, suite: String, architecture: String, root: String, mirror: String, fetchedAt: Date,
+        signature: String, packages: [DebianPackage], files: [SysrootFile]
+    ) {
+        self.target = target
+        self.digest = digest
+        self.suite = suite
+        self.architecture = architecture
+        self.root = root
+        self.mirror = mirror
+        self.fetchedAt = fetchedAt
+        self.signature = signature
+        self.packages = packages
+        self.files = files
+    }
 }
 
 /// A fetched sysroot in the cache.
@@ -75,19 +91,9 @@ public struct SysrootCache: Sendable {
         target: String, digest: String, options: FetchOptions, lockedReason: String,
         fill: (_ root: String) throws -> (lock: SysrootLock, summary: String)
     ) throws -> CachedSysroot {
-        // An entry an older crossrun installed when gpgv or the keyring was missing (it failed open) is not
-        // trusted while signatures are checked: it is fetched again, verified.
-        func trusted() -> CachedSysroot? {
-            guard let cached = lookup(target: target, digest: digest) else { return nil }
-            return options.verifySignature && cached.lock.signature.hasPrefix("signature not verified (") ? nil : cached
-        }
-        if let cached = trusted() { return cached }
-        if options.offline {
-            throw CrossRunError.sysrootNotCached(target: target, reason: "offline mode (--offline, CROSSRUN_OFFLINE or offline = true) forbids downloading one")
-        }
-        if options.locked { throw CrossRunError.sysrootLocked(target: target, reason: lockedReason) }
+        if let cached = try cached(target: target, digest: digest, options: options, lockedReason: lockedReason) { return cached }
         return try withLock(target: target) {
-            if let cached = trusted() { return cached }
+            if let cached = trusted(target: target, digest: digest, options: options) { return cached }
             removeLeftovers(target: target)
             let final = directory(target: target, digest: digest)
             let temporary = targetDirectory(target) + "/.tmp-\(digest)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -105,6 +111,27 @@ public struct SysrootCache: Sendable {
             }
             return cached
         }
+    }
+
+    /// The complete, trusted entry `<target>/<digest>` if there is one; nil when it must be fetched; an error
+    /// when `options` forbid fetching (offline: ``CrossRunError/sysrootNotCached(target:reason:)``; locked:
+    /// ``CrossRunError/sysrootLocked(target:reason:)`` with `lockedReason`). The first step of
+    /// ``entry(target:digest:options:lockedReason:fill:)``, and all the run path does before it asks
+    /// crossrun-tools to fetch (``ToolsSysrootFetcher``).
+    public func cached(target: String, digest: String, options: FetchOptions, lockedReason: String) throws -> CachedSysroot? {
+        if let cached = trusted(target: target, digest: digest, options: options) { return cached }
+        if options.offline {
+            throw CrossRunError.sysrootNotCached(target: target, reason: "offline mode (--offline, CROSSRUN_OFFLINE or offline = true) forbids downloading one")
+        }
+        if options.locked { throw CrossRunError.sysrootLocked(target: target, reason: lockedReason) }
+        return nil
+    }
+
+    /// The entry, unless it is missing or not trusted: one an older crossrun installed when gpgv or the keyring was
+    /// missing (it failed open) is not trusted while signatures are checked, so it is fetched again, verified.
+    func trusted(target: String, digest: String, options: FetchOptions) -> CachedSysroot? {
+        guard let cached = lookup(target: target, digest: digest) else { return nil }
+        return options.verifySignature && cached.lock.signature.hasPrefix("signature not verified (") ? nil : cached
     }
 
     /// Writes `lock` as `lock.json` into the filled `temporary` folder, then moves it to `final` in one rename
@@ -205,7 +232,7 @@ public struct SysrootCache: Sendable {
     /// it was made with: what qemu runs from the cache can be changed by its owner alone.
     static func keepOthersOut(under root: String) {
         var paths = [root]
-        for relative in (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? [] { paths.append(root + "/" + relative) }
+        for relative in Paths.walk(root) ?? [] { paths.append(root + "/" + relative) }
         for path in paths {
             var status = stat()
             guard lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFLNK, status.st_mode & 0o022 != 0 else { continue }

@@ -1,4 +1,3 @@
-import Crypto
 import FoundationEssentials
 import TOMLKit
 import Glibc
@@ -25,6 +24,8 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
 
     /// The C libraries a manifest may name.
     public static let knownLibcs = ["glibc", "musl"]
+    /// Why `--locked` refuses to fetch a missing sysroot.
+    public static let lockedReason = "no sysroot with a lock record is installed for these packages"
     static let knownKeys: Set<String> = ["name", "suite", "component", "architecture", "packages", "root", "loader", "libc"]
 
     public init(
@@ -126,6 +127,6 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
         // cache folders) stay what they were before the key existed.
         let canonical = [name, suite, component, architecture, root, loader, packages.sorted().joined(separator: ",")]
             .joined(separator: "\n")
-        return String(Hashing.hex(SHA256.hash(data: Data(canonical.utf8))).prefix(16))
+        return String(Hashing.sha256(canonical.utf8).prefix(16))
     }
 }

@@ -333,8 +333,8 @@ struct TOMLReader {
 }
 
 /// Turns TOMLKit's errors into short readable reasons.
-enum TOMLErrors {
-    static func describe(_ error: Error) -> String {
+package enum TOMLErrors {
+    package static func describe(_ error: Error) -> String {
         if let syntax = error as? TOMLDocument.SyntaxError {
             return "line \(syntax.line), column \(syntax.column): \(syntax.message)"
         }

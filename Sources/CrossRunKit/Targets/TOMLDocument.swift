@@ -7,7 +7,7 @@ import Glibc
 /// text is refused first: a table header whose key starts with a character no key can start with (`[!x]`, `[=]`,
 /// `[+a]`, a control character), a `}` inside an array (`a = [}]`), and a date followed by a one-digit time
 /// (`a = 2024-01-01 1`). All found by the fuzzing harness (docs/reliability.md, "Fuzzing").
-enum TOMLDocument {
+package enum TOMLDocument {
     struct SyntaxError: Error, CustomStringConvertible {
         var line: Int
         var column: Int
@@ -15,7 +15,7 @@ enum TOMLDocument {
         var description: String { message }
     }
 
-    static func table(_ text: String) throws -> TOMLTable {
+    package static func table(_ text: String) throws -> TOMLTable {
         if let error = assertingSyntax(in: text) { throw error }
         return try TOMLTable(string: text)
     }
