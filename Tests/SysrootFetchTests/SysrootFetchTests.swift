@@ -147,6 +147,67 @@ struct SysrootFetchTests {
     }
 }
 
+/// A run's first-use fetch goes through `crossrun-tools sysroot fetch` (CrossRunKit's ToolsSysrootFetcher).
+@Suite("A run's fetch through crossrun-tools", .enabled(if: serverAvailable, "needs python3, gpg and dpkg-deb"))
+struct RunFetchThroughToolsTests {
+    var server: RepositoryServer { RepositoryServer.shared! }
+
+    static let dynamicHead = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("CrossRunKitTests/Fixtures/elf/aarch64-dynamic.elf-head")
+
+    /// `crossrun --no-report --ignore-system-sysroots --mirror MIRROR BINARY` on an aarch64 header whose loader no
+    /// sysroot of this machine is allowed to give, with a fresh cache.
+    func run(mirror: String) throws -> (status: Int32, stderr: String, cache: URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossrun-run-fetch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let binary = folder.appendingPathComponent("demo").path
+        try FileManager.default.copyItem(atPath: Self.dynamicHead.path, toPath: binary)
+        chmod(binary, 0o755)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CROSSRUN_") }
+        environment["CROSSRUN_CACHE_DIR"] = folder.appendingPathComponent("cache").path
+        environment["CROSSRUN_DEBIAN_KEYRING"] = server.keyring
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: crossrunExecutable())
+        process.arguments = ["--no-report", "--ignore-system-sysroots", "--mirror", mirror, binary]
+        process.environment = environment
+        process.currentDirectoryURL = folder
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text, folder)
+    }
+
+    @Test("a failed fetch is one crossrun: error line (the child's, not twice) with the fetch error's status; nothing is cached")
+    func failedFetchSaysItOnce() throws {
+        let result = try run(mirror: server.mirror("bad-signature"))
+        defer { try? FileManager.default.removeItem(at: result.cache) }
+        #expect(result.status == 126, "\(result.stderr)")
+        // The child's progress line ("crossrun: fetching the aarch64 sysroot ...") passes through; its error line
+        // is crossrun's one error.
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("crossrun: error:") }.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("crossrun: fetching the aarch64 sysroot") == true, "\(result.stderr)")
+        #expect(lines.last?.hasPrefix("crossrun: error: the signature of " + server.mirror("bad-signature")) == true, "\(result.stderr)")
+        #expect(!result.stderr.contains("error code"))
+        #expect(SysrootCache(base: result.cache.appendingPathComponent("cache").path).all().isEmpty)
+    }
+
+    @Test("a good fetch passes the child's progress line through and leaves the verified sysroot in the cache")
+    func goodFetchProgress() throws {
+        let result = try run(mirror: server.mirror())
+        defer { try? FileManager.default.removeItem(at: result.cache) }
+        // The binary is a header only, so what runs it fails afterwards; the fetch before it is what counts.
+        #expect(result.stderr.contains("crossrun: fetched the aarch64 sysroot ("), "\(result.stderr)")
+        let cache = SysrootCache(base: result.cache.appendingPathComponent("cache").path)
+        let sysroot = try #require(cache.lookup(try aarch64Manifest()), "\(result.stderr)")
+        #expect(sysroot.lock.signature == "signature verified")
+        #expect(cache.verify(sysroot).isEmpty)
+    }
+}
+
 /// The `crossrun` executable built beside the test bundle.
 func crossrunExecutable() -> String {
     var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
