@@ -171,12 +171,7 @@ struct RunFetchThroughToolsTests {
         process.arguments = ["--no-report", "--ignore-system-sysroots", "--mirror", mirror, binary]
         process.environment = environment
         process.currentDirectoryURL = folder
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try stderrOf(process)
         return (process.terminationStatus, text, folder)
     }
 
