@@ -103,25 +103,15 @@ struct Doctest: Equatable, Sendable {
     static func sourceFile(mangled: String, in package: String) -> String? {
         var seen = 0
         var found: String?
-        func visit(_ relative: String) {
-            guard found == nil, let folder = opendir(relative.isEmpty ? package : package + "/" + relative) else { return }
-            defer { closedir(folder) }
-            var entries: [(name: String, isFolder: Bool)] = []
-            while let entry = readdir(folder) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name != ".", name != ".." { entries.append((name, entry.pointee.d_type == UInt8(DT_DIR))) }
-            }
-            for entry in entries.sorted(by: { $0.name < $1.name }) {
-                guard found == nil, seen < 20_000 else { return }
-                seen += 1
-                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
-                if entry.name == "target" || entry.name.hasPrefix(".") { continue }
-                let flattened = String(path.unicodeScalars.map { $0.isASCIIAlphanumeric ? Character($0) : "_" })
-                if flattened == mangled { found = path; return }
-                if entry.isFolder { visit(path) }
-            }
+        Paths.walk(package) { path, _ in
+            guard seen < 20_000 else { return .stop }
+            seen += 1
+            let name = path.lastPathComponent
+            if name == "target" || name.hasPrefix(".") { return .skipContents }
+            guard String(path.unicodeScalars.map { $0.isASCIIAlphanumeric ? Character($0) : "_" }) == mangled else { return .next }
+            found = path
+            return .stop
         }
-        visit("")
         return found
     }
 

@@ -342,7 +342,7 @@ final class ForkServer: @unchecked Sendable {
         while true {
             var ready = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let left = deadline - ContinuousClock.now
-            let milliseconds = left <= .zero ? 0 : Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            let milliseconds = left <= .zero ? 0 : Int32(min(1000, max(1, left.milliseconds)))
             let polled = poll(&ready, 1, milliseconds)
             if polled < 0 && errno != EINTR { return nil }
             if polled <= 0 {

@@ -137,7 +137,7 @@ enum Orphans {
         var found: [pid_t] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while let entry = readdir(tasks) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = Paths.name(of: entry)
             guard pid_t(name) != nil else { continue }
             let fd = open("/proc/self/task/\(name)/children", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -163,7 +163,7 @@ enum Orphans {
         guard let folder = opendir("/proc") else { return [] }
         defer { closedir(folder) }
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = Paths.name(of: entry)
             guard let pid = pid_t(name), pid != me, parent(of: pid) == me else { continue }
             found.append(pid)
         }

@@ -46,7 +46,7 @@ public enum Executables {
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                     return nil
                 }
-                waitMilliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+                waitMilliseconds = Int32(min(left.milliseconds + 1, 60_000))
             }
             var ready = pollfd(fd: pipe.read, events: Int16(POLLIN), revents: 0)
             let polled = poll(&ready, 1, waitMilliseconds)

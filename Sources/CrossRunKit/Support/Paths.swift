@@ -34,29 +34,56 @@ package enum Paths {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Every path below `root`, relative to it, folders before what they hold (symbolic links to folders are not
-    /// entered); nil when `root` cannot be listed.
-    static func walk(_ root: String) -> [String]? {
-        guard let top = opendir(root) else { return nil }
+    /// What ``walk(_:_:)``'s visitor says to do next.
+    enum WalkStep {
+        case next
+        /// Not into this folder (for a file: the same as `next`).
+        case skipContents
+        case stop
+    }
+
+    /// Visits every path below `root`, relative to it, in name order, each folder before what it holds (symbolic
+    /// links to folders are not entered); `visit` gets the path and whether it is a folder. False when `root`
+    /// cannot be listed.
+    @discardableResult
+    static func walk(_ root: String, _ visit: (_ relative: String, _ isFolder: Bool) -> WalkStep) -> Bool {
+        guard let top = opendir(root) else { return false }
         closedir(top)
-        var found: [String] = []
-        func visit(_ relative: String) {
+        var stopped = false
+        func enter(_ relative: String) {
             guard let folder = opendir(relative.isEmpty ? root : root + "/" + relative) else { return }
-            defer { closedir(folder) }
-            var names: [(String, Bool)] = []
+            var entries: [(name: String, isFolder: Bool)] = []
             while let entry = readdir(folder) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name == "." || name == ".." { continue }
-                names.append((name, entry.pointee.d_type == UInt8(DT_DIR)))
+                let name = Self.name(of: entry)
+                if name != ".", name != ".." { entries.append((name, entry.pointee.d_type == UInt8(DT_DIR))) }
             }
-            for (name, isFolder) in names.sorted(by: { $0.0 < $1.0 }) {
-                let path = relative.isEmpty ? name : relative + "/" + name
-                found.append(path)
-                if isFolder { visit(path) }
+            closedir(folder)
+            for entry in entries.sorted(by: { $0.name < $1.name }) {
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                switch visit(path, entry.isFolder) {
+                case .stop: stopped = true
+                case .next: if entry.isFolder { enter(path) }
+                case .skipContents: break
+                }
+                if stopped { return }
             }
         }
-        visit("")
-        return found
+        enter("")
+        return true
+    }
+
+    /// Every path below `root`, relative to it, as ``walk(_:_:)`` visits them; nil when `root` cannot be listed.
+    static func walk(_ root: String) -> [String]? {
+        var found: [String] = []
+        return walk(root) { path, _ in
+            found.append(path)
+            return .next
+        } ? found : nil
+    }
+
+    /// A directory entry's name (`readdir`'s `d_name`).
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
 

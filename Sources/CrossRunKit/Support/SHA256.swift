@@ -108,22 +108,12 @@ struct SHA256Digest {
     /// The digest and size of the file at `path`, read with open/read in 1 MiB chunks; nil when it cannot be
     /// opened or a read fails (so a sysroot check never passes a file it could not read).
     static func hash(file path: String) -> (digest: [UInt8], size: Int)? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var digest = SHA256Digest()
         var size = 0
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            chunk.withUnsafeBytes { digest.update(buffer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            size += count
+        let read = FileDescriptors.forEachChunk(of: path) { chunk in
+            digest.update(buffer: chunk)
+            size += chunk.count
         }
-        return (digest.finalize(), size)
+        return read ? (digest.finalize(), size) : nil
     }
 }

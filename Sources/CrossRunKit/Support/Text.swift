@@ -13,11 +13,6 @@ extension String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 
-    /// The text with spaces after it up to `width` characters (table columns).
-    func rightPadded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
-    }
-
     /// printf's formatting (`%.3f`, `%04X`) through the C library's `vsnprintf`: the same digits and rounding as
     /// Foundation's `String(cFormat:)`, without Foundation.
     init(cFormat format: String, _ arguments: any CVarArg...) {
