@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "CSpawn"),
         // Turns the Runners/ and Sysroots/ folders (the source of truth) into Swift source at build time, so an
         // installed crossrun carries its runner definitions and sysroot manifests with it.
-        .executableTarget(name: "crossrun-embed", path: "Sources/crossrun-embed"),
+        .executableTarget(
+            name: "crossrun-embed", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], path: "Sources/crossrun-embed"),
         .plugin(
             name: "EmbedData",
             capability: .buildTool(),
@@ -76,8 +77,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
-            ],
-            plugins: ["EmbedData"]
+            ]
         ),
         // What both executables' command lines share: the fetched-sysroot options and the error → exit status path.
         .target(

@@ -12,7 +12,8 @@ import PackagePlugin
 struct EmbedData: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let tool = try context.tool(named: "crossrun-embed").url
-        return try [("Runners", "EmbeddedRunners"), ("Sysroots", "EmbeddedSysroots")].map { folder, name in
+        // Runner definitions are also parsed here (`--tables`): a run reads the one it needs without parsing TOML.
+        return try [("Runners", "EmbeddedRunners", ["--tables"]), ("Sysroots", "EmbeddedSysroots", [])].map { folder, name, options in
             let directory = context.package.directoryURL.appending(path: folder)
             let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
                 .filter { $0.pathExtension == "toml" }
@@ -21,7 +22,7 @@ struct EmbedData: BuildToolPlugin {
             return .buildCommand(
                 displayName: "Embedding \(files.count) files of \(folder)/",
                 executable: tool,
-                arguments: [output.path, name, directory.path],
+                arguments: [output.path, name, directory.path] + options,
                 inputFiles: files + [directory],
                 outputFiles: [output]
             )

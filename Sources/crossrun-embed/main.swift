@@ -1,11 +1,16 @@
 import Foundation
+import TOMLKit
 
-// Usage: crossrun-embed OUTPUT.swift ENUM FOLDER
+// Usage: crossrun-embed OUTPUT.swift ENUM FOLDER [--tables]
 // Writes a Swift file with `ENUM.files`: each `*.toml` file of FOLDER (by name) with its exact text. The folder is
 // listed here, at build time, not when the build plan is made, so a file added to it is embedded by the next build.
-let arguments = Array(CommandLine.arguments.dropFirst())
+// With --tables also `ENUM.tables`: each file parsed here, as `TOMLNode` values (CrossRunKit's), in the same order,
+// so that crossrun parses no TOML for them when it runs. A file that does not parse fails the build.
+var arguments = Array(CommandLine.arguments.dropFirst())
+let withTables = arguments.last == "--tables"
+if withTables { arguments.removeLast() }
 guard arguments.count == 3 else {
-    FileHandle.standardError.write(Data("usage: crossrun-embed OUTPUT.swift ENUM FOLDER\n".utf8))
+    FileHandle.standardError.write(Data("usage: crossrun-embed OUTPUT.swift ENUM FOLDER [--tables]\n".utf8))
     exit(2)
 }
 let output = arguments[0]
@@ -30,7 +35,44 @@ for path in paths {
     source += text.hasSuffix("\n") ? text : text + "\n"
     source += "\"\"\"\(hashes)),\n"
 }
-source += "    ]\n}\n"
+source += "    ]\n"
+
+/// A Swift expression of type `TOMLNode` for one TOML value.
+func node(_ value: any TOMLValueConvertible) -> String {
+    switch value.type {
+    case .string: return ".string(\(String(reflecting: value.string ?? "")))"
+    case .int: return ".integer(\(value.int ?? 0))"
+    case .bool: return ".boolean(\(value.bool ?? false))"
+    case .array: return ".array([\((value.array ?? []).map(node).joined(separator: ", "))])"
+    case .table: return ".table(\(value.table.map(entries) ?? "[:]"))"
+    case let other: return ".other(\(String(reflecting: other.description)))"
+    }
+}
+
+/// A dictionary literal of a table's entries, by key.
+func entries(_ table: TOMLTable) -> String {
+    let keys = table.keys.sorted()
+    if keys.isEmpty { return "[:]" }
+    return "[" + keys.map { "\(String(reflecting: $0)): \(node(table[$0]!))" }.joined(separator: ", ") + "]"
+}
+
+if withTables {
+    source += "\n    /// Each file parsed when crossrun was built, in the order of `files`.\n"
+    source += "    static let tables: [@Sendable () -> [String: TOMLNode]] = [\(paths.indices.map { "{ table\($0)() }" }.joined(separator: ", "))]\n"
+    for (index, path) in paths.enumerated() {
+        let text = try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch {
+            FileHandle.standardError.write(Data("crossrun-embed: \(path): \(error)\n".utf8))
+            exit(1)
+        }
+        source += "\n    // \(URL(fileURLWithPath: path).lastPathComponent)\n"
+        source += "    private static func table\(index)() -> [String: TOMLNode] {\n        \(entries(table))\n    }\n"
+    }
+}
+source += "}\n"
 // Rewriting identical text would only make the build recompile CrossRunKit for nothing.
 let outputURL = URL(fileURLWithPath: output)
 if (try? String(contentsOf: outputURL, encoding: .utf8)) != source {

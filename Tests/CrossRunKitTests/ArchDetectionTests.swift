@@ -178,6 +178,9 @@ struct ArchDetectionTests {
         ("isa = []", "match.isa is empty"),
         ("isa = \"mips32\"", "wrong type for match.isa: expected an array of strings"),
         ("elf-abis = \"o32\"", "unknown key \"elf-abis\" in [match]"),
+        // Values no key takes: a float, a date inside an array.
+        ("float-abi = 1.5", "wrong type for match.float-abi: expected a string"),
+        ("isa = [2024-01-01]", "wrong type for match.isa: expected an array of strings"),
     ])
     func strictParse(line: String, message: String) throws {
         let text = Self.base.replacingOccurrences(of: "MATCH-LINE", with: line)

@@ -14,6 +14,19 @@ struct CatalogOnDemandTests {
         #expect(try TargetCatalog.load(extraDirectory: nil).definitions == eager.definitions)
     }
 
+    /// crossrun-embed parses the built-in files when crossrun is built; a run reads those values. They must be what
+    /// TOMLKit makes of the same text at run time (the way a user's definition is read), key for key.
+    @Test("the values crossrun-embed wrote for each built-in file are TOMLKit's parse of its text", arguments: EmbeddedRunners.files.indices)
+    func builtInValuesMatchTheText(index: Int) throws {
+        let file = EmbeddedRunners.files[index]
+        #expect(EmbeddedRunners.tables.count == EmbeddedRunners.files.count)
+        let parsed = TOMLNode(try TOMLDocument.table(file.text))
+        #expect(TOMLNode.table(EmbeddedRunners.tables[index]()) == parsed, "\(file.name)")
+        #expect(
+            try RunnerDefinition.parse(table: EmbeddedRunners.tables[index](), source: file.name)
+                == RunnerDefinition.parse(toml: file.text, source: file.name))
+    }
+
     @Test("by name and by Rust target the on-demand catalogue finds what the parsed one finds")
     func sameLookups() throws {
         let eager = try TargetCatalog.builtIn()

@@ -95,7 +95,6 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
         case ciFixtures = "ci-fixtures"
     }
 
-    /// Parses one Runners/ file.
     /// The keys a definition may have, per table; anything else is a mistake and refused by name.
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "rust-targets", "match", "emulator", "sysroot", "ci-fixtures"],
@@ -107,24 +106,29 @@ public struct RunnerDefinition: Codable, Equatable, Sendable {
     /// The emulator kinds crossrun can launch.
     public static let supportedKinds = EmulatorKind.allCases.map(\.rawValue)
 
+    /// Parses one Runners/ file.
     public static func parse(toml text: String, source: String) throws -> RunnerDefinition {
-        let definition: RunnerDefinition
+        let table: TOMLTable
         do {
-            let table = try TOMLDocument.table(text)
-            for (tableName, allowed) in knownKeys {
-                let keys = tableName.isEmpty ? table.keys : (table[tableName]?.table?.keys ?? [])
-                if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
-                    let place = tableName.isEmpty ? "" : " in [\(tableName)]"
-                    throw CrossRunError.invalidRunnerDefinition(
-                        name: source, reason: "unknown key \"\(unknown)\"\(place) (known: \(allowed.sorted().joined(separator: ", ")))")
-                }
-            }
-            definition = try RunnerDefinition(reading: TOMLReader(table: table, path: "", source: source))
-        } catch let error as CrossRunError {
-            throw error
+            table = try TOMLDocument.table(text)
         } catch {
             throw CrossRunError.invalidRunnerDefinition(name: source, reason: TOMLErrors.describe(error))
         }
+        return try parse(table: TOMLNode(table).table ?? [:], source: source)
+    }
+
+    /// Reads and checks one definition's tables: a user's file after TOMLKit parsed it, or a built-in one that
+    /// `crossrun-embed` parsed when crossrun was built (``TargetCatalog``).
+    static func parse(table: [String: TOMLNode], source: String) throws -> RunnerDefinition {
+        for (tableName, allowed) in knownKeys {
+            let keys = tableName.isEmpty ? Array(table.keys) : (table[tableName]?.table).map { Array($0.keys) } ?? []
+            if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
+                let place = tableName.isEmpty ? "" : " in [\(tableName)]"
+                throw CrossRunError.invalidRunnerDefinition(
+                    name: source, reason: "unknown key \"\(unknown)\"\(place) (known: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+        let definition = try RunnerDefinition(reading: TOMLReader(table: table, path: "", source: source))
         switch definition.match.format ?? "elf" {
         case "wasm", "wasm-component":
             break
@@ -257,7 +261,7 @@ extension RunnerDefinition {
 /// Typed reads from one TOML table, each a one-line error naming the key (`missing key emulator.kind`,
 /// `wrong type for match.class: expected an integer`).
 struct TOMLReader {
-    let table: TOMLTable
+    let table: [String: TOMLNode]
     /// `match`, `emulator`, or empty for the top level.
     let path: String
     let source: String
@@ -289,7 +293,7 @@ struct TOMLReader {
 
     func int(_ key: String) throws -> Int? {
         guard let value = table[key] else { return nil }
-        guard let number = value.int else { throw wrongType(key, "an integer") }
+        guard let number = value.integer else { throw wrongType(key, "an integer") }
         return number
     }
 

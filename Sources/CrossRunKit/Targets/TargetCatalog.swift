@@ -15,40 +15,43 @@ public struct TargetCatalog: Sendable {
         entries = definitions.map { Entry(parsed: $0) }
     }
 
-    /// The definitions compiled into crossrun from the Runners/ folder, all parsed (a mistake in one is an error).
+    /// The definitions compiled into crossrun from the Runners/ folder, all read (a mistake in one is an error).
     public static func builtIn() throws -> TargetCatalog {
-        try TargetCatalog(definitions: EmbeddedRunners.files.map {
-            try RunnerDefinition.parse(toml: $0.text, source: Self.builtInSource($0.name))
+        try TargetCatalog(definitions: EmbeddedRunners.files.indices.map {
+            try RunnerDefinition.parse(table: EmbeddedRunners.tables[$0](), source: Self.builtInSource(EmbeddedRunners.files[$0].name))
         })
     }
 
-    /// The same, each parsed only when looked at: a run needs the one its binary matches, which for most targets
-    /// is among the first few, and parsing all of them was a few milliseconds of every start. The built-in files
-    /// cannot change after the build, and the tests parse every one of them (``builtIn()``).
+    /// The same, each read only when looked at: a run needs the one its binary matches. `crossrun-embed` parsed
+    /// the TOML when crossrun was built (parsing the files before a late target's in the catalogue was about
+    /// 1 ms of its every start); what is left is reading the values and checking them. The built-in files cannot
+    /// change after the build, and the tests read every one of them (``builtIn()``).
     static func builtInOnDemand() -> TargetCatalog {
         var catalog = TargetCatalog(definitions: [])
-        catalog.entries = EmbeddedRunners.files.map { Entry(text: $0.text, source: Self.builtInSource($0.name)) }
+        catalog.entries = EmbeddedRunners.files.indices.map {
+            Entry(table: EmbeddedRunners.tables[$0], source: Self.builtInSource(EmbeddedRunners.files[$0].name))
+        }
         return catalog
     }
 
     static func builtInSource(_ file: String) -> String { "Runners/\(file) (built in)" }
 
-    /// One definition: parsed, or the built-in text it is parsed from on first use (under a lock: one catalogue
+    /// One definition: read, or the built-in values it is read from on first use (under a lock: one catalogue
     /// may be read from several threads).
     final class Entry: @unchecked Sendable {
         private let lock = Lock()
         private var parsed: RunnerDefinition?
-        private let text: String
+        private let table: @Sendable () -> [String: TOMLNode]
         private let source: String
 
         init(parsed: RunnerDefinition) {
             self.parsed = parsed
-            text = ""
+            table = { [:] }
             source = ""
         }
 
-        init(text: String, source: String) {
-            self.text = text
+        init(table: @escaping @Sendable () -> [String: TOMLNode], source: String) {
+            self.table = table
             self.source = source
         }
 
@@ -57,12 +60,12 @@ public struct TargetCatalog: Sendable {
             defer { lock.unlock() }
             if let parsed { return parsed }
             do {
-                let definition = try RunnerDefinition.parse(toml: text, source: source)
+                let definition = try RunnerDefinition.parse(table: table(), source: source)
                 parsed = definition
                 return definition
             } catch {
-                // Built-in text is fixed at build time and every file is parsed by the tests.
-                fatalError("crossrun's built-in runner definition \(source) does not parse: \(error)")
+                // Built-in values are fixed at build time and every one is read by the tests.
+                fatalError("crossrun's built-in runner definition \(source) is not valid: \(error)")
             }
         }
     }
