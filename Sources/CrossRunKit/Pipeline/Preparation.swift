@@ -1,7 +1,9 @@
 import FoundationEssentials
 import Glibc
 
-/// Stage 1, prepare: the configuration, the binary's header, the runner catalogue and the launch plan.
+/// Stage 1, prepare: the configuration, the binary's header, the runner catalogue and the launch plan: what
+/// decides the emulator's command line, and nothing else, so the emulator starts as early as it can. Where the
+/// reports go is worked out once the tests have run (``TestRunner/writeReports(_:of:)``).
 struct PreparedRun {
     var invocation: Invocation
     /// The binary's absolute path.
@@ -10,8 +12,6 @@ struct PreparedRun {
     var info: BinaryInfo
     var catalog: TargetCatalog
     var plan: LaunchPlan
-    /// Where the reports go (none when they are off).
-    var reportPaths: ReportPaths
     /// The doctest this binary is, when rustdoc runs it (Doctests.swift).
     var doctest: Doctest?
     /// The share of the tests this run takes (`--partition`); set by ``TestRunner/selectPartition(_:)``.
@@ -58,8 +58,7 @@ extension TestRunner {
         let doctest = Doctest.identify(binaryPath: binaryPath, environment: invocation.environment, workingDirectory: invocation.workingDirectory)
         return PreparedRun(
             invocation: invocation, binaryPath: binaryPath, configuration: configuration, info: info, catalog: catalog,
-            plan: plan, reportPaths: reportPaths(for: binaryPath, invocation: invocation, configuration: configuration, doctest: doctest, target: plan.target),
-            doctest: doctest)
+            plan: plan, doctest: doctest)
     }
 
     /// The launch planner with this run's sysroots (the Debian ones, extra providers, then fetched ones), the

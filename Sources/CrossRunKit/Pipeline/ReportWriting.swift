@@ -14,7 +14,9 @@ extension TestRunner {
         let silent = program || run.doctest != nil
         let configuration = run.configuration
         let reportsAsked = configuration.junitPath != nil || configuration.jsonPath != nil || configuration.reportDirectory != nil
-        let paths = program && !reportsAsked ? ReportPaths() : run.reportPaths
+        let paths = program && !reportsAsked
+            ? ReportPaths()
+            : reportPaths(for: run.binaryPath, invocation: run.invocation, configuration: configuration, doctest: run.doctest, target: run.plan.target)
         var written = paths
         var reportError: CrossRunError?
         do {
