@@ -181,3 +181,7 @@ int crossrun_cloexec_pipe(int fds[2]) {
 int crossrun_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
+
+char **crossrun_environment(void) {
+    return environ;
+}

@@ -115,7 +115,7 @@ extension ParsableCommand {
         }
         reportError(CrossRunError.message(for: error))
         // A run's fetch (ToolsSysrootFetcher) started this process and wants the code too, to throw the same error.
-        if let code = (error as? CrossRunError)?.code, ProcessInfo.processInfo.environment[ToolsSysrootFetcher.errorCodeVariable] == "1" {
+        if let code = (error as? CrossRunError)?.code, ProcessEnvironment.value(ToolsSysrootFetcher.errorCodeVariable) == "1" {
             TerminalSummary.emit("\(ToolsSysrootFetcher.errorCodePrefix)\(code.rawValue)")
         }
         return CrossRunError.exitStatus(for: error)

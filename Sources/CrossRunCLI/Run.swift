@@ -96,8 +96,8 @@ public struct Run: ParsableCommand {
     public static func execute(binary: String, arguments: [String], options: RunOptions) throws {
         let invocation = Invocation(
             binary: binary, arguments: arguments, options: options,
-            environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath)
+            environment: ProcessEnvironment.current(),
+            workingDirectory: ProcessEnvironment.workingDirectory)
         var runner = TestRunner()
         // This process is crossrun's own: it adopts and ends whatever the run leaves behind.
         runner.adoptsOrphans = true

@@ -88,6 +88,24 @@ struct EssentialsHelpersTests {
         #expect(Paths.isDirectory(root + "/b") && !Paths.isDirectory(root + "/a.txt"))
     }
 
+    /// Other suites running at the same time may set variables of their own: the ones compared are set before
+    /// the tests start and left alone.
+    @Test func environmentAndWorkingDirectory() {
+        let environment = ProcessEnvironment.current()
+        for name in ["PATH", "HOME"] {
+            #expect(environment[name] == ProcessInfo.processInfo.environment[name])
+            #expect(ProcessEnvironment.value(name) == ProcessInfo.processInfo.environment[name])
+        }
+        #expect(environment.keys.allSatisfy { !$0.contains("=") })
+        #expect(ProcessEnvironment.value("CROSSRUN_NO_SUCH_VARIABLE") == nil)
+        #expect(ProcessEnvironment.workingDirectory == FileManager.default.currentDirectoryPath)
+    }
+
+    @Test("exists", arguments: ["/", "/etc/passwd", "/proc/self/exe", "/nonexistent", "/etc/passwd/x", ""])
+    func exists(_ path: String) {
+        #expect(Paths.exists(path) == FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func outputOfAProgram() throws {
         let echoed = try #require(Executables.output(of: "/bin/sh", arguments: ["-c", "echo hi; echo err >&2"]))
         #expect(String(decoding: echoed.stdout, as: UTF8.self) == "hi\n" && echoed.succeeded)

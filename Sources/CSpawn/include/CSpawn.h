@@ -55,4 +55,7 @@ int crossrun_send_with_descriptors(int socket, const void *bytes, size_t length,
 /// when none; others are closed); the message's length, 0 at the end, or minus the errno.
 ssize_t crossrun_receive_with_descriptor(int socket, void *bytes, size_t length, int *fd);
 
+/// This process's environment (`environ`), which may be NULL (after `clearenv`).
+char **crossrun_environment(void);
+
 #endif

@@ -156,7 +156,7 @@ public struct Configuration: Sendable {
                 ?? (environment["HOME"].map { $0 + "/.config" })
             if let configHome {
                 let user = configHome + "/crossrun/config.toml"
-                if FileManager.default.fileExists(atPath: user) { files.append(try ConfigFile.load(path: user)) }
+                if Paths.exists(user) { files.append(try ConfigFile.load(path: user)) }
             }
         }
         let configuration = Configuration(options: options, environment: environment, files: files)
@@ -223,7 +223,7 @@ public struct Configuration: Sendable {
         var folder = directory.standardizingPath
         while true {
             let candidate = folder.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if Paths.exists(candidate) { return candidate }
             let parent = folder.deletingLastPathComponent
             if parent == folder || parent.isEmpty { return nil }
             folder = parent

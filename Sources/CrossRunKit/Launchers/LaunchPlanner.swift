@@ -22,7 +22,7 @@ public struct LaunchPlanner: Sendable {
     /// The guest's environment for an external wasm runtime, which does not pass its own through.
     public var environment: [String: String] = [:]
     /// The working directory, preopened for wasm modules.
-    public var workingDirectory: String = FileManager.default.currentDirectoryPath
+    public var workingDirectory: String = ProcessEnvironment.workingDirectory
     /// Extra host folders preopened for wasm modules (`--dir`), as `HOST` or `HOST::GUEST`.
     public var wasmDirectories: [String] = []
 

@@ -153,7 +153,7 @@ final class ForkServer: @unchecked Sendable {
     /// gave none (the loader's or qemu's first line on stderr when there is one). A server whose warm-up failed
     /// (it could not undo it, or the harness ended the process) is started again without one.
     static func start(_ plan: LaunchPlan, timeout: Duration = .seconds(60)) -> Result<ForkServer, Problem> {
-        let warmOff = plan.environment[warmVariable] == "0" || ProcessInfo.processInfo.environment[warmVariable] == "0"
+        let warmOff = plan.environment[warmVariable] == "0" || ProcessEnvironment.value(warmVariable) == "0"
         let first = startOnce(plan, timeout: timeout)
         guard case .failure(let problem) = first, !warmOff, let binaryIndex = plan.argv.lastIndex(of: plan.binary) else { return first }
         var cold = plan

@@ -17,15 +17,21 @@ package enum Paths {
 
     /// `$HOME`, else the password database's home of this user, else `/`.
     static var home: String {
-        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { return home }
+        if let home = ProcessEnvironment.value("HOME"), !home.isEmpty { return home }
         if let entry = getpwuid(getuid()), let folder = entry.pointee.pw_dir { return String(cString: folder) }
         return "/"
     }
 
     /// `$TMPDIR` (without a trailing slash), else `/tmp`.
     static var temporaryDirectory: String {
-        guard let folder = ProcessInfo.processInfo.environment["TMPDIR"], !folder.isEmpty else { return "/tmp" }
+        guard let folder = ProcessEnvironment.value("TMPDIR"), !folder.isEmpty else { return "/tmp" }
         return folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+    }
+
+    /// Whether something is at `path` (symbolic links followed), as `FileManager.fileExists(atPath:)` says.
+    package static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return path.withRawCString { stat($0, &status) } == 0
     }
 
     /// Whether `path` is a folder (symbolic links followed).

@@ -14,6 +14,11 @@ extension String {
     /// `bytes` (an argument or a path, without its NUL) as text; `rawBytes` gives them back unchanged.
     public init(rawBytes bytes: some Collection<UInt8>) {
         let bytes = Array(bytes)
+        // Most arguments and paths are ASCII: nothing to keep raw.
+        if !bytes.contains(where: { $0 >= 0x80 }) {
+            self = String(decoding: bytes, as: UTF8.self)
+            return
+        }
         var scalars = String.UnicodeScalarView()
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
