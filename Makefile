@@ -4,7 +4,8 @@
 #   make install PREFIX=/usr/local     build, then install bin/crossrun and bin/crossrun-tools,
 #                                      share/crossrun/{Runners,Sysroots}, docs
 #   make uninstall PREFIX=/usr/local   remove what install put there
-#   make check-binary                  show both release binaries' dynamic libraries (no Swift runtime among them)
+#   make check-binary                  show both release binaries' dynamic libraries (no Swift runtime among them,
+#                                      libstdc++ and libgcc_s not linked by either)
 #   make deb                           build, then dist/crossrun_<version>_amd64.deb (scripts/make-deb.sh)
 #   make deb BUILT=DIR                 package a crossrun already built in DIR (no build)
 #
@@ -26,7 +27,13 @@ DOCDIR ?= $(PREFIX)/share/doc/crossrun
 SWIFT ?= swift
 SCRATCH ?= .build
 CONFIGURATION ?= release
-SWIFT_BUILD_FLAGS ?= -c $(CONFIGURATION) --static-swift-stdlib --scratch-path $(SCRATCH)
+# The C++ runtime (libstdc++: Swift's runtime and TOMLKit's toml++ use it) and the unwinder (libgcc_s) are linked
+# in as well, and the executables export no symbols: loading and relocating libstdc++ and libgcc_s at every start
+# was about a third of `crossrun --version` (BENCHMARKS.md, start-up, third round). The linker takes libstdc++
+# from STATIC_RUNTIME, a folder holding only its static archive, searched before the compiler's own.
+STATIC_RUNTIME = $(abspath $(SCRATCH))/static-runtime
+LINK_FLAGS ?= -Xswiftc -L$(STATIC_RUNTIME) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc -Xlinker --no-export-dynamic
+SWIFT_BUILD_FLAGS ?= -c $(CONFIGURATION) --static-swift-stdlib --scratch-path $(SCRATCH) $(LINK_FLAGS)
 # The two executables, each built with `--product` (a plain `swift build` would also build the build tools).
 PRODUCTS ?= crossrun crossrun-tools
 # The folder holding the built crossrun; `make install-files BUILT=DIR` installs a crossrun built elsewhere.
@@ -36,13 +43,22 @@ INSTALL ?= install
 DEBDIR ?= dist
 
 
-.PHONY: all build install install-files uninstall check-binary deb clean
+.PHONY: all build static-runtime bin-path install install-files uninstall check-binary deb clean
 
 all: build
 
-build:
+static-runtime:
+	@archive="$$($(CC) -print-file-name=libstdc++.a)"; case "$$archive" in /*) ;; \
+	  *) echo "make: $(CC) has no libstdc++.a to link in; install g++ (apt-get install g++)" >&2; exit 1;; esac; \
+	  mkdir -p "$(STATIC_RUNTIME)" && ln -sf "$$archive" "$(STATIC_RUNTIME)/libstdc++.a"
+
+build: static-runtime
 	@for product in $(PRODUCTS); do echo "$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product $$product"; \
 	  $(SWIFT) build $(SWIFT_BUILD_FLAGS) --product $$product || exit 1; done
+
+# The folder `make build` puts both executables in (for scripts: Benchmarks/common.sh).
+bin-path:
+	@$(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path
 
 install: build
 	$(MAKE) install-files BUILT="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
@@ -68,6 +84,9 @@ check-binary: build
 	  echo "$$bin:"; ldd "$$bin"; \
 	  if ldd "$$bin" | grep -q 'libswiftCore\|libFoundation'; then \
 	    echo "make: $$bin links the Swift runtime dynamically" >&2; exit 1; \
+	  fi; \
+	  if readelf -d "$$bin" | grep NEEDED | grep -q 'libstdc++\|libgcc_s'; then \
+	    echo "make: $$bin links libstdc++ or libgcc_s dynamically" >&2; exit 1; \
 	  fi; \
 	done
 

@@ -11,12 +11,12 @@ bash scripts/install-deps.sh
 if [ -n "${CROSSRUN_BIN:-}" ]; then
   crossrun="$(cd "$(dirname "$CROSSRUN_BIN")" && pwd)/$(basename "$CROSSRUN_BIN")"
 else
-  # The flags `make install` (the README's install) uses: release, Swift's runtime linked statically.
-  scratch=(--scratch-path "${CROSSRUN_SCRATCH:-$root/.build-static}")
-  # Both products: crossrun starts crossrun-tools beside it (wasm modules, system mode, first-use sysroot fetches).
-  swift build -c release --static-swift-stdlib --product crossrun "${scratch[@]}" >&2
-  swift build -c release --static-swift-stdlib --product crossrun-tools "${scratch[@]}" >&2
-  crossrun="$(swift build -c release --static-swift-stdlib "${scratch[@]}" --show-bin-path)/crossrun"
+  # Built as `make install` (the README's install) builds them: both products (crossrun starts crossrun-tools beside
+  # it for wasm modules, system mode and first-use sysroot fetches), release, Swift's runtime, libstdc++ and the
+  # unwinder linked in.
+  scratch="${CROSSRUN_SCRATCH:-$root/.build-static}"
+  make build SCRATCH="$scratch" >&2
+  crossrun="$(make -s --no-print-directory bin-path SCRATCH="$scratch")/crossrun"
 fi
 export PATH="/usr/bin:$PATH"
 bash Examples/build.sh
