@@ -7,16 +7,18 @@ import FoundationEssentials
 
 /// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc test binary under qemu-user is started
 /// once for every two jobs with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
-/// process is then a fork of that warm process (qemu loaded, the guest's libraries loaded and relocated, libc
-/// started) instead of a new qemu. The forked process becomes crossrun's own child (crossrun is the subreaper of
-/// what it starts), so ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
+/// process is then that warm process or a fork of it (qemu loaded, the guest's libraries loaded and relocated, libc
+/// started) instead of a new qemu. The test's process is crossrun's own child (the server itself, when it was
+/// crossrun's child, with a fork serving on; or a fork that crossrun, the subreaper of what it starts, adopted), so
+/// ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
 ///
 /// A warm server's test processes can leave successors (docs/isolation.md, "Carrying translations forward"): the
 /// test's process forks once more at its exit, the fork puts back the snapshot the warm-up took and serves in the
 /// server's place, with every translation qemu made while the test ran. crossrun asks for one at the 1st, 2nd, 4th,
 /// 8th, ... request of each server, and switches to it once it says it is ready.
 final class ForkServer: @unchecked Sendable {
-    /// The process serving now: the first server, or its latest successor (crossrun adopted it).
+    /// The process serving now: the first server, the fork that serves on after a server became a test's
+    /// process, or the latest successor (crossrun adopted both once their parent, a test's process, ended).
     private(set) var pid: pid_t
     private var socket: Int32
     private var stopped = false
@@ -260,10 +262,15 @@ final class ForkServer: @unchecked Sendable {
             break
         }
         take(notices)
-        guard let reply, reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
+        // "pid TEST", or "pid TEST next SERVER": the server became the test's process and SERVER serves on.
+        let words = reply?.split(separator: " ") ?? []
+        guard words.count == 2 || (words.count == 4 && words[2] == "next"), words[0] == "pid", let child = pid_t(words[1]), child > 0,
+            words.count == 2 || (pid_t(words[3]) ?? 0) > 0
+        else {
             broken = true
             return .failure(Spawn.Failure(errno: EPIPE))
         }
+        if words.count == 4, let next = pid_t(words[3]) { pid = next }
         if carry { awaited.insert(child) }
         return .success(child)
     }
@@ -366,7 +373,12 @@ final class ForkServer: @unchecked Sendable {
         for server in [pid] + retired {
             var status: Int32 = 0
             var waited = 0
-            while waitpid(server, &status, WNOHANG) == 0 {
+            while true {
+                let result = waitpid(server, &status, WNOHANG)
+                if result < 0 && errno == EINTR { continue }
+                // A server forked from a test's process is crossrun's once that process has ended (it has, when
+                // the run is over); ECHILD for a process that still exists is a moment before the adoption.
+                if result == server || (result < 0 && !(errno == ECHILD && kill(server, 0) == 0)) { break }
                 if waited == 200 {
                     kill(-server, SIGKILL)
                     kill(server, SIGKILL)
