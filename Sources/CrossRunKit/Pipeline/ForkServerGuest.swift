@@ -20,6 +20,7 @@ enum ForkServerGuest {
 //   request: one message, the test's name, with three descriptors (SCM_RIGHTS): stdin, stdout and stderr; or
 //            "\001ARG\001ARG": the two arguments to put in place of the last two (`--list --ignored`, a listing);
 //            "\002NAME": the test NAME, whose process leaves a successor (below) when main's thread calls exit();
+//            "\003": a sibling server for another job, serving on the first descriptor (serve_sibling);
 //   reply:   "pid PID next SERVER\n" when the server itself became the test's process PID and its fork SERVER
 //            serves on, "pid PID\n" when PID is a fork made through a helper, or "error TEXT\n";
 //   later:   "successor PID of TEST\n" with a descriptor, the socket the successor serves on from then on; or
@@ -974,6 +975,59 @@ static void leave_successor(void) {
     close(sync[0]);
 }
 
+// "\003": a server for another job, with the first descriptor as its socket: a fork of this server (its memory, its
+// translations) that crossrun adopts through a helper, as a test's process; it greets on its socket and serves.
+// The reply, "pid PID\n", comes first. Returns in the server; the sibling returns too, as the server it now is.
+static void serve_sibling(int server, pid_t crossrun, int fds[3]) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        say(server, "error pipe2 failed\n");
+        for (int i = 0; i < 3; i++) close(fds[i]);
+        return;
+    }
+    pid_t helper = fork();
+    if (helper == 0) {
+        close(report[0]);
+        pid_t me = getpid();
+        pid_t sibling = fork();
+        if (sibling == 0) {
+            close(report[1]);
+            setpgid(0, 0);
+            while (getppid() == me) usleep(20);
+            if (getppid() != crossrun || dup2(fds[0], server) < 0) _exit(0);
+            for (int i = 0; i < 3; i++) {
+                if (fds[i] != server) close(fds[i]);
+            }
+            char ready[96];
+            snprintf(ready, sizeof ready, "%s ready %d sibling\n", PROTOCOL, (int)getpid());
+            say(server, ready);
+            return;
+        }
+        ssize_t ignored = write(report[1], &sibling, sizeof sibling);
+        (void)ignored;
+        _exit(0);
+    }
+    close(report[1]);
+    pid_t sibling = -1;
+    ssize_t got = -1;
+    if (helper > 0) {
+        do {
+            got = read(report[0], &sibling, sizeof sibling);
+        } while (got < 0 && errno == EINTR);
+    }
+    close(report[0]);
+    char reply[64];
+    if (got == (ssize_t)sizeof sibling && sibling > 0) {
+        snprintf(reply, sizeof reply, "pid %d\n", (int)sibling);
+    } else {
+        snprintf(reply, sizeof reply, "error fork failed\n");
+    }
+    say(server, reply);
+    int status;
+    if (helper > 0) while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
+    for (int i = 0; i < 3; i++) close(fds[i]);
+}
+
 static int serve(int server, int argc, char **argv, char **envp) {
     pid_t crossrun = getppid();
     if (argc < 2 || strcmp(argv[argc - 1], PLACEHOLDER) != 0) {
@@ -1014,6 +1068,10 @@ static int serve(int server, int argc, char **argv, char **envp) {
                 if (fds[i] >= 0) close(fds[i]);
             }
             say(server, "error no descriptors came with the request\n");
+            continue;
+        }
+        if (name[0] == '\003') {
+            serve_sibling(server, crossrun, fds);
             continue;
         }
         int carry = name[0] == '\002';
