@@ -994,6 +994,8 @@ static void serve_sibling(int server, pid_t crossrun, int fds[3]) {
             close(report[1]);
             setpgid(0, 0);
             while (getppid() == me) usleep(20);
+            // Adopted by crossrun: it dies with crossrun, as a successor does.
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
             if (getppid() != crossrun || dup2(fds[0], server) < 0) _exit(0);
             for (int i = 0; i < 3; i++) {
                 if (fds[i] != server) close(fds[i]);
