@@ -32,7 +32,7 @@ struct ResultsJSONWriterTests {
         result.interrupted = RunResult.Interruption(signal: 15, signalName: "SIGTERM")
         result.partition = "hash:1/3"
         result.package = "crossrun-demo"
-        result.isolation = RunResult.Isolation(jobs: 2, processes: 3, successors: 1)
+        result.isolation = RunResult.Isolation(jobs: 2, processes: 3, successors: 1, siblings: 1)
         return result
     }
 

@@ -49,21 +49,28 @@ import Testing
         return fields
     }
 
-    @Test("tests that share process-wide state pass under the fork server, each in a fresh process of its own; they fail together in one process")
-    func freshProcessPerTest() throws {
+    @Test("tests that share process-wide state pass under the fork server, each in a fresh process of its own, also when the second job moves to a fork of the shared server before its first test (CROSSRUN_FORKSERVER_SIBLING_AFTER=0); they fail together in one process", arguments: [nil, "0"] as [String?])
+    func freshProcessPerTest(siblingAfter: String?) throws {
         let binary = try Demo.forkServer()
         let folder = try temporaryDirectory("forkserver-fresh")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reports = folder.appendingPathComponent("reports")
         try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
-        let (env, marker) = Support.markedEnvironment(["CROSSRUN_DEMO_SHARED_STATE": "1", "CROSSRUN_DEMO_PROCESS_DIR": reports.path])
+        var variables = ["CROSSRUN_DEMO_SHARED_STATE": "1", "CROSSRUN_DEMO_PROCESS_DIR": reports.path]
+        if let siblingAfter { variables["CROSSRUN_FORKSERVER_SIBLING_AFTER"] = siblingAfter }
+        let (env, marker) = Support.markedEnvironment(variables)
         let json = folder.appendingPathComponent("r.json").path
         let junit = folder.appendingPathComponent("r.xml").path
         let isolated = try crossrun(["--isolate", "-j", "2", "--json", json, "--junit", junit, binary], environment: env, in: folder)
         #expect(isolated.status == 0, "\(isolated.stdoutText)\n\(isolated.stderrText)")
         #expect(isolated.stderrText.contains("crossrun: --isolate: 17 test processes for crossrun_demo, up to 2 at a time, \(Self.warmed)"), "\(isolated.stderrText)")
         #expect(Support.leftovers(marker).isEmpty, "still running: \(Support.leftovers(marker))")
-        let outcomes = Self.outcomes(try readResults(json))
+        let results = try readResults(json)
+        // The second job's server: forked from the shared one (its first test comes a moment after the first
+        // job's, so it has one of the 17), or none with the default (64 tests).
+        let siblings = (results["isolation"] as? [String: Any])?["siblings"] as? Int
+        #expect(siblings == (siblingAfter == nil ? nil : 1), "\(results["isolation"] ?? "none")")
+        let outcomes = Self.outcomes(results)
         #expect(outcomes.count == 19)
         #expect(outcomes.filter { $0.value != "passed" }.keys.sorted() == ["tests::needs_real_hardware", "tests::slow_exhaustive_add"], "\(outcomes)")
         #expect(outcomes["reliability::claims_shared_resource_a"] == "passed")

@@ -7,21 +7,30 @@ import FoundationEssentials
 
 /// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc test binary under qemu-user is started
 /// once for every two jobs with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
-/// process is then a fork of that warm process (qemu loaded, the guest's libraries loaded and relocated, libc
-/// started) instead of a new qemu. The forked process becomes crossrun's own child (crossrun is the subreaper of
-/// what it starts), so ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
+/// process is then that warm process or a fork of it (qemu loaded, the guest's libraries loaded and relocated, libc
+/// started) instead of a new qemu. The test's process is crossrun's own child (the server itself, when it was
+/// crossrun's child, with a fork serving on; or a fork that crossrun, the subreaper of what it starts, adopted), so
+/// ``ProcessRunner`` waits for it, times it out and signals its group as any test process.
 ///
 /// A warm server's test processes can leave successors (docs/isolation.md, "Carrying translations forward"): the
 /// test's process forks once more at its exit, the fork puts back the snapshot the warm-up took and serves in the
 /// server's place, with every translation qemu made while the test ran. crossrun asks for one at the 1st, 2nd, 4th,
 /// 8th, ... request of each server, and switches to it once it says it is ready.
 final class ForkServer: @unchecked Sendable {
-    /// The process serving now: the first server, or its latest successor (crossrun adopted it).
+    /// The process serving now: the first server, the fork that serves on after a server became a test's
+    /// process, or the latest successor (crossrun adopted both once their parent, a test's process, ended).
     private(set) var pid: pid_t
     private var socket: Int32
     private var stopped = false
     /// Servers a successor replaced: their sockets are closed, so they end; reaped by ``stop()``.
     private var retired: [pid_t] = []
+    /// Tests started so far (listings not counted).
+    private var started = 0
+    var testsStarted: Int {
+        requests.lock()
+        defer { requests.unlock() }
+        return started
+    }
     /// Requests that asked for a successor, so far.
     private var served = 0
     /// Test processes asked to leave a successor that has not said yet whether it serves.
@@ -233,6 +242,7 @@ final class ForkServer: @unchecked Sendable {
         defer { close(null) }
         let fds = [null, stdout, stderr]
         var carry = false
+        if !name.hasPrefix("\u{1}") { started += 1 }
         if carries && !name.hasPrefix("\u{1}") {
             served += 1
             // One successor at a time: a second, forked meanwhile from the same server, could not say so once the
@@ -247,7 +257,23 @@ final class ForkServer: @unchecked Sendable {
             broken = true
             return .failure(Spawn.Failure(errno: sent))
         }
-        // A successor may say so before the reply: it serves once the reply has come.
+        let reply = awaitReply()
+        // "pid TEST", or "pid TEST next SERVER": the server became the test's process and SERVER serves on.
+        let words = reply?.split(separator: " ") ?? []
+        guard words.count == 2 || (words.count == 4 && words[2] == "next"), words[0] == "pid", let child = pid_t(words[1]), child > 0,
+            words.count == 2 || (pid_t(words[3]) ?? 0) > 0
+        else {
+            broken = true
+            return .failure(Spawn.Failure(errno: EPIPE))
+        }
+        if words.count == 4, let next = pid_t(words[3]) { pid = next }
+        if carry { awaited.insert(child) }
+        return .success(child)
+    }
+
+    /// The reply to a request; a successor's notices that come before it are taken (it serves once the reply has
+    /// come). nil when the server gave none.
+    private func awaitReply() -> String? {
         var notices: [(text: String, descriptor: Int32)] = []
         var reply: String?
         while let message = receive(timeout: .seconds(60)) {
@@ -260,12 +286,54 @@ final class ForkServer: @unchecked Sendable {
             break
         }
         take(notices)
-        guard let reply, reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
-            broken = true
-            return .failure(Spawn.Failure(errno: EPIPE))
+        return reply
+    }
+
+    /// A server for another job, forked from this one (its warm-up and every translation so far, without a qemu
+    /// start and a warm-up of its own) and adopted by crossrun; nil when it did not start.
+    func sibling() -> ForkServer? {
+        requests.lock()
+        defer { requests.unlock() }
+        guard !broken else { return nil }
+        takeSuccessor()
+        var pair: [Int32] = [-1, -1]
+        guard crossrun_seqpacket_pair(&pair) == 0 else { return nil }
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer {
+            close(pair[1])
+            if null >= 0 { close(null) }
         }
-        if carry { awaited.insert(child) }
-        return .success(child)
+        guard null >= 0 else {
+            close(pair[0])
+            return nil
+        }
+        let fds = [pair[1], null, null]
+        let bytes: [UInt8] = [3]
+        let sent = bytes.withUnsafeBytes { buffer in
+            crossrun_send_with_descriptors(socket, buffer.baseAddress, buffer.count, fds, 3)
+        }
+        guard sent == 0 else {
+            broken = true
+            close(pair[0])
+            return nil
+        }
+        guard let reply = awaitReply() else {
+            broken = true
+            close(pair[0])
+            return nil
+        }
+        guard reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
+            close(pair[0])
+            return nil
+        }
+        let sibling = ForkServer(pid: child, socket: pair[0])
+        guard let greeting = sibling.receive(timeout: .seconds(10))?.text, greeting.hasPrefix(ForkServerGuest.greeting) else {
+            sibling.stop()
+            return nil
+        }
+        sibling.cold = cold
+        sibling.carries = carries
+        return sibling
     }
 
     /// A test's process asked to leave a successor was ended by a signal, not exit(): none is coming.
@@ -366,7 +434,12 @@ final class ForkServer: @unchecked Sendable {
         for server in [pid] + retired {
             var status: Int32 = 0
             var waited = 0
-            while waitpid(server, &status, WNOHANG) == 0 {
+            while true {
+                let result = waitpid(server, &status, WNOHANG)
+                if result < 0 && errno == EINTR { continue }
+                // A server forked from a test's process is crossrun's once that process has ended (it has, when
+                // the run is over); ECHILD for a process that still exists is a moment before the adoption.
+                if result == server || (result < 0 && !(errno == ECHILD && kill(server, 0) == 0)) { break }
                 if waited == 200 {
                     kill(-server, SIGKILL)
                     kill(server, SIGKILL)

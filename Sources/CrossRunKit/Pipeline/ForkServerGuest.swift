@@ -20,16 +20,21 @@ enum ForkServerGuest {
 //   request: one message, the test's name, with three descriptors (SCM_RIGHTS): stdin, stdout and stderr; or
 //            "\001ARG\001ARG": the two arguments to put in place of the last two (`--list --ignored`, a listing);
 //            "\002NAME": the test NAME, whose process leaves a successor (below) when main's thread calls exit();
-//   reply:   "pid PID\n" once the test's process exists, or "error TEXT\n";
+//            "\003": a sibling server for another job, serving on the first descriptor (serve_sibling);
+//   reply:   "pid PID next SERVER\n" when the server itself became the test's process PID and its fork SERVER
+//            serves on, "pid PID\n" when PID is a fork made through a helper, or "error TEXT\n";
 //   later:   "successor PID of TEST\n" with a descriptor, the socket the successor serves on from then on; or
 //            "uncarried TEST REASON\n" when test TEST's successor could not put its memory back.
 // A successor (docs/isolation.md, "Carrying translations forward"): the test's process forks once more when its main
 // thread calls exit(); the fork leaves the test's process group and descriptors, puts back the memory and state
 // the warm-up's snapshot holds (exactly as after the warm-up), and serves as the new server, with every translation
 // qemu made while the test ran. crossrun then sends its requests there and closes the old server's socket.
-// For each request it forks a helper that forks the test's process and exits at once: the test's process then
-// becomes crossrun's child (crossrun is the subreaper of what it starts), so crossrun waits for it, signals its
-// process group and reads its wait status as for any process it starts itself. The test's process leads its own
+// The test's process must be crossrun's child, so that crossrun waits for it, signals its process group and reads
+// its wait status as for any process it starts itself. When the server is crossrun's child (the first server, and
+// any server whose parent, an earlier test's process, has ended), one fork does it: the server becomes the test's
+// process and the fork serves on (in a process group of its own). Otherwise (its parent is a test's process still
+// running: two jobs share a server) it forks a helper that forks the test's process and exits at once: the test's
+// process then becomes crossrun's child (crossrun is the subreaper of what it starts). The test's process leads its own
 // process group, dies with crossrun, puts the name in place of the last argument (the placeholder after
 // `--exact`) in the original argv array (Rust's std reads that array, not main's arguments), takes the three
 // descriptors as 0, 1 and 2, drops this library's variables and returns main's result through exit().
@@ -970,6 +975,61 @@ static void leave_successor(void) {
     close(sync[0]);
 }
 
+// "\003": a server for another job, with the first descriptor as its socket: a fork of this server (its memory, its
+// translations) that crossrun adopts through a helper, as a test's process; it greets on its socket and serves.
+// The reply, "pid PID\n", comes first. Returns in the server; the sibling returns too, as the server it now is.
+static void serve_sibling(int server, pid_t crossrun, int fds[3]) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        say(server, "error pipe2 failed\n");
+        for (int i = 0; i < 3; i++) close(fds[i]);
+        return;
+    }
+    pid_t helper = fork();
+    if (helper == 0) {
+        close(report[0]);
+        pid_t me = getpid();
+        pid_t sibling = fork();
+        if (sibling == 0) {
+            close(report[1]);
+            setpgid(0, 0);
+            while (getppid() == me) usleep(20);
+            // Adopted by crossrun: it dies with crossrun, as a successor does.
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            if (getppid() != crossrun || dup2(fds[0], server) < 0) _exit(0);
+            for (int i = 0; i < 3; i++) {
+                if (fds[i] != server) close(fds[i]);
+            }
+            char ready[96];
+            snprintf(ready, sizeof ready, "%s ready %d sibling\n", PROTOCOL, (int)getpid());
+            say(server, ready);
+            return;
+        }
+        ssize_t ignored = write(report[1], &sibling, sizeof sibling);
+        (void)ignored;
+        _exit(0);
+    }
+    close(report[1]);
+    pid_t sibling = -1;
+    ssize_t got = -1;
+    if (helper > 0) {
+        do {
+            got = read(report[0], &sibling, sizeof sibling);
+        } while (got < 0 && errno == EINTR);
+    }
+    close(report[0]);
+    char reply[64];
+    if (got == (ssize_t)sizeof sibling && sibling > 0) {
+        snprintf(reply, sizeof reply, "pid %d\n", (int)sibling);
+    } else {
+        snprintf(reply, sizeof reply, "error fork failed\n");
+    }
+    say(server, reply);
+    int status;
+    if (helper > 0) while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
+    for (int i = 0; i < 3; i++) close(fds[i]);
+}
+
 static int serve(int server, int argc, char **argv, char **envp) {
     pid_t crossrun = getppid();
     if (argc < 2 || strcmp(argv[argc - 1], PLACEHOLDER) != 0) {
@@ -1012,6 +1072,31 @@ static int serve(int server, int argc, char **argv, char **envp) {
             say(server, "error no descriptors came with the request\n");
             continue;
         }
+        if (name[0] == '\003') {
+            serve_sibling(server, crossrun, fds);
+            continue;
+        }
+        int carry = name[0] == '\002';
+        // crossrun's own child: this process becomes the test's, and a fork of it serves on.
+        if (getppid() == crossrun) {
+            pid_t next = fork();
+            if (next == 0) {
+                setpgid(0, 0);
+                for (int i = 0; i < 3; i++) close(fds[i]);
+                continue;
+            }
+            if (next < 0) {
+                say(server, "error fork failed\n");
+            } else {
+                setpgid(next, next);
+                char reply[64];
+                snprintf(reply, sizeof reply, "pid %d next %d\n", (int)getpid(), (int)next);
+                say(server, reply);
+                run_test(server, crossrun, 0, fds, name + carry, carry, argc, argv, envp);
+            }
+            for (int i = 0; i < 3; i++) close(fds[i]);
+            continue;
+        }
         // The helper tells the server the test's pid through this pipe.
         int report[2];
         if (pipe2(report, O_CLOEXEC) != 0) {
@@ -1028,7 +1113,6 @@ static int serve(int server, int argc, char **argv, char **envp) {
                 pid_t test = fork();
                 if (test == 0) {
                     close(report[1]);
-                    int carry = name[0] == '\002';
                     run_test(server, crossrun, me, fds, name + carry, carry, argc, argv, envp);
                 }
                 if (test > 0) setpgid(test, test);
@@ -1044,15 +1128,16 @@ static int serve(int server, int argc, char **argv, char **envp) {
                 } while (got < 0 && errno == EINTR);
                 close(report[0]);
                 int status;
-                // Once the helper is reaped, the test's process is crossrun's child.
-                while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
                 char reply[64];
                 if (got == (ssize_t)sizeof test && test > 0) {
                     snprintf(reply, sizeof reply, "pid %d\n", (int)test);
                 } else {
                     snprintf(reply, sizeof reply, "error fork failed\n");
                 }
+                // The reply goes before the helper is reaped: the test's process waits until the helper has
+                // ended and crossrun adopted it, and crossrun waits for it, not for the helper.
                 say(server, reply);
+                while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
             }
         }
         for (int i = 0; i < 3; i++) close(fds[i]);

@@ -100,7 +100,18 @@ extension TestRunner {
                     guard let serverPlan else { return nil }
                     return try? ForkServer.start(serverPlan).get()
                 }
+                var sharing = worker % ForkServerPool.jobsPerServer == 1
                 while let (index, name) = queue.next(), alone.mayStartProcess {
+                    // Once the shared server has carried the translations of a few dozen tests forward, the second
+                    // job moves to a fork of it: a server whose parent is crossrun at every request, so that each
+                    // test's process is one fork (docs/isolation.md).
+                    if sharing, let shared = server, shared.testsStarted >= ForkServerPool.siblingAfter {
+                        sharing = false
+                        if let sibling = shared.sibling() {
+                            servers.add(sibling)
+                            server = sibling
+                        }
+                    }
                     let attempt: Attempt
                     let testPlan = plan.with(arguments: base + ["--exact", name])
                     do {
@@ -135,6 +146,7 @@ extension TestRunner {
         workers.wait()
         if let error = queue.failure { throw error }
         let successors = servers.successors
+        let siblings = servers.siblingCount
 
         // Listing order; ignored tests in their place; what never ran says why.
         var tests: [TestCase] = []
@@ -168,6 +180,7 @@ extension TestRunner {
         phases.isolated = attempts
         phases.jobs = jobs
         phases.successors = successors
+        phases.siblings = siblings
         return phases
     }
 
@@ -198,6 +211,11 @@ extension TestRunner {
 /// ends.
 final class ForkServerPool: @unchecked Sendable {
     static let jobsPerServer = 2
+    /// How many tests a shared server starts before the second job moves to a fork of it (``ForkServer/sibling()``).
+    /// `CROSSRUN_FORKSERVER_SIBLING_AFTER` (a number of tests; tests set it low to see a sibling serve).
+    static let siblingAfter = ProcessInfo.processInfo.environment["CROSSRUN_FORKSERVER_SIBLING_AFTER"].flatMap { Int($0) }.map { max(0, $0) } ?? 64
+    /// Servers forked from a shared one for the second job of its pair.
+    private var siblings: [ForkServer] = []
     private let lock = Lock()
     private var servers: [Int: ForkServer] = [:]
     private var starting: [Int: Lock] = [:]
@@ -216,6 +234,19 @@ final class ForkServerPool: @unchecked Sendable {
         return started
     }
 
+    /// How many servers were forked for a second job; nil when none was.
+    var siblingCount: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return siblings.isEmpty ? nil : siblings.count
+    }
+
+    func add(_ sibling: ForkServer) {
+        lock.lock()
+        defer { lock.unlock() }
+        siblings.append(sibling)
+    }
+
     func put(_ server: ForkServer, at slot: Int) {
         lock.lock()
         defer { lock.unlock() }
@@ -232,14 +263,15 @@ final class ForkServerPool: @unchecked Sendable {
     var successors: Int? {
         lock.lock()
         defer { lock.unlock() }
-        let carrying = servers.values.filter(\.carries)
+        let carrying = (Array(servers.values) + siblings).filter(\.carries)
         return carrying.isEmpty ? nil : carrying.reduce(0) { $0 + $1.successors }
     }
 
     func stopAll() {
         lock.lock()
-        let all = servers.values
+        let all = Array(servers.values) + siblings
         servers = [:]
+        siblings = []
         lock.unlock()
         for server in all { server.stop() }
     }

@@ -45,7 +45,7 @@ extension TestRunner {
         result.timeouts = timeouts.isEmpty ? nil : timeouts
         result.partition = run.partition?.description
         result.package = run.invocation.environment["CARGO_PKG_NAME"].flatMap { $0.isEmpty ? nil : $0.replacingRawBytes }
-        result.isolation = phases.jobs.map { RunResult.Isolation(jobs: $0, processes: phases.isolated.count, successors: phases.successors) }
+        result.isolation = phases.jobs.map { RunResult.Isolation(jobs: $0, processes: phases.isolated.count, successors: phases.successors, siblings: phases.siblings) }
         result.interrupted = interruption.map { RunResult.Interruption(signal: $0, signalName: Signals.name($0)) }
         var status = outcome.status.shellStatus
         if result.flakyOnly { status = 0 }

@@ -17,6 +17,8 @@ struct RunPhases {
     var jobs: Int?
     /// `--isolate` with a warm fork server: how many successors took over.
     var successors: Int?
+    /// `--isolate`: how many servers were forked from a shared one for a second job (nil: none).
+    var siblings: Int?
     /// Fresh processes crash-resume started.
     var resumed: [Attempt] = []
     /// Processes `--retries` started.

@@ -384,6 +384,7 @@ public struct ProcessRunner: Sendable {
     private func reap(_ pid: pid_t, block: Bool, jobControl: Bool) -> TerminationStatus? {
         var status: Int32 = 0
         let flags = (block ? 0 : WNOHANG) | (jobControl ? WUNTRACED : 0)
+        var echildRetries = 0
         while true {
             let result = waitpid(pid, &status, flags)
             if result == pid {
@@ -399,6 +400,13 @@ public struct ProcessRunner: Sendable {
             }
             if result == 0 { return nil }
             if errno == EINTR { continue }
+            // A fork server's test process killed before crossrun adopted it: its parent (the server's helper)
+            // is exiting, and the adoption follows at once.
+            if errno == ECHILD && block && echildRetries < 200 && kill(pid, 0) == 0 {
+                echildRetries += 1
+                usleep(1000)
+                continue
+            }
             return nil
         }
     }

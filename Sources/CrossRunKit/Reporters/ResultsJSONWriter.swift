@@ -77,6 +77,7 @@ enum ResultsJSONWriter {
         fields.append(optional: "isolation", result.isolation.map { isolation in
             var object: [(String, Value)] = [("jobs", .int(isolation.jobs)), ("processes", .int(isolation.processes))]
             object.append(optional: "successors", isolation.successors.map(Value.int))
+            object.append(optional: "siblings", isolation.siblings.map(Value.int))
             return .object(object)
         })
         return .object(fields)

@@ -133,6 +133,9 @@ public struct RunResult: Codable, Equatable, Sendable {
         /// How many times a fork server's successor took over (docs/isolation.md, "Carrying translations
         /// forward"); nil without a warm fork server.
         public var successors: Int?
+        /// How many servers were forked from a shared one for the second job of its pair (docs/isolation.md, "One
+        /// fork a test"); nil when none was.
+        public var siblings: Int?
     }
 
     /// Whether every test passed, the process exited 0 (or failed only on tests that passed on a retry), and
