@@ -12,8 +12,9 @@ import PackagePlugin
 struct EmbedData: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let tool = try context.tool(named: "crossrun-embed").url
-        // Runner definitions are also parsed here (`--tables`): a run reads the one it needs without parsing TOML.
-        return try [("Runners", "EmbeddedRunners", ["--tables"]), ("Sysroots", "EmbeddedSysroots", [])].map { folder, name, options in
+        // Both are also parsed here (`--tables`): a run reads the definitions and manifests it needs without
+        // parsing TOML.
+        return try [("Runners", "EmbeddedRunners"), ("Sysroots", "EmbeddedSysroots")].map { folder, name in
             let directory = context.package.directoryURL.appending(path: folder)
             let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
                 .filter { $0.pathExtension == "toml" }
@@ -22,7 +23,7 @@ struct EmbedData: BuildToolPlugin {
             return .buildCommand(
                 displayName: "Embedding \(files.count) files of \(folder)/",
                 executable: tool,
-                arguments: [output.path, name, directory.path] + options,
+                arguments: [output.path, name, directory.path, "--tables"],
                 inputFiles: files + [directory],
                 outputFiles: [output]
             )

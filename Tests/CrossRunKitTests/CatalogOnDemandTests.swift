@@ -27,6 +27,30 @@ struct CatalogOnDemandTests {
                 == RunnerDefinition.parse(toml: file.text, source: file.name))
     }
 
+    /// The same for the sysroot manifests, which a run reads when it looks for a fetched sysroot.
+    @Test("the values crossrun-embed wrote for each built-in sysroot manifest are TOMLKit's parse of its text", arguments: EmbeddedSysroots.files.indices)
+    func builtInManifestValuesMatchTheText(index: Int) throws {
+        let file = EmbeddedSysroots.files[index]
+        #expect(EmbeddedSysroots.tables.count == EmbeddedSysroots.files.count)
+        #expect(TOMLNode.table(EmbeddedSysroots.tables[index]()) == TOMLNode(try TOMLDocument.table(file.text)), "\(file.name)")
+        #expect(
+            try SysrootManifest.reading(EmbeddedSysroots.tables[index](), source: file.name)
+                == SysrootManifest.parse(toml: file.text, source: file.name))
+    }
+
+    @Test("a manifest read from values is checked as one parsed from text", arguments: [
+        (["name": TOMLNode.string("a"), "packages": .array([.string("libc6")])], "suite is missing or not a string"),
+        (["name": .string("a"), "suite": .string("s"), "component": .string("main"), "architecture": .string("arm64"),
+          "packages": .array([.string("libc6"), .integer(1)]), "root": .string(""), "loader": .string("/l")], "packages is missing or not an array of strings"),
+        (["name": .string("a"), "suite": .string("s"), "component": .string("main"), "architecture": .string("arm64"),
+          "packages": .array([]), "root": .string(""), "loader": .string("/l")], "packages is empty"),
+        (["name": .string("a"), "colour": .string("red")], "unknown key \"colour\""),
+    ])
+    func manifestValuesChecked(table: [String: TOMLNode], message: String) {
+        let error = #expect(throws: CrossRunError.self) { try SysrootManifest.reading(table, source: "t") }
+        #expect(error?.description.contains(message) == true, "\(String(describing: error?.description))")
+    }
+
     @Test("by name and by Rust target the on-demand catalogue finds what the parsed one finds")
     func sameLookups() throws {
         let eager = try TargetCatalog.builtIn()
