@@ -252,13 +252,18 @@ import Testing
         #expect(((results["isolation"] as? [String: Any])?["processes"] as? Int ?? 0) >= Self.outcomes(results).values.filter { $0 == "passed" }.count)
     }
 
-    @Test("a CROSSRUN_FORK_SERVER or CROSSRUN_FORKSERVER_CARRY value that is not a yes or no is one line, status 125", arguments: ["CROSSRUN_FORK_SERVER", "CROSSRUN_FORKSERVER_CARRY"])
-    func badSetting(variable: String) throws {
+    @Test("a fork-server setting that is not valid is one line, status 125", arguments: [
+        ("CROSSRUN_FORK_SERVER", "sometimes", "1, 0, true, false, yes, no, on or off"),
+        ("CROSSRUN_FORKSERVER_CARRY", "sometimes", "1, 0, true, false, yes, no, on or off"),
+        ("CROSSRUN_FORKSERVER_SIBLING_AFTER", "soon", "a number of tests, 0 or more"),
+        ("CROSSRUN_FORKSERVER_SIBLING_AFTER", "-1", "a number of tests, 0 or more"),
+    ])
+    func badSetting(variable: String, value: String, expected: String) throws {
         let binary = try Examples.rustDemoLibrary("aarch64-unknown-linux-gnu")
-        let result = try crossrun(["--isolate", "--no-report", binary], environment: environment([variable: "sometimes"]))
+        let result = try crossrun(["--isolate", "--no-report", binary], environment: environment([variable: value]))
         #expect(result.status == 125)
         let lines = result.stderrText.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderrText)")
-        #expect(result.stderrText.contains("\(variable)=sometimes is not valid; expected 1, 0, true, false, yes, no, on or off"), "\(result.stderrText)")
+        #expect(result.stderrText.contains("\(variable)=\(value) is not valid; expected \(expected)"), "\(result.stderrText)")
     }
 }

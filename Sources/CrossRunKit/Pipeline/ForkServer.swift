@@ -61,7 +61,9 @@ final class ForkServer: @unchecked Sendable {
     /// How a binary's `--isolate` run starts its tests: from fork servers (`plan` starts one), or one emulator per
     /// test, for `reason`.
     enum Decision {
-        case fork(plan: LaunchPlan, library: String)
+        /// `siblingAfter`: how many tests the shared server starts before the second job moves to a fork of it
+        /// (``sibling()``).
+        case fork(plan: LaunchPlan, library: String, siblingAfter: Int)
         case fallback(reason: String)
     }
 
@@ -70,6 +72,11 @@ final class ForkServer: @unchecked Sendable {
 
     /// The variable that turns successors off (`0`, `false`, `no`, `off`): every test is forked from the first server.
     static let carryVariable = "CROSSRUN_FORKSERVER_CARRY"
+
+    /// The variable that sets after how many tests the second job of a pair moves to a sibling (a number, 0 or more).
+    static let siblingAfterVariable = "CROSSRUN_FORKSERVER_SIBLING_AFTER"
+    /// The number of tests when the variable is not set.
+    static let defaultSiblingAfter = 64
 
     /// Whether `--isolate` can fork this binary's tests from a fork server, and the server's launch when it can.
     /// Builds (or finds in the cache) the preload library for the target.
@@ -87,6 +94,13 @@ final class ForkServer: @unchecked Sendable {
                 throw CrossRunError.invalidEnvironmentValue(variable: carryVariable, value: value, expected: "1, 0, true, false, yes, no, on or off")
             }
             carries = on
+        }
+        var siblingAfter = defaultSiblingAfter
+        if let value = environment[siblingAfterVariable] {
+            guard let count = Int(value), count >= 0 else {
+                throw CrossRunError.invalidEnvironmentValue(variable: siblingAfterVariable, value: value, expected: "a number of tests, 0 or more")
+            }
+            siblingAfter = count
         }
         let plan = run.plan
         guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user, not \(plan.kind.rawValue)") }
@@ -118,7 +132,7 @@ final class ForkServer: @unchecked Sendable {
         var server = plan.with(arguments: base + ["--exact", ForkServerGuest.placeholder])
         server.argv.insert(contentsOf: ["-E", "LD_PRELOAD=\(library)", "-E", "CROSSRUN_FORKSERVER_FD=0"], at: binaryIndex)
         if !carries { server.environment[carryVariable] = "0" }
-        return .fork(plan: server, library: library)
+        return .fork(plan: server, library: library, siblingAfter: siblingAfter)
     }
 
     struct Problem: Error {
@@ -257,18 +271,25 @@ final class ForkServer: @unchecked Sendable {
             broken = true
             return .failure(Spawn.Failure(errno: sent))
         }
-        let reply = awaitReply()
-        // "pid TEST", or "pid TEST next SERVER": the server became the test's process and SERVER serves on.
-        let words = reply?.split(separator: " ") ?? []
-        guard words.count == 2 || (words.count == 4 && words[2] == "next"), words[0] == "pid", let child = pid_t(words[1]), child > 0,
-            words.count == 2 || (pid_t(words[3]) ?? 0) > 0
-        else {
+        guard let (child, next) = awaitReply().flatMap(Self.pids) else {
             broken = true
             return .failure(Spawn.Failure(errno: EPIPE))
         }
-        if words.count == 4, let next = pid_t(words[3]) { pid = next }
+        if let next { pid = next }
         if carry { awaited.insert(child) }
         return .success(child)
+    }
+
+    /// A reply's pids: "pid PID", or "pid TEST next SERVER" (the server became the test's process and SERVER
+    /// serves on); nil for anything else.
+    static func pids(_ reply: String) -> (pid_t, next: pid_t?)? {
+        let words = reply.split(separator: " ")
+        guard words.count == 2 || (words.count == 4 && words[2] == "next"), words[0] == "pid", let child = pid_t(words[1]), child > 0 else {
+            return nil
+        }
+        guard words.count == 4 else { return (child, nil) }
+        guard let next = pid_t(words[3]), next > 0 else { return nil }
+        return (child, next)
     }
 
     /// The reply to a request; a successor's notices that come before it are taken (it serves once the reply has
@@ -322,7 +343,7 @@ final class ForkServer: @unchecked Sendable {
             close(pair[0])
             return nil
         }
-        guard reply.hasPrefix("pid "), let child = pid_t(reply.dropFirst(4)), child > 0 else {
+        guard let (child, next) = Self.pids(reply), next == nil else {
             close(pair[0])
             return nil
         }

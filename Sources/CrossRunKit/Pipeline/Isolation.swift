@@ -29,7 +29,7 @@ extension TestRunner {
         nonisolated(unsafe) let preparedRun = prepared
         let firstServer = prepared == nil || jobs < 1 ? nil : Concurrent { () throws -> ForkServer.Decision in
             let decision = try ForkServer.decide(run: preparedRun!, base: base)
-            guard case .fork(let serverPlan, _) = decision else { return decision }
+            guard case .fork(let serverPlan, _, _) = decision else { return decision }
             switch ForkServer.start(serverPlan) {
             case .success(let server):
                 servers.put(server, at: 0)
@@ -86,8 +86,13 @@ extension TestRunner {
         quietRunner.processRunner.interactive = false
         let alone = quietRunner
         var forkPlan: LaunchPlan?
-        if case .fork(let serverPlan, _) = decision { forkPlan = serverPlan }
+        var siblingAfterTests = ForkServer.defaultSiblingAfter
+        if case .fork(let serverPlan, _, let after) = decision {
+            forkPlan = serverPlan
+            siblingAfterTests = after
+        }
         let serverPlan = forkPlan
+        let siblingAfter = siblingAfterTests
         let queue = IsolationQueue(names: toRun)
         let workers = DispatchGroup()
         for worker in 0..<workerCount {
@@ -105,7 +110,7 @@ extension TestRunner {
                     // Once the shared server has carried the translations of a few dozen tests forward, the second
                     // job moves to a fork of it: a server whose parent is crossrun at every request, so that each
                     // test's process is one fork (docs/isolation.md).
-                    if sharing, let shared = server, shared.testsStarted >= ForkServerPool.siblingAfter {
+                    if sharing, let shared = server, shared.testsStarted >= siblingAfter {
                         sharing = false
                         if let sibling = shared.sibling() {
                             servers.add(sibling)
@@ -211,9 +216,6 @@ extension TestRunner {
 /// ends.
 final class ForkServerPool: @unchecked Sendable {
     static let jobsPerServer = 2
-    /// How many tests a shared server starts before the second job moves to a fork of it (``ForkServer/sibling()``).
-    /// `CROSSRUN_FORKSERVER_SIBLING_AFTER` (a number of tests; tests set it low to see a sibling serve).
-    static let siblingAfter = ProcessInfo.processInfo.environment["CROSSRUN_FORKSERVER_SIBLING_AFTER"].flatMap { Int($0) }.map { max(0, $0) } ?? 64
     /// Servers forked from a shared one for the second job of its pair.
     private var siblings: [ForkServer] = []
     private let lock = Lock()
