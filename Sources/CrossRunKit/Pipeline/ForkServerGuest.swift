@@ -975,58 +975,73 @@ static void leave_successor(void) {
     close(sync[0]);
 }
 
-// "\003": a server for another job, with the first descriptor as its socket: a fork of this server (its memory, its
-// translations) that crossrun adopts through a helper, as a test's process; it greets on its socket and serves.
-// The reply, "pid PID\n", comes first. Returns in the server; the sibling returns too, as the server it now is.
-static void serve_sibling(int server, pid_t crossrun, int fds[3]) {
+// Forks a process for crossrun to adopt: a helper forks it and exits at once, and crossrun (the subreaper of what it
+// starts) adopts the orphan. Returns 0 in that process, with *helper the helper's pid (the process waits until its
+// parent is no longer the helper), and 1 in the server once it has replied "pid PID\n" (or "error TEXT\n") and
+// reaped the helper. The reply goes before the helper is reaped: the new process waits until the helper has ended
+// and crossrun adopted it, and crossrun waits for it, not for the helper.
+static int fork_adopted(int server, pid_t *helper) {
+    // The helper tells the server the new process's pid through this pipe.
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) {
         say(server, "error pipe2 failed\n");
-        for (int i = 0; i < 3; i++) close(fds[i]);
-        return;
+        return 1;
     }
-    pid_t helper = fork();
-    if (helper == 0) {
+    pid_t forked = fork();
+    if (forked == 0) {
         close(report[0]);
         pid_t me = getpid();
-        pid_t sibling = fork();
-        if (sibling == 0) {
+        pid_t child = fork();
+        if (child == 0) {
             close(report[1]);
-            setpgid(0, 0);
-            while (getppid() == me) usleep(20);
-            // Adopted by crossrun: it dies with crossrun, as a successor does.
-            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-            if (getppid() != crossrun || dup2(fds[0], server) < 0) _exit(0);
-            for (int i = 0; i < 3; i++) {
-                if (fds[i] != server) close(fds[i]);
-            }
-            char ready[96];
-            snprintf(ready, sizeof ready, "%s ready %d sibling\n", PROTOCOL, (int)getpid());
-            say(server, ready);
-            return;
+            *helper = me;
+            return 0;
         }
-        ssize_t ignored = write(report[1], &sibling, sizeof sibling);
+        if (child > 0) setpgid(child, child);
+        ssize_t ignored = write(report[1], &child, sizeof child);
         (void)ignored;
         _exit(0);
     }
     close(report[1]);
-    pid_t sibling = -1;
+    pid_t child = -1;
     ssize_t got = -1;
-    if (helper > 0) {
+    if (forked > 0) {
         do {
-            got = read(report[0], &sibling, sizeof sibling);
+            got = read(report[0], &child, sizeof child);
         } while (got < 0 && errno == EINTR);
     }
     close(report[0]);
     char reply[64];
-    if (got == (ssize_t)sizeof sibling && sibling > 0) {
-        snprintf(reply, sizeof reply, "pid %d\n", (int)sibling);
+    if (got == (ssize_t)sizeof child && child > 0) {
+        snprintf(reply, sizeof reply, "pid %d\n", (int)child);
     } else {
         snprintf(reply, sizeof reply, "error fork failed\n");
     }
     say(server, reply);
     int status;
-    if (helper > 0) while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
+    if (forked > 0) while (waitpid(forked, &status, 0) < 0 && errno == EINTR) {}
+    return 1;
+}
+
+// "\003": a server for another job, with the first descriptor as its socket: a fork of this server (its memory, its
+// translations) that crossrun adopts (fork_adopted), as a test's process; it greets on its socket and serves.
+// The reply, "pid PID\n", comes first. Returns in the server; the sibling returns too, as the server it now is.
+static void serve_sibling(int server, pid_t crossrun, int fds[3]) {
+    pid_t helper = 0;
+    if (fork_adopted(server, &helper) == 0) {
+        setpgid(0, 0);
+        while (getppid() == helper) usleep(20);
+        // Adopted by crossrun: it dies with crossrun, as a successor does.
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != crossrun || dup2(fds[0], server) < 0) _exit(0);
+        for (int i = 0; i < 3; i++) {
+            if (fds[i] != server) close(fds[i]);
+        }
+        char ready[96];
+        snprintf(ready, sizeof ready, "%s ready %d sibling\n", PROTOCOL, (int)getpid());
+        say(server, ready);
+        return;
+    }
     for (int i = 0; i < 3; i++) close(fds[i]);
 }
 
@@ -1097,49 +1112,9 @@ static int serve(int server, int argc, char **argv, char **envp) {
             for (int i = 0; i < 3; i++) close(fds[i]);
             continue;
         }
-        // The helper tells the server the test's pid through this pipe.
-        int report[2];
-        if (pipe2(report, O_CLOEXEC) != 0) {
-            say(server, "error pipe2 failed\n");
-        } else {
-            pid_t helper = fork();
-            if (helper < 0) {
-                close(report[0]);
-                close(report[1]);
-                say(server, "error fork failed\n");
-            } else if (helper == 0) {
-                close(report[0]);
-                pid_t me = getpid();
-                pid_t test = fork();
-                if (test == 0) {
-                    close(report[1]);
-                    run_test(server, crossrun, me, fds, name + carry, carry, argc, argv, envp);
-                }
-                if (test > 0) setpgid(test, test);
-                ssize_t ignored = write(report[1], &test, sizeof test);
-                (void)ignored;
-                _exit(0);
-            } else {
-                close(report[1]);
-                pid_t test = -1;
-                ssize_t got;
-                do {
-                    got = read(report[0], &test, sizeof test);
-                } while (got < 0 && errno == EINTR);
-                close(report[0]);
-                int status;
-                char reply[64];
-                if (got == (ssize_t)sizeof test && test > 0) {
-                    snprintf(reply, sizeof reply, "pid %d\n", (int)test);
-                } else {
-                    snprintf(reply, sizeof reply, "error fork failed\n");
-                }
-                // The reply goes before the helper is reaped: the test's process waits until the helper has
-                // ended and crossrun adopted it, and crossrun waits for it, not for the helper.
-                say(server, reply);
-                while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
-            }
-        }
+        // Its parent is a test's process still running: through a helper.
+        pid_t helper = 0;
+        if (fork_adopted(server, &helper) == 0) run_test(server, crossrun, helper, fds, name + carry, carry, argc, argv, envp);
         for (int i = 0; i < 3; i++) close(fds[i]);
     }
 }
