@@ -62,15 +62,20 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     public static func parse(toml text: String, source: String) throws -> SysrootManifest {
         do {
             let table = try TOMLDocument.table(text)
-            if let unknown = table.keys.sorted().first(where: { !knownKeys.contains($0) }) {
-                throw CrossRunError.invalidSysrootManifest(
-                    name: source, reason: "unknown key \"\(unknown)\" (known: \(knownKeys.sorted().joined(separator: ", ")))")
-            }
+            try refuseUnknownKeys(table.keys, source: source)
             return try TOMLDecoder().decode(SysrootManifest.self, from: table).checked(source: source)
         } catch let error as CrossRunError {
             throw error
         } catch {
             throw CrossRunError.invalidSysrootManifest(name: source, reason: TOMLErrors.describe(error))
+        }
+    }
+
+    /// A key no manifest has is a mistake, refused by name (the first in sorted order).
+    static func refuseUnknownKeys(_ keys: some Sequence<String>, source: String) throws {
+        if let unknown = keys.sorted().first(where: { !knownKeys.contains($0) }) {
+            throw CrossRunError.invalidSysrootManifest(
+                name: source, reason: "unknown key \"\(unknown)\" (known: \(knownKeys.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -92,10 +97,7 @@ public struct SysrootManifest: Codable, Equatable, Sendable {
     /// One built-in manifest from the values `crossrun-embed` wrote when crossrun was built (`EmbeddedSysroots.tables`):
     /// a run that looks for a fetched sysroot parses no TOML (parsing every built-in file took about 1.5 ms of it).
     static func reading(_ table: [String: TOMLNode], source: String) throws -> SysrootManifest {
-        if let unknown = table.keys.sorted().first(where: { !knownKeys.contains($0) }) {
-            throw CrossRunError.invalidSysrootManifest(
-                name: source, reason: "unknown key \"\(unknown)\" (known: \(knownKeys.sorted().joined(separator: ", ")))")
-        }
+        try refuseUnknownKeys(table.keys, source: source)
         func string(_ key: String) throws -> String {
             guard let text = table[key]?.string else {
                 throw CrossRunError.invalidSysrootManifest(name: source, reason: "\(key) is missing or not a string")
