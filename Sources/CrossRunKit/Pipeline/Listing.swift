@@ -6,10 +6,10 @@ import Glibc
 extension TestRunner {
     /// `BINARY --list` with no report asked for: runs once, output passed through, no results. Nil otherwise.
     func passListingThrough(_ prepared: PreparedRun) throws -> RunReport? {
-        // A listing writes a report only when its own command line asks for one (``reportPaths(for:invocation:configuration:doctest:target:)``).
-        let options = prepared.invocation.options
-        let reportAsked = prepared.configuration.writeReports && (options.junitPath != nil || options.jsonPath != nil)
-        guard prepared.invocation.isListing, !reportAsked else { return nil }
+        // A listing writes a report only when its own command line asks for one.
+        guard prepared.invocation.isListing else { return nil }
+        let reports = reportPaths(of: prepared)
+        guard reports.junit == nil, reports.json == nil else { return nil }
         let outcome = try processRunner.run(prepared.plan, watch: watch, onStdout: { _ in }, onStderr: { _ in })
         var status = outcome.status.shellStatus
         if outcome.killedBy != nil { status = ExitStatus.timedOut }

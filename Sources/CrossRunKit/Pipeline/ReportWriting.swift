@@ -14,9 +14,7 @@ extension TestRunner {
         let silent = program || run.doctest != nil
         let configuration = run.configuration
         let reportsAsked = configuration.junitPath != nil || configuration.jsonPath != nil || configuration.reportDirectory != nil
-        let paths = program && !reportsAsked
-            ? ReportPaths()
-            : reportPaths(for: run.binaryPath, invocation: run.invocation, configuration: configuration, doctest: run.doctest, target: run.plan.target)
+        let paths = program && !reportsAsked ? ReportPaths() : reportPaths(of: run)
         var written = paths
         var reportError: CrossRunError?
         do {
@@ -64,6 +62,11 @@ extension TestRunner {
 
     /// Explicit paths (flag, environment, config; `{name}` becomes the binary's file name), else
     /// `<report dir>/<file name>.xml|json`, where the report dir defaults to `crossrun/` in cargo's target dir.
+    /// Where `run`'s reports go (none when they are off), worked out after the tests ran: the emulator starts first.
+    func reportPaths(of run: PreparedRun) -> ReportPaths {
+        reportPaths(for: run.binaryPath, invocation: run.invocation, configuration: run.configuration, doctest: run.doctest, target: run.plan.target)
+    }
+
     func reportPaths(
         for binaryPath: String, invocation: Invocation, configuration: Configuration, doctest: Doctest? = nil, target: String? = nil
     ) -> ReportPaths {
