@@ -15,9 +15,14 @@
  *
  * A test's process also leaves a successor (docs/isolation.md, "Carrying translations forward"): the tests forked
  * from it fail the same way unless everything above was put back after a real test ran.
+ *
+ * Each test also fails unless pthread_getattr_np's answer for the main thread is the one glibc's own function gives
+ * (a successor must give its test's process its own thread id).
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +57,44 @@ static void on_usr1(int sig) {
     (void)sig;
 }
 
+// The main thread's attributes as one line.
+static void describe(pthread_attr_t *attributes, char *text, size_t size) {
+    void *low = NULL;
+    size_t stack = 0, guard = 0;
+    int detach = -1, inherit = -1, policy = -1, scope = -1;
+    struct sched_param parameters = {.sched_priority = -1};
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    pthread_attr_getstack(attributes, &low, &stack);
+    pthread_attr_getguardsize(attributes, &guard);
+    pthread_attr_getdetachstate(attributes, &detach);
+    pthread_attr_getinheritsched(attributes, &inherit);
+    pthread_attr_getschedpolicy(attributes, &policy);
+    pthread_attr_getschedparam(attributes, &parameters);
+    pthread_attr_getscope(attributes, &scope);
+    int affinity = pthread_attr_getaffinity_np(attributes, sizeof cpus, &cpus);
+    snprintf(text, size, "stack %p+%zu guard %zu detach %d inherit %d policy %d priority %d scope %d cpus %d (%d)", low, stack,
+             guard, detach, inherit, policy, parameters.sched_priority, scope, CPU_COUNT(&cpus), affinity);
+    pthread_attr_destroy(attributes);
+}
+
+// pthread_getattr_np for the main thread against glibc's own.
+static int same_stack_answer(void) {
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    int (*glibc)(pthread_t, pthread_attr_t *) = libc ? (int (*)(pthread_t, pthread_attr_t *))dlsym(libc, "pthread_getattr_np") : NULL;
+    pthread_attr_t asked, own;
+    if (glibc == NULL || pthread_getattr_np(pthread_self(), &asked) != 0 || glibc(pthread_self(), &own) != 0) {
+        printf("pthread_getattr_np failed\n");
+        return 0;
+    }
+    char answer[256], expected[256];
+    describe(&asked, answer, sizeof answer);
+    describe(&own, expected, sizeof expected);
+    if (strcmp(answer, expected) == 0) return 1;
+    printf("pthread_getattr_np: %s, glibc's: %s\n", answer, expected);
+    return 0;
+}
+
 static int check(const char *name) {
     const char *protect = getenv("CROSSRUN_PROBE_PROTECT");
     if (protect && strcmp(protect, "1") == 0) {
@@ -60,7 +103,7 @@ static int check(const char *name) {
         aligned[0] = 1;
         if (mprotect(aligned, size, PROT_READ) != 0) printf("mprotect failed\n");
     }
-    int fresh = mains == 1 && block != NULL && strcmp(block, "main ran once") == 0;
+    int fresh = mains == 1 && block != NULL && strcmp(block, "main ran once") == 0 && same_stack_answer();
     printf("mains %d, block %s\n", mains, block ? block : "none");
     mode_t mask = umask(0);
     umask(mask);

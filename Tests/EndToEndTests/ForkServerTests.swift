@@ -183,7 +183,7 @@ import Testing
         (results["isolation"] as? [String: Any])?["successors"] as? Int
     }
 
-    @Test("the warm-up's run of main, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    @Test("the warm-up's run of main, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), and a test's process gets glibc's answer for its main thread's stack, on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")

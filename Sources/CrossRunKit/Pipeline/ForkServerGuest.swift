@@ -212,6 +212,7 @@ struct snapshot {
     unsigned long block_start, block_end;
     char *block_copy;
     int threads;
+    pid_t pid; // the first server's
     char maps[MAPS_SIZE];
     // The listing after the warm-up, read into memory that is not restored.
     char now[MAPS_SIZE];
@@ -510,6 +511,7 @@ static int take_snapshot(const char **why) {
         goto fail;
     }
     snap->threads = count_threads();
+    snap->pid = getpid();
     snap->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (getcwd(snap->cwd_path, sizeof snap->cwd_path) == NULL) snap->cwd_path[0] = 0;
     if (snap->cwd < 0) {
@@ -589,6 +591,28 @@ static void remove_new(unsigned long start, unsigned long end) {
 
 // Undoes the warm-up; 0 with the reason in `why` when what is now cannot be made what was.
 // `spare`: descriptors (-1: none) a successor keeps through it.
+// glibc keeps the thread's id in its descriptor (fork writes the child's id there), and pthread_getattr_np,
+// pthread_getaffinity_np and the like use it; the snapshot holds the first server's. So a successor, whose id is
+// its own, puts it back after the copy: in the words of the descriptor (pthread_self() on) that hold this process's
+// id now and the first server's in the snapshot. In the first server the two are the same and nothing changes.
+static int own_id_words(pid_t **found, int max) {
+    pid_t now = getpid();
+    if (now == snap->pid) return 0;
+    unsigned long self = (unsigned long)pthread_self();
+    int count = 0;
+    for (int i = 0; i < snap->count && count < max; i++) {
+        const struct region *region = &snap->regions[i];
+        if (!region->copy || self < region->start || self >= region->end) continue;
+        unsigned long end = self + 2048 < region->end ? self + 2048 : region->end;
+        for (unsigned long at = self; at + sizeof(pid_t) <= end && count < max; at += sizeof(pid_t)) {
+            pid_t was;
+            memcpy(&was, region->copy + (at - region->start), sizeof was);
+            if (*(pid_t *)at == now && was == snap->pid) found[count++] = (pid_t *)at;
+        }
+    }
+    return count;
+}
+
 static int restore_snapshot(const char **why, const int spare[2]) {
     if (count_threads() != snap->threads) {
         *why = "a thread the warm-up started is still running";
@@ -713,10 +737,13 @@ static int restore_snapshot(const char **why, const int spare[2]) {
             at = current[at_current].end;
         }
     }
+    pid_t *ids[4];
+    int id_count = own_id_words(ids, 4);
     for (int i = 0; i < snap->count; i++) {
         const struct region *region = &snap->regions[i];
         if (region->copy) memcpy((void *)region->start, region->copy, region->end - region->start);
     }
+    for (int i = 0; i < id_count; i++) *ids[i] = getpid();
     // Above every frame of this code: argv, environ and their strings as they were.
     memcpy((void *)snap->block_start, snap->block_copy, snap->block_end - snap->block_start);
     // From here on, memory is as before the warm-up (snap and the statics above included).
