@@ -17,7 +17,9 @@
  * from it fail the same way unless everything above was put back after a real test ran.
  *
  * Each test also fails unless pthread_getattr_np's answer for the main thread is the one glibc's own function gives
- * (a successor must give its test's process its own thread id).
+ * (a successor must give its test's process its own thread id). main registers an exit handler that, with
+ * CROSSRUN_PROBE_EXITS set, appends main's last argument as a line to the file it names: the warm-up ends through
+ * exit() and runs it once, as each listing and each test's process does; a successor, forked after it ran, does not.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -95,6 +97,20 @@ static int same_stack_answer(void) {
     return 0;
 }
 
+// The last argument main was called with: the test's name, the listing's option, or the warm-up's name.
+static const char *last_argument;
+
+static void count_exit(void) {
+    const char *path = getenv("CROSSRUN_PROBE_EXITS");
+    if (path == NULL) return;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    char line[512];
+    int length = snprintf(line, sizeof line, "%s\n", last_argument);
+    if (write(fd, line, length) != length) printf("the exit line was not written\n");
+    close(fd);
+}
+
 static int check(const char *name) {
     const char *protect = getenv("CROSSRUN_PROBE_PROTECT");
     if (protect && strcmp(protect, "1") == 0) {
@@ -147,6 +163,8 @@ int main(int argc, char **argv) {
     // A handler already there means an earlier main's.
     if (before.sa_handler == on_usr1) mains += 100;
     sigaction(SIGUSR1, &action, NULL);
+    last_argument = argv[argc - 1];
+    atexit(count_exit);
 
     const char *names[] = {"probe::first", "probe::second", "probe::third"};
     const char *exact = NULL;

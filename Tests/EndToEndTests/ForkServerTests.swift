@@ -183,7 +183,7 @@ import Testing
         (results["isolation"] as? [String: Any])?["successors"] as? Int
     }
 
-    @Test("the warm-up's run of main, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), and a test's process gets glibc's answer for its main thread's stack, on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    @Test("the warm-up's run of main and of exit()'s handlers, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), and a test's process gets glibc's answer for its main thread's stack, on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")
@@ -192,6 +192,10 @@ import Testing
         // One job: the first test's process leaves a successor, which forks the second, whose successor forks the
         // third (the 1st and 2nd requests ask for one).
         var successors: Int? = 2
+        // The probe's exit handler writes main's last argument: it runs once in each listing, each test's process
+        // and at the end of a warm-up (one that cannot be undone too), never in a successor.
+        let listings = ["--list", "--ignored"], tests = ["probe::first", "probe::second", "probe::third"]
+        var exits = listings + ["crossrun-forkserver-warm-up-matches-no-test"] + tests
         switch warm {
         case .undone:
             line = Self.warmed
@@ -206,6 +210,7 @@ import Testing
             variables["CROSSRUN_FORKSERVER_WARM"] = "0"
             line = "(one qemu start, no warm-up: CROSSRUN_FORKSERVER_WARM=0)"
             successors = nil
+            exits = listings + tests
         case .carryOff:
             variables["CROSSRUN_FORKSERVER_CARRY"] = "0"
             line = Self.warmed
@@ -216,11 +221,16 @@ import Testing
             line = Self.warmed
             successors = 0
         }
+        let exitLines = try temporaryDirectory("forkserver-exits")
+        defer { try? FileManager.default.removeItem(at: exitLines) }
+        variables["CROSSRUN_PROBE_EXITS"] = exitLines.appendingPathComponent("exits").path
         let (result, results) = try Self.isolated(binary, variables, jobs: 1)
         #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
         #expect(result.stderrText.contains(line), "\(result.stderrText)")
         #expect(Self.outcomes(results) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
         #expect(Self.successors(results) == successors)
+        let ran = try String(contentsOf: exitLines.appendingPathComponent("exits"), encoding: .utf8)
+        #expect(ran.split(separator: "\n").map(String.init).sorted() == exits.sorted(), "\(ran)")
     }
 
     enum Fallback: String, CaseIterable, Sendable {

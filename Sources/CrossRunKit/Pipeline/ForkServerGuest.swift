@@ -227,6 +227,7 @@ static unsigned long page_rounded(unsigned long length) {
 
 static unsigned long work_start, work_end, copies_start, copies_end;
 static sigjmp_buf warm_exit;
+// 1 while the warm-up's main runs, 2 while the exit() that ends it runs its handlers, 0 otherwise.
 static volatile int warming;
 static pid_t server_pid;
 static char **initial_argv;
@@ -236,16 +237,36 @@ static void leave_successor(void);
 typedef void (*exit_function)(int);
 static exit_function real_exit;
 
-// exit() during the warm-up (libtest exits on a bad option) returns to the warm-up instead of ending the server;
-// only in the server's own thread (a process the warm-up forked inherits `warming`, and ends as usual).
-void exit(int status) {
-    if (warming && getpid() == server_pid && (pid_t)syscall(SYS_gettid) == server_pid) {
+static int in_server_thread(void) {
+    return getpid() == server_pid && (pid_t)syscall(SYS_gettid) == server_pid;
+}
+
+// The warm-up ends through exit(), as a test's process does: the TLS destructors, the atexit handlers and the
+// loader's destructors run (what a listing runs too), so qemu has translated that path before any test's process
+// takes it (it is most of what a test's process would translate). The loader's destructor call is the handler
+// registered first, so the last to run: after it the server goes back to the warm-up instead of ending (only in the
+// server's own thread: a process the warm-up forked inherits `warming`, and ends as usual).
+// A test's process asked for a successor leaves it there too, so the successor carries the translations of the
+// exit path the test took (its own thread-local destructors) as well.
+static void (*real_rtld_fini)(void);
+static volatile int carry_at_finish;
+static void finish_exit(void) {
+    if (real_rtld_fini) real_rtld_fini();
+    if (warming == 2 && in_server_thread()) {
         warming = 0;
         siglongjmp(warm_exit, 1);
     }
+    if (carry_at_finish && carry_socket >= 0 && getpid() == carry_pid && (pid_t)syscall(SYS_gettid) == carry_pid) {
+        carry_at_finish = 0;
+        leave_successor();
+    }
+}
+
+void exit(int status) {
+    if (warming == 1 && in_server_thread()) warming = 2;
     if (carry_socket >= 0 && getpid() == carry_pid) {
         if ((pid_t)syscall(SYS_gettid) == carry_pid) {
-            leave_successor();
+            carry_at_finish = 1;
         } else {
             // Not from main's thread: no successor (its stack is not the one the snapshot left out), and crossrun
             // need not wait for one.
@@ -825,7 +846,8 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
         argv[argc - 1] = WARM_NAME;
         if (sigsetjmp(warm_exit, 1) == 0) {
             warming = 1;
-            real_main(argc, argv, envp);
+            // Comes back through finish_exit.
+            exit(real_main(argc, argv, envp));
         }
         warming = 0;
         argv[argc - 1] = PLACEHOLDER;
@@ -1161,7 +1183,8 @@ int __libc_start_main(main_function main, int argc, char **argv, void (*init)(vo
     real_main = main;
     initial_argv = argv;
     real_exit = (exit_function)dlsym(RTLD_NEXT, "exit");
-    return real_start(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
+    real_rtld_fini = rtld_fini;
+    return real_start(wrapped_main, argc, argv, init, fini, rtld_fini ? finish_exit : NULL, stack_end);
 }
 """#
 }
