@@ -16,8 +16,8 @@
  * A test's process also leaves a successor (docs/isolation.md, "Carrying translations forward"): the tests forked
  * from it fail the same way unless everything above was put back after a real test ran.
  *
- * Each test also fails unless pthread_getattr_np's answer for the main thread is the one glibc's own function gives
- * (a successor must give its test's process its own thread id). main registers an exit handler that, with
+ * Each test also fails unless pthread_getattr_np's answer for the main thread (which the fork server's library gives
+ * a test's process from what glibc said in the server) is the one glibc's own function gives. main registers an exit handler that, with
  * CROSSRUN_PROBE_EXITS set, appends main's last argument as a line to the file it names: the warm-up ends through
  * exit() and runs it once, as each listing and each test's process does; a successor, forked after it ran, does not.
  */
@@ -80,7 +80,8 @@ static void describe(pthread_attr_t *attributes, char *text, size_t size) {
     pthread_attr_destroy(attributes);
 }
 
-// pthread_getattr_np for the main thread against glibc's own.
+// pthread_getattr_np for the main thread (the fork server's library answers it in a test's process) against
+// glibc's own.
 static int same_stack_answer(void) {
     void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
     int (*glibc)(pthread_t, pthread_attr_t *) = libc ? (int (*)(pthread_t, pthread_attr_t *))dlsym(libc, "pthread_getattr_np") : NULL;

@@ -113,7 +113,84 @@ static int receive(int fd, char *name, size_t size, int fds[3]) {
     return 1;
 }
 
+// Rust's std asks glibc for the main thread's stack (pthread_getattr_np) as every process starts, and glibc finds
+// it by reading /proc/self/maps, which qemu-user writes out anew for each open: a fifth of a test's process's time
+// on regex's suite. A test's process has the server's mappings as they were at the snapshot (the undo checks them),
+// so the server asks glibc once, just before the snapshot, and a test's process gets that answer without the read,
+// built as a new attribute object, whenever the main thread's stack limit, CPU affinity and scheduling are still
+// what they were then; otherwise, for any other thread and outside a test's process, glibc answers.
+static struct {
+    int known;
+    pthread_t thread;
+    void *low;
+    size_t size, guard;
+    struct rlimit limit;
+    size_t affinity_size;
+    unsigned char affinity[1024];
+} main_stack;
+static int in_test;
+typedef int (*getattr_function)(pthread_t, pthread_attr_t *);
+static getattr_function real_getattr;
+
+// The main thread's CPU affinity into `set`, with the size glibc's pthread_getattr_np uses (the first power of two
+// from 32 bytes that the kernel takes); 0 when it cannot be read.
+static size_t main_affinity(unsigned char *set, size_t max) {
+    for (size_t size = 32; size <= max; size *= 2) {
+        int failed = pthread_getaffinity_np(main_stack.thread, size, (cpu_set_t *)set);
+        if (failed == 0) return size;
+        if (failed != EINVAL) return 0;
+    }
+    return 0;
+}
+
+// The kernel's, not pthread_getschedparam's: that one also records the values in the thread's descriptor, which
+// pthread_getattr_np then reports.
+static int default_scheduling(void) {
+    struct sched_param parameters;
+    return sched_getscheduler(getpid()) == SCHED_OTHER && sched_getparam(getpid(), &parameters) == 0 && parameters.sched_priority == 0;
+}
+
+static void learn_main_stack(void) {
+    main_stack.known = 0;
+    if (!real_getattr) real_getattr = (getattr_function)dlsym(RTLD_NEXT, "pthread_getattr_np");
+    main_stack.thread = pthread_self();
+    pthread_attr_t attributes;
+    if (real_getattr == NULL || real_getattr(main_stack.thread, &attributes) != 0) return;
+    int read = pthread_attr_getstack(&attributes, &main_stack.low, &main_stack.size) == 0
+        && pthread_attr_getguardsize(&attributes, &main_stack.guard) == 0;
+    pthread_attr_destroy(&attributes);
+    main_stack.affinity_size = main_affinity(main_stack.affinity, sizeof main_stack.affinity);
+    main_stack.known = read && main_stack.affinity_size > 0 && getrlimit(RLIMIT_STACK, &main_stack.limit) == 0 && default_scheduling();
+}
+
+static int same_as_learned(void) {
+    struct rlimit limit;
+    unsigned char now[sizeof main_stack.affinity];
+    return getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur == main_stack.limit.rlim_cur
+        && limit.rlim_max == main_stack.limit.rlim_max && default_scheduling()
+        && main_affinity(now, sizeof now) == main_stack.affinity_size
+        && memcmp(now, main_stack.affinity, main_stack.affinity_size) == 0;
+}
+
+int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr) {
+    if (!real_getattr) real_getattr = (getattr_function)dlsym(RTLD_NEXT, "pthread_getattr_np");
+    if (in_test && main_stack.known && pthread_equal(thread, main_stack.thread) && same_as_learned()) {
+        pthread_attr_t made;
+        if (pthread_attr_init(&made) == 0) {
+            if (pthread_attr_setstack(&made, main_stack.low, main_stack.size) == 0
+                && pthread_attr_setguardsize(&made, main_stack.guard) == 0
+                && pthread_attr_setaffinity_np(&made, main_stack.affinity_size, (const cpu_set_t *)main_stack.affinity) == 0) {
+                *attr = made;
+                return 0;
+            }
+            pthread_attr_destroy(&made);
+        }
+    }
+    return real_getattr(thread, attr);
+}
+
 static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char *name, int carry, int argc, char **argv, char **envp) {
+    in_test = 1;
     setpgid(0, 0);
     // A successor needs the server's socket to say so: kept out of the way, closed on exec.
     if (carry && snap) {
@@ -842,7 +919,7 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
     server_pid = getpid();
     if (!go_parallel()) {
         *why = "the thread started before it did not end";
-    } else if (take_snapshot(why)) {
+    } else if (learn_main_stack(), take_snapshot(why)) {
         argv[argc - 1] = WARM_NAME;
         if (sigsetjmp(warm_exit, 1) == 0) {
             warming = 1;
@@ -1110,6 +1187,7 @@ static int serve(int server, int argc, char **argv, char **envp) {
     const char *warm = getenv("CROSSRUN_FORKSERVER_WARM");
     const char *why = "CROSSRUN_FORKSERVER_WARM=0";
     int warmed = warm && !strcmp(warm, "0") ? 0 : warm_up(argc, argv, envp, &why);
+    if (warmed == 0) learn_main_stack();
     if (warmed < 0) {
         char error[256];
         snprintf(error, sizeof error, "error the warm-up could not be undone: %s\n", why);
