@@ -7,31 +7,31 @@ import FoundationEssentials
 /// The children crossrun is waiting for (each `ProcessRunner.run`'s process, from its start until it is
 /// reaped), so that the orphan sweep never touches them.
 enum LiveChildren {
+    /// Starts hold it to read, several at once (`--isolate`'s jobs start their tests at the same time: a fork
+    /// server's fork and reply take a while); the sweep holds it alone, so it never sees a child that has been
+    /// started but is not recorded yet.
+    private static let starts = ReadWriteLock()
+    /// Guards `pids`.
     private static let lock = Lock()
     nonisolated(unsafe) private static var pids: Set<pid_t> = []
 
-    /// Runs `start` and records the pid it gives under the lock the sweep takes, so a sweep never sees a child
-    /// that has been started but is not recorded yet.
+    /// Runs `start` and records the pid it gives before a sweep can look.
     static func starting(_ start: () -> Result<pid_t, Spawn.Failure>) -> Result<pid_t, Spawn.Failure> {
-        lock.lock()
-        defer { lock.unlock() }
-        let result = start()
-        if case .success(let pid) = result { pids.insert(pid) }
-        return result
+        starts.withReadLock {
+            let result = start()
+            if case .success(let pid) = result { lock.withLock { _ = pids.insert(pid) } }
+            return result
+        }
     }
 
     /// Forgets `pid` once it has been reaped.
     static func reaped(_ pid: pid_t) {
-        lock.lock()
-        pids.remove(pid)
-        lock.unlock()
+        lock.withLock { _ = pids.remove(pid) }
     }
 
-    /// `body` with the recorded pids, under the lock.
+    /// `body` with the recorded pids, while no start is under way.
     static func withRecorded<R>(_ body: (Set<pid_t>) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(pids)
+        starts.withWriteLock { lock.withLock { body(pids) } }
     }
 }
 

@@ -23,6 +23,30 @@ final class Lock: @unchecked Sendable {
     }
 }
 
+/// A lock many may hold at once to read, or one alone to write (pthread's read-write lock).
+final class ReadWriteLock: @unchecked Sendable {
+    private let rwlock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() { pthread_rwlock_init(rwlock, nil) }
+
+    deinit {
+        pthread_rwlock_destroy(rwlock)
+        rwlock.deallocate()
+    }
+
+    func withReadLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(rwlock)
+        defer { pthread_rwlock_unlock(rwlock) }
+        return try body()
+    }
+
+    func withWriteLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(rwlock)
+        defer { pthread_rwlock_unlock(rwlock) }
+        return try body()
+    }
+}
+
 /// Starts `body` on a thread of its own with an 8 MiB stack (a test's worker, listing next to a server's start).
 func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
