@@ -41,3 +41,58 @@ struct OrphanListTests {
         #expect(Set([sleeper, quick, other]).isSubset(of: Set(Orphans.children())))
     }
 }
+
+/// The record of crossrun's children: `--isolate`'s jobs start tests at the same time, and the sweep never sees a
+/// child started but not recorded.
+@Suite("the record of crossrun's children")
+struct LiveChildrenTests {
+    @Test("two starts run at the same time (one waits inside its start for the other to begin), and a look at the record waits for a start under way and then sees its pid")
+    func startsOverlap() {
+        let first: pid_t = 2_000_000_001, second: pid_t = 2_000_000_002
+        let firstInside = DispatchSemaphore(value: 0), secondInside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let overlapped = LockedFlag()
+        let done = DispatchGroup()
+        done.enter()
+        Thread.detachNewThread {
+            _ = LiveChildren.starting {
+                firstInside.signal()
+                // With one lock for every start, the second could not begin until this one ended.
+                overlapped.set(secondInside.wait(timeout: .now() + 5) == .success)
+                release.wait()
+                return .success(first)
+            }
+            done.leave()
+        }
+        firstInside.wait()
+        done.enter()
+        Thread.detachNewThread {
+            _ = LiveChildren.starting {
+                secondInside.signal()
+                return .success(second)
+            }
+            done.leave()
+        }
+        // The look waits for the first start, still under way, and then sees its pid.
+        let looked = LockedFlag()
+        done.enter()
+        Thread.detachNewThread {
+            looked.set(LiveChildren.withRecorded { $0.contains(first) && $0.contains(second) })
+            done.leave()
+        }
+        usleep(100_000)
+        release.signal()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(overlapped.value)
+        #expect(looked.value)
+        LiveChildren.reaped(first)
+        LiveChildren.reaped(second)
+        #expect(LiveChildren.withRecorded { !$0.contains(first) && !$0.contains(second) })
+    }
+}
+
+private final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set(_ value: Bool) { lock.withLock { flag = value } }
+    var value: Bool { lock.withLock { flag } }
+}
