@@ -445,13 +445,27 @@ final class ForkServer: @unchecked Sendable {
         }
     }
 
-    /// Ends the server: its socket closes, so it returns from its `main`; SIGKILL when it has not after 2 s. Reaped.
+    /// Closes the server's socket, so it returns from its `main` (``stop()`` then reaps it); the servers of a run are
+    /// all told first, so they end at the same time.
+    func closeSocket() {
+        requests.lock()
+        defer { requests.unlock() }
+        guard socket >= 0 else { return }
+        close(socket)
+        socket = -1
+    }
+
+    /// Ends the server: its socket closes, so it returns from its `main`; SIGKILL when it has not after 2 s. Reaped
+    /// (looked for every millisecond: it ends in a few).
     func stop() {
         requests.lock()
         defer { requests.unlock() }
         guard !stopped else { return }
         stopped = true
-        close(socket)
+        if socket >= 0 {
+            close(socket)
+            socket = -1
+        }
         for server in [pid] + retired {
             var status: Int32 = 0
             var waited = 0
@@ -461,13 +475,13 @@ final class ForkServer: @unchecked Sendable {
                 // A server forked from a test's process is crossrun's once that process has ended (it has, when
                 // the run is over); ECHILD for a process that still exists is a moment before the adoption.
                 if result == server || (result < 0 && !(errno == ECHILD && kill(server, 0) == 0)) { break }
-                if waited == 200 {
+                if waited == 2000 {
                     kill(-server, SIGKILL)
                     kill(server, SIGKILL)
                     while waitpid(server, &status, 0) < 0 && errno == EINTR {}
                     break
                 }
-                usleep(10_000)
+                usleep(1000)
                 waited += 1
             }
             LiveChildren.reaped(server)

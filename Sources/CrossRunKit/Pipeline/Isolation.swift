@@ -275,6 +275,7 @@ final class ForkServerPool: @unchecked Sendable {
         servers = [:]
         siblings = []
         lock.unlock()
+        for server in all { server.closeSocket() }
         for server in all { server.stop() }
     }
 }
