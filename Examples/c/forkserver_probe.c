@@ -17,9 +17,12 @@
  * from it fail the same way unless everything above was put back after a real test ran.
  *
  * Each test also fails unless pthread_getattr_np's answer for the main thread (which the fork server's library gives
- * a test's process from what glibc said in the server) is the one glibc's own function gives. main registers an exit handler that, with
- * CROSSRUN_PROBE_EXITS set, appends main's last argument as a line to the file it names: the warm-up ends through
- * exit() and runs it once, as each listing and each test's process does; a successor, forked after it ran, does not.
+ * a test's process from what glibc said in the server) is the one glibc's own function gives.
+ *
+ * main registers an exit handler that, with CROSSRUN_PROBE_EXITS set, appends main's last argument as a line to the
+ * file it names, through a stream only exit()'s last flush of every stream writes: the warm-up ends through all of
+ * exit() but _exit and writes it once, as each listing and each test's process does; a successor, forked after the
+ * handlers and before that flush, does not.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -101,15 +104,12 @@ static int same_stack_answer(void) {
 // The last argument main was called with: the test's name, the listing's option, or the warm-up's name.
 static const char *last_argument;
 
+// The line goes into a stream left open: only exit()'s last step, which flushes every stream, writes it.
 static void count_exit(void) {
     const char *path = getenv("CROSSRUN_PROBE_EXITS");
     if (path == NULL) return;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    char line[512];
-    int length = snprintf(line, sizeof line, "%s\n", last_argument);
-    if (write(fd, line, length) != length) printf("the exit line was not written\n");
-    close(fd);
+    FILE *exits = fopen(path, "ae");
+    if (exits != NULL) fprintf(exits, "%s\n", last_argument);
 }
 
 static int check(const char *name) {

@@ -327,9 +327,27 @@ static int in_server_thread(void) {
 // exit path the test took (its own thread-local destructors) as well.
 static void (*real_rtld_fini)(void);
 static volatile int carry_at_finish;
+// glibc (up to 2.37) ends exit() by calling the functions of its __libc_atexit section (one: _IO_cleanup, which
+// flushes and unbuffers every stream) and then _exit. During the warm-up the section's one entry is this function,
+// which calls glibc's and comes back to the server, so qemu has translated all of exit() but _exit itself.
+static void (**libc_atexit)(void);
+static void (*libc_cleanup)(void);
+static void warm_cleanup(void) {
+    if (libc_cleanup) libc_cleanup();
+    if (warming == 3 && in_server_thread()) {
+        warming = 0;
+        siglongjmp(warm_exit, 1);
+    }
+}
+
 static void finish_exit(void) {
     if (real_rtld_fini) real_rtld_fini();
     if (warming == 2 && in_server_thread()) {
+        // On to the rest of exit() when the section's entry is warm_cleanup; back from here otherwise.
+        if (libc_cleanup) {
+            warming = 3;
+            return;
+        }
         warming = 0;
         siglongjmp(warm_exit, 1);
     }
@@ -896,6 +914,55 @@ static int go_parallel(void) {
     return count_threads() == before;
 }
 
+// The address of libc's __libc_atexit section, when it holds one function pointer: from libc's section headers,
+// read from its file (sections are not mapped). NULL when there is none (glibc 2.38 calls _IO_cleanup directly).
+static void (**find_libc_atexit(void))(void) {
+    Dl_info info;
+    if (dladdr((void *)&fflush, &info) == 0 || info.dli_fname == NULL || info.dli_fbase == NULL) return NULL;
+    int fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    void (**found)(void) = NULL;
+    ElfW(Ehdr) header;
+    if (pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header && memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 &&
+        header.e_shentsize == sizeof(ElfW(Shdr)) && header.e_shnum > 0 && header.e_shnum < 256 && header.e_shstrndx < header.e_shnum) {
+        ElfW(Shdr) sections[256];
+        size_t size = header.e_shnum * sizeof(ElfW(Shdr));
+        char names[4096];
+        if (pread(fd, sections, size, header.e_shoff) == (ssize_t)size) {
+            const ElfW(Shdr) *table = &sections[header.e_shstrndx];
+            size_t length = table->sh_size < sizeof names - 1 ? table->sh_size : sizeof names - 1;
+            if (pread(fd, names, length, table->sh_offset) == (ssize_t)length) {
+                names[length] = 0;
+                for (int i = 0; i < header.e_shnum; i++) {
+                    if (sections[i].sh_name < length && strcmp(names + sections[i].sh_name, "__libc_atexit") == 0 &&
+                        sections[i].sh_size == sizeof(void *)) {
+                        found = (void (**)(void))((char *)info.dli_fbase + sections[i].sh_addr);
+                    }
+                }
+            }
+        }
+    }
+    close(fd);
+    return found;
+}
+
+// Puts warm_cleanup in the section's place (1) or glibc's back (0); the page is writable only meanwhile.
+static int swap_libc_atexit(int in) {
+    if (libc_atexit == NULL) return 0;
+    long page = sysconf(_SC_PAGESIZE);
+    void *start = (void *)((unsigned long)libc_atexit / page * page);
+    if (mprotect(start, page, PROT_READ | PROT_WRITE) != 0) return 0;
+    if (in) {
+        libc_cleanup = *libc_atexit;
+        *libc_atexit = warm_cleanup;
+    } else {
+        *libc_atexit = libc_cleanup;
+        libc_cleanup = NULL;
+    }
+    mprotect(start, page, PROT_READ);
+    return 1;
+}
+
 // Runs main once with no test to run and undoes it. 1: warm; 0: cold, `why` says why, nothing changed; -1: the
 // server's state could not be restored (it must not serve).
 static int warm_up(int argc, char **argv, char **envp, const char **why) {
@@ -921,12 +988,15 @@ static int warm_up(int argc, char **argv, char **envp, const char **why) {
         *why = "the thread started before it did not end";
     } else if (learn_main_stack(), take_snapshot(why)) {
         argv[argc - 1] = WARM_NAME;
+        libc_atexit = find_libc_atexit();
+        int swapped = swap_libc_atexit(1);
         if (sigsetjmp(warm_exit, 1) == 0) {
             warming = 1;
-            // Comes back through finish_exit.
+            // Comes back through warm_cleanup (or finish_exit).
             exit(real_main(argc, argv, envp));
         }
         warming = 0;
+        if (swapped) swap_libc_atexit(0);
         argv[argc - 1] = PLACEHOLDER;
         int none[2] = {-1, -1};
         result = restore_snapshot(why, none) ? 1 : -1;
