@@ -304,7 +304,8 @@ static unsigned long page_rounded(unsigned long length) {
 
 static unsigned long work_start, work_end, copies_start, copies_end;
 static sigjmp_buf warm_exit;
-// 1 while the warm-up's main runs, 2 while the exit() that ends it runs its handlers, 0 otherwise.
+// 1 while the warm-up's main runs, 2 while the exit() that ends it runs its handlers, 3 while that exit() runs
+// glibc's last step (warm_cleanup), 0 otherwise.
 static volatile int warming;
 static pid_t server_pid;
 static char **initial_argv;
@@ -318,18 +319,10 @@ static int in_server_thread(void) {
     return getpid() == server_pid && (pid_t)syscall(SYS_gettid) == server_pid;
 }
 
-// The warm-up ends through exit(), as a test's process does: the TLS destructors, the atexit handlers and the
-// loader's destructors run (what a listing runs too), so qemu has translated that path before any test's process
-// takes it (it is most of what a test's process would translate). The loader's destructor call is the handler
-// registered first, so the last to run: after it the server goes back to the warm-up instead of ending (only in the
-// server's own thread: a process the warm-up forked inherits `warming`, and ends as usual).
-// A test's process asked for a successor leaves it there too, so the successor carries the translations of the
-// exit path the test took (its own thread-local destructors) as well.
-static void (*real_rtld_fini)(void);
-static volatile int carry_at_finish;
 // glibc (up to 2.37) ends exit() by calling the functions of its __libc_atexit section (one: _IO_cleanup, which
 // flushes and unbuffers every stream) and then _exit. During the warm-up the section's one entry is this function,
-// which calls glibc's and comes back to the server, so qemu has translated all of exit() but _exit itself.
+// which calls glibc's and comes back to the server (only in the server's own thread: a process the warm-up forked
+// inherits `warming`, and ends as usual), so qemu has translated all of exit() but _exit itself.
 static void (**libc_atexit)(void);
 static void (*libc_cleanup)(void);
 static void warm_cleanup(void) {
@@ -340,6 +333,15 @@ static void warm_cleanup(void) {
     }
 }
 
+// The warm-up ends through exit(), as a test's process does: the TLS destructors, the atexit handlers and the
+// loader's destructors run (what a listing runs too), so qemu has translated that path before any test's process
+// takes it (it is most of what a test's process would translate). The loader's destructor call is the handler
+// registered first, so the last to run: this function wraps it. After it the warm-up goes on to glibc's last step
+// (warm_cleanup) when the section was found, or back to the server from here.
+// A test's process asked for a successor leaves it here too, so the successor carries the translations of the exit
+// path the test took (its own thread-local destructors) as well.
+static void (*real_rtld_fini)(void);
+static volatile int carry_at_finish;
 static void finish_exit(void) {
     if (real_rtld_fini) real_rtld_fini();
     if (warming == 2 && in_server_thread()) {
@@ -705,8 +707,6 @@ static void remove_new(unsigned long start, unsigned long end) {
     if (at < end) munmap((void *)at, end - at);
 }
 
-// Undoes the warm-up; 0 with the reason in `why` when what is now cannot be made what was.
-// `spare`: descriptors (-1: none) a successor keeps through it.
 // glibc keeps the thread's id in its descriptor (fork writes the child's id there), and pthread_getattr_np,
 // pthread_getaffinity_np and the like use it; the snapshot holds the first server's. So a successor, whose id is
 // its own, puts it back after the copy: in the words of the descriptor (pthread_self() on) that hold this process's
@@ -729,6 +729,8 @@ static int own_id_words(pid_t **found, int max) {
     return count;
 }
 
+// Undoes the warm-up; 0 with the reason in `why` when what is now cannot be made what was.
+// `spare`: descriptors (-1: none) a successor keeps through it.
 static int restore_snapshot(const char **why, const int spare[2]) {
     if (count_threads() != snap->threads) {
         *why = "a thread the warm-up started is still running";
