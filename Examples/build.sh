@@ -123,8 +123,9 @@ cc_build forkserver_probe i686    i686-linux-gnu-gcc -pthread
 # Windows (PE32+ console, run under wine): mingw's C runtime prints \r\n line ends, which the parser must take.
 cc_build libtest_style x86_64-windows.exe x86_64-w64-mingw32-gcc
 
-# musl C programs for aarch64: Debian's aarch64-linux-gnu-gcc against Debian's musl-dev for arm64 (headers, crt
-# files, libc.a) and musl's libc.so, as musl-gcc's specs file would, unpacked by scripts/install-deps.sh.
+# musl C programs for aarch64 (forkserver_probe for the fork server under musl): Debian's aarch64-linux-gnu-gcc
+# against Debian's musl-dev for arm64 (headers, crt files, libc.a) and musl's libc.so, as musl-gcc's specs file
+# would, unpacked by scripts/install-deps.sh.
 #   musl_build NAME dynamic  ->  c/build/NAME-aarch64-musl         (interpreter /lib/ld-musl-aarch64.so.1)
 #   musl_build NAME static   ->  c/build/NAME-aarch64-musl-static  (no interpreter)
 musl_root="$tools_dir/musl/arm64/root"
@@ -156,6 +157,7 @@ musl_build() {
 musl_build libtest_style dynamic
 musl_build libtest_style static
 musl_build plain_exit    dynamic
+musl_build forkserver_probe dynamic
 
 # libtest_style.c for every further Linux architecture (tests/EndToEndTests/LinuxArchTests.swift): dynamic, linked
 # against Debian's cross sysroot in /usr/<triple> (libc6-dev-<arch>-cross), and static.

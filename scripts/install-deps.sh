@@ -177,3 +177,18 @@ if ! ls "$musl_dir"/musl_*_arm64.deb "$musl_dir"/musl-dev_*_arm64.deb >/dev/null
   done
   rm -rf "$work"
 fi
+# musl-dev's own aarch64-linux-musl-gcc (Debian's aarch64-linux-gnu-gcc with musl-dev's specs file, as a Debian
+# system with musl-dev:arm64 installed has it) made to work from the unpacked root: its specs file's paths moved
+# under root/, and libc.so's folder searched first (-lc would otherwise find libc.a, musl's static C library, and
+# link a copy of it into a dynamically linked program or the preload library). The fork-server tests put $musl_dir/bin on PATH, so crossrun builds its
+# musl preload library with it.
+specs="$musl_dir/root/usr/lib/aarch64-linux-musl/musl-gcc.specs"
+if [ ! -x "$musl_dir/bin/aarch64-linux-musl-gcc" ] || [ ! -e "$musl_dir/musl-gcc.specs" ] || [ "$specs" -nt "$musl_dir/musl-gcc.specs" ]; then
+  $SUDO mkdir -p "$musl_dir/bin"
+  sed -e "s#\([ L]\)/usr/#\1$musl_dir/root/usr/#g; s#^-L#-L$musl_dir/root/lib/aarch64-linux-musl -L#" \
+    "$specs" | $SUDO tee "$musl_dir/musl-gcc.specs.tmp" >/dev/null
+  $SUDO mv -f "$musl_dir/musl-gcc.specs.tmp" "$musl_dir/musl-gcc.specs"
+  printf '#!/bin/sh\nexec "${REALGCC:-aarch64-linux-gnu-gcc}" "$@" -specs "%s"\n' "$musl_dir/musl-gcc.specs" |
+    $SUDO tee "$musl_dir/bin/aarch64-linux-musl-gcc" >/dev/null
+  $SUDO chmod 755 "$musl_dir/bin/aarch64-linux-musl-gcc"
+fi

@@ -47,6 +47,15 @@ struct CrossToolchainTests {
         #expect(CrossToolchain(rustTarget: triple) == nil)
     }
 
+    @Test("the musl cross gcc the fork server looks for per Rust musl target; none for other targets", arguments: [
+        ("aarch64-unknown-linux-musl", "aarch64-linux-musl-gcc"), ("armv7-unknown-linux-musleabihf", "arm-linux-musleabihf-gcc"),
+        ("i586-unknown-linux-musl", "i686-linux-musl-gcc"), ("mips64el-unknown-linux-muslabi64", "mips64el-linux-muslabi64-gcc"),
+        ("riscv64gc-unknown-linux-musl", "riscv64-linux-musl-gcc"), ("aarch64-unknown-linux-gnu", nil), ("wasm32-wasip1", nil),
+    ] as [(String, String?)])
+    func muslCompiler(triple: String, compiler: String?) {
+        #expect(CrossToolchain.muslCompiler(rustTarget: triple) == compiler)
+    }
+
     /// Every Rust target of the built-in runners that has a Debian toolchain.
     static var catalogueToolchains: [CrossToolchain] {
         get throws {

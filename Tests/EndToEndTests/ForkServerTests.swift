@@ -233,6 +233,49 @@ import Testing
         #expect(ran.split(separator: "\n").map(String.init).sorted() == exits.sorted(), "\(ran)")
     }
 
+    enum MuslCase: String, CaseIterable, Sendable {
+        case passing, failing, noCompiler
+    }
+
+    @Test("a dynamically linked musl binary forks from a fork server built with musl's cross gcc (musl-dev's aarch64-linux-musl-gcc), without the warm-up (musl's exit() cannot be undone), each test in a fresh process, with the outcomes one emulator per test gives; without a musl cross gcc it says why", arguments: MuslCase.allCases)
+    func musl(_ musl: MuslCase) throws {
+        // Examples/c/forkserver_probe.c built against musl: each test fails unless main has run once in its process.
+        let binary = try Examples.c("forkserver_probe-aarch64-musl")
+        let folder = try temporaryDirectory("forkserver-musl")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let exits = folder.appendingPathComponent("exits").path
+        let json = folder.appendingPathComponent("r.json").path
+        let base = environment()["PATH"] ?? "/usr/bin"
+        var changes: [String: String?] = [
+            "CROSSRUN_PROBE": "1", "CROSSRUN_PROBE_EXITS": exits,
+            "CROSSRUN_PROBE_CWD": musl == .failing ? "/not-the-working-directory" : folder.resolvingSymlinksInPath().path,
+            "PATH": musl == .noCompiler ? base : MuslPackages.folder + "/bin:" + base,
+        ]
+        var outcomes: [[String: String]] = []
+        for server in ["1", "0"] {
+            changes["CROSSRUN_FORK_SERVER"] = server
+            try? FileManager.default.removeItem(atPath: exits)
+            let result = try crossrun(
+                ["--isolate", "-j", "1", "--sysroot", MuslPackages.folder + "/root", "--json", json, binary], environment: environment(changes), in: folder)
+            #expect(result.status == (musl == .failing ? 101 : 0), "\(result.stdoutText)\n\(result.stderrText)")
+            outcomes.append(Self.outcomes(try readResults(json)))
+            guard server == "1" else { continue }
+            let line = musl == .noCompiler
+                ? "one emulator start per test (no fork server: no musl cross C compiler (aarch64-linux-musl-gcc) on PATH to build the fork server with)"
+                : "each forked from a fork server (one qemu start, no warm-up: musl's exit() cannot be undone)"
+            #expect(result.stderrText.contains(line), "\(result.stderrText)")
+            // main ran in each listing and each test's process, and nowhere else (no warm-up). The server lists the
+            // ignored tests as `--list --ignored` in place of its last two arguments; without it, that listing is
+            // `--ignored --list`.
+            let listings = musl == .noCompiler ? ["--list", "--list"] : ["--ignored", "--list"]
+            let ran = try String(contentsOfFile: exits, encoding: .utf8)
+            #expect(ran.split(separator: "\n").map(String.init).sorted() == listings + ["probe::first", "probe::second", "probe::third"], "\(ran)")
+        }
+        let expected = musl == .failing ? "failed" : "passed"
+        #expect(outcomes[0] == ["probe::first": expected, "probe::second": expected, "probe::third": expected])
+        #expect(outcomes[0] == outcomes[1])
+    }
+
     enum Fallback: String, CaseIterable, Sendable {
         case staticBinary, wasm, turnedOff
     }

@@ -5,7 +5,7 @@ import FoundationEssentials
     import Glibc
 #endif
 
-/// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc test binary under qemu-user is started
+/// `--isolate`'s fork server (docs/isolation.md): a dynamically linked glibc or musl test binary under qemu-user is started
 /// once for every two jobs with a small preload library (ForkServerGuest.swift) that stops it just before `main`; each test's
 /// process is then that warm process or a fork of it (qemu loaded, the guest's libraries loaded and relocated, libc
 /// started) instead of a new qemu. The test's process is crossrun's own child (the server itself, when it was
@@ -105,9 +105,12 @@ final class ForkServer: @unchecked Sendable {
         let plan = run.plan
         guard plan.kind == .qemuUser else { return .fallback(reason: "the fork server is for qemu-user, not \(plan.kind.rawValue)") }
         guard let elf = run.info.elf, let interpreter = elf.interpreter else { return .fallback(reason: "statically linked binary") }
-        guard !interpreter.contains("musl") else { return .fallback(reason: "musl binary (the fork server preloads a glibc library)") }
-        // EM_PPC, EM_PPC64: glibc's __libc_start_main takes other arguments there (argc first, a startup_info block).
-        guard elf.machine != 20 && elf.machine != 21 else { return .fallback(reason: "PowerPC's __libc_start_main is not wrapped (other arguments)") }
+        let musl = SysrootManifest.libc(ofInterpreter: interpreter) == "musl"
+        // EM_PPC, EM_PPC64: glibc's __libc_start_main takes other arguments there (argc first, a startup_info block);
+        // musl's takes the same everywhere.
+        guard musl || (elf.machine != 20 && elf.machine != 21) else {
+            return .fallback(reason: "PowerPC's __libc_start_main is not wrapped (other arguments)")
+        }
         guard Orphans.isAdopting else { return .fallback(reason: "crossrun is not the subreaper of its processes here") }
         if environment["LD_PRELOAD"] != nil || plan.environment["LD_PRELOAD"] != nil || plan.argv.contains(where: { $0.hasPrefix("LD_PRELOAD=") }) {
             return .fallback(reason: "LD_PRELOAD is already set")
@@ -116,11 +119,17 @@ final class ForkServer: @unchecked Sendable {
             return .fallback(reason: "the qemu command line has no place for the preload library")
         }
         let definition = run.catalog.definitions.first { $0.name == plan.target }
-        let toolchains = (definition?.rustTargets ?? []).compactMap(CrossToolchain.init(rustTarget:)).filter { !$0.isMinGW }
-        guard !toolchains.isEmpty else { return .fallback(reason: "no GNU cross C compiler is known for \(plan.target)") }
+        let rustTargets = definition?.rustTargets ?? []
+        // The library is built against the binary's own C library: glibc's cross gcc, or a musl cross gcc.
+        let compilers = musl
+            ? rustTargets.compactMap(CrossToolchain.muslCompiler(rustTarget:))
+            : rustTargets.compactMap(CrossToolchain.init(rustTarget:)).filter { !$0.isMinGW }.map(\.linker)
+        let kind = musl ? "musl" : "GNU"
+        guard !compilers.isEmpty else { return .fallback(reason: "no \(kind) cross C compiler is known for \(plan.target)") }
         let searchPath = environment["PATH"] ?? "/usr/bin:/bin"
-        guard let compiler = toolchains.lazy.compactMap({ Executables.find($0.linker, searchPath: searchPath) }).first else {
-            return .fallback(reason: "no cross C compiler (\(toolchains.map(\.linker).joined(separator: ", "))) on PATH to build the fork server with")
+        guard let compiler = compilers.lazy.compactMap({ Executables.find($0, searchPath: searchPath) }).first else {
+            let names = compilers.joined(separator: ", ")
+            return .fallback(reason: "no \(musl ? "musl " : "")cross C compiler (\(names)) on PATH to build the fork server with")
         }
         let library: String
         switch buildLibrary(compiler: compiler, environment: environment) {

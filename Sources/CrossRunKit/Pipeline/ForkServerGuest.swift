@@ -11,9 +11,11 @@ enum ForkServerGuest {
 
     static let source = #"""
 // crossrun's guest-side fork server for `--isolate` (docs/isolation.md). crossrun builds it with the target's cross
-// C compiler as a shared library and loads it into a dynamically linked glibc test binary under qemu-user with
-// LD_PRELOAD. It wraps __libc_start_main, so it runs after the dynamic loader, libc's start-up and the binary's
-// constructors (Rust std's .init_array function, which keeps the argv pointer), just before main.
+// C compiler as a shared library and loads it into a dynamically linked glibc or musl test binary under qemu-user
+// with LD_PRELOAD (built against the binary's C library: with glibc's cross gcc or a musl one). It wraps
+// __libc_start_main, so it runs after the dynamic loader, libc's start-up and the binary's constructors (Rust std's
+// .init_array function, which keeps the argv pointer), just before main. Under musl it serves without the warm-up
+// (below), which needs glibc's exit().
 //
 // Without CROSSRUN_FORKSERVER_FD it calls main and nothing else. With it (a SOCK_SEQPACKET socket crossrun
 // passes as a descriptor), it first says "crossrun-forkserver 1 ready PID\n" and then serves requests:
@@ -113,6 +115,9 @@ static int receive(int fd, char *name, size_t size, int fds[3]) {
     return 1;
 }
 
+static int in_test;
+
+#ifdef __GLIBC__
 // Rust's std asks glibc for the main thread's stack (pthread_getattr_np) as every process starts, and glibc finds
 // it by reading /proc/self/maps, which qemu-user writes out anew for each open: a fifth of a test's process's time
 // on regex's suite. A test's process has the server's mappings as they were at the snapshot (the undo checks them),
@@ -128,7 +133,6 @@ static struct {
     size_t affinity_size;
     unsigned char affinity[1024];
 } main_stack;
-static int in_test;
 typedef int (*getattr_function)(pthread_t, pthread_attr_t *);
 static getattr_function real_getattr;
 
@@ -188,6 +192,10 @@ int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr) {
     }
     return real_getattr(thread, attr);
 }
+#else
+// musl finds the main thread's stack without reading /proc/self/maps (and has no pthread_attr_setaffinity_np).
+static void learn_main_stack(void) {}
+#endif
 
 static void run_test(int server, pid_t crossrun, pid_t helper, int fds[3], char *name, int carry, int argc, char **argv, char **envp) {
     in_test = 1;
@@ -1257,8 +1265,16 @@ static int serve(int server, int argc, char **argv, char **envp) {
     }
     serving_fd = server;
     const char *warm = getenv("CROSSRUN_FORKSERVER_WARM");
+#ifdef __GLIBC__
     const char *why = "CROSSRUN_FORKSERVER_WARM=0";
     int warmed = warm && !strcmp(warm, "0") ? 0 : warm_up(argc, argv, envp, &why);
+#else
+    // The warm-up comes back from glibc's exit() (its rtld_fini and __libc_atexit section); musl's exit() has no
+    // such point, so a musl server serves cold.
+    (void)warm;
+    const char *why = "musl's exit() cannot be undone";
+    int warmed = 0;
+#endif
     if (warmed == 0) learn_main_stack();
     if (warmed < 0) {
         char error[256];

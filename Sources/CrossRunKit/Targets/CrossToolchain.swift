@@ -71,8 +71,22 @@ public struct CrossToolchain: Sendable, Equatable {
             gnuTriple = "\(triple.prefix { $0 != "-" })-w64-mingw32"
             return
         }
+        guard let triple = Self.linuxTriple(rustTarget: triple, libc: "gnu") else { return nil }
+        gnuTriple = triple
+    }
+
+    /// The C compiler a musl cross toolchain names for a Rust musl target (`aarch64-unknown-linux-musl` ->
+    /// `aarch64-linux-musl-gcc`, as musl-cross-make's toolchains and Debian's musl-dev name theirs), or nil for a
+    /// target that is not musl on Linux.
+    public static func muslCompiler(rustTarget triple: String) -> String? {
+        linuxTriple(rustTarget: triple, libc: "musl").map { $0 + "-gcc" }
+    }
+
+    /// `ARCH-linux-ABI` for a Rust `CPU-unknown-linux-ABI` target whose ABI starts with `libc` (`gnueabihf`,
+    /// `musl`): the CPU as C toolchains name its architecture (`armv7` -> `arm`, `i586` -> `i686`).
+    static func linuxTriple(rustTarget triple: String, libc: String) -> String? {
         let parts = triple.split(separator: "-").map(String.init)
-        guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix("gnu") else { return nil }
+        guard parts.count == 4, parts[1] == "unknown", parts[2] == "linux", parts[3].hasPrefix(libc) else { return nil }
         let arch: String
         switch parts[0] {
         case "aarch64", "aarch64_be", "x86_64", "i686", "powerpc", "powerpc64", "powerpc64le", "s390x", "mips", "mipsel", "mips64", "mips64el",
@@ -89,7 +103,7 @@ public struct CrossToolchain: Sendable, Equatable {
         default:
             return nil
         }
-        gnuTriple = "\(arch)-linux-\(parts[3])"
+        return "\(arch)-linux-\(parts[3])"
     }
 
     /// Where the linker at `linkerPath` finds ``startFile``: `gcc -print-file-name` answers with a path when it
