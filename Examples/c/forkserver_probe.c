@@ -17,8 +17,8 @@
  * from it fail the same way unless everything above was put back after a real test ran.
  *
  * Each test also fails unless pthread_getattr_np's answer for the main thread (which the fork server's library gives
- * a test's process from what glibc said in the server) is the one glibc's own function gives (glibc only: built
- * against musl, the probe's server serves without the warm-up, and musl answers).
+ * a test's process from what glibc said in the server) is the one glibc's own function gives (glibc only: under
+ * musl the library leaves the question to musl).
  *
  * main registers an exit handler that, with CROSSRUN_PROBE_EXITS set, appends main's last argument as a line to the
  * file it names, through a stream only exit()'s last flush of every stream writes: the warm-up ends through all of

@@ -27,14 +27,14 @@ import Testing
 
     /// `crossrun --isolate -j JOBS` on `binary` with these environment changes, run in a folder of its own (named in
     /// `CROSSRUN_PROBE_CWD` for Examples/c/forkserver_probe.c): how it ended and its results JSON.
-    static func isolated(_ binary: String, _ changes: [String: String?], jobs: Int = 2) throws -> (ProcessResult, [String: Any]) {
+    static func isolated(_ binary: String, _ changes: [String: String?], jobs: Int = 2, options: [String] = []) throws -> (ProcessResult, [String: Any]) {
         let folder = try temporaryDirectory("forkserver-isolated")
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("r.json").path
         var changes = changes
         changes["CROSSRUN_PROBE_CWD"] = folder.resolvingSymlinksInPath().path
         changes["CROSSRUN_PROBE"] = "1"
-        let result = try crossrun(["--isolate", "-j", "\(jobs)", "--json", json, binary], environment: environment(changes), in: folder)
+        let result = try crossrun(["--isolate", "-j", "\(jobs)", "--json", json] + options + [binary], environment: environment(changes), in: folder)
         return (result, try readResults(json))
     }
 
@@ -183,11 +183,17 @@ import Testing
         (results["isolation"] as? [String: Any])?["successors"] as? Int
     }
 
-    @Test("the warm-up's run of main and of exit()'s handlers, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), and a test's process gets glibc's answer for its main thread's stack, on 64- and 32-bit, little- and big-endian targets; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686"], Warm.allCases)
+    @Test("the warm-up's run of main and of exit()'s handlers, and a whole test's run in a successor, are undone before a test's process is forked (a static counter, a heap block, a descriptor, a signal handler, the working directory, the file mode mask, the environment), and a test's process gets glibc's answer for its main thread's stack, on 64- and 32-bit, little- and big-endian targets, and under musl; a warm-up or successor that cannot be undone, or is turned off, gives a server without it", arguments: ["aarch64", "armv7", "s390x", "i686", "aarch64-musl"], Warm.allCases)
     func warmUpIsUndone(arch: String, warm: Warm) throws {
         // Examples/c/forkserver_probe.c: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-\(arch)")
         var variables: [String: String?] = [:]
+        var options: [String] = []
+        if arch.hasSuffix("-musl") {
+            // musl-dev's aarch64-linux-musl-gcc builds the library; Debian's musl is the sysroot.
+            variables["PATH"] = MuslPackages.folder + "/bin:" + (environment()["PATH"] ?? "/usr/bin")
+            options = ["--sysroot", MuslPackages.folder + "/root"]
+        }
         let line: String
         // One job: the first test's process leaves a successor, which forks the second, whose successor forks the
         // third (the 1st and 2nd requests ask for one).
@@ -224,7 +230,7 @@ import Testing
         let exitLines = try temporaryDirectory("forkserver-exits")
         defer { try? FileManager.default.removeItem(at: exitLines) }
         variables["CROSSRUN_PROBE_EXITS"] = exitLines.appendingPathComponent("exits").path
-        let (result, results) = try Self.isolated(binary, variables, jobs: 1)
+        let (result, results) = try Self.isolated(binary, variables, jobs: 1, options: options)
         #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
         #expect(result.stderrText.contains(line), "\(result.stderrText)")
         #expect(Self.outcomes(results) == ["probe::first": "passed", "probe::second": "passed", "probe::third": "passed"])
@@ -237,7 +243,7 @@ import Testing
         case passing, failing, noCompiler
     }
 
-    @Test("a dynamically linked musl binary forks from a fork server built with musl's cross gcc (musl-dev's aarch64-linux-musl-gcc), without the warm-up (musl's exit() cannot be undone), each test in a fresh process, with the outcomes one emulator per test gives; without a musl cross gcc it says why", arguments: MuslCase.allCases)
+    @Test("a dynamically linked musl binary forks from a warm fork server built with musl's cross gcc (musl-dev's aarch64-linux-musl-gcc), each test in a fresh process, with the outcomes one emulator per test gives; without a musl cross gcc it says why", arguments: MuslCase.allCases)
     func musl(_ musl: MuslCase) throws {
         // Examples/c/forkserver_probe.c built against musl: each test fails unless main has run once in its process.
         let binary = try Examples.c("forkserver_probe-aarch64-musl")
@@ -262,12 +268,11 @@ import Testing
             guard server == "1" else { continue }
             let line = musl == .noCompiler
                 ? "one emulator start per test (no fork server: no musl cross C compiler (aarch64-linux-musl-gcc) on PATH to build the fork server with)"
-                : "each forked from a fork server (one qemu start, no warm-up: musl's exit() cannot be undone)"
+                : Self.warmed
             #expect(result.stderrText.contains(line), "\(result.stderrText)")
-            // main ran in each listing and each test's process, and nowhere else (no warm-up). The server lists the
-            // ignored tests as `--list --ignored` in place of its last two arguments; without it, that listing is
-            // `--ignored --list`.
-            let listings = musl == .noCompiler ? ["--list", "--list"] : ["--ignored", "--list"]
+            // main ran in each listing, the warm-up and each test's process. The server lists the ignored tests as
+            // `--list --ignored` in place of its last two arguments; without it, that listing is `--ignored --list`.
+            let listings = musl == .noCompiler ? ["--list", "--list"] : ["--ignored", "--list", "crossrun-forkserver-warm-up-matches-no-test"]
             let ran = try String(contentsOfFile: exits, encoding: .utf8)
             #expect(ran.split(separator: "\n").map(String.init).sorted() == listings + ["probe::first", "probe::second", "probe::third"], "\(ran)")
         }

@@ -14,8 +14,7 @@ enum ForkServerGuest {
 // C compiler as a shared library and loads it into a dynamically linked glibc or musl test binary under qemu-user
 // with LD_PRELOAD (built against the binary's C library: with glibc's cross gcc or a musl one). It wraps
 // __libc_start_main, so it runs after the dynamic loader, libc's start-up and the binary's constructors (Rust std's
-// .init_array function, which keeps the argv pointer), just before main. Under musl it serves without the warm-up
-// (below), which needs glibc's exit().
+// .init_array function, which keeps the argv pointer), just before main.
 //
 // Without CROSSRUN_FORKSERVER_FD it calls main and nothing else. With it (a SOCK_SEQPACKET socket crossrun
 // passes as a descriptor), it first says "crossrun-forkserver 1 ready PID\n" and then serves requests:
@@ -350,14 +349,17 @@ static void warm_cleanup(void) {
 // path the test took (its own thread-local destructors) as well.
 static void (*real_rtld_fini)(void);
 static volatile int carry_at_finish;
-static void finish_exit(void) {
-    if (real_rtld_fini) real_rtld_fini();
+static void handlers_done(void) {
     if (warming == 2 && in_server_thread()) {
         // On to the rest of exit() when the section's entry is warm_cleanup; back from here otherwise.
         if (libc_cleanup) {
             warming = 3;
             return;
         }
+#ifndef __GLIBC__
+        // What musl's exit() does next: flush every stream.
+        fflush(NULL);
+#endif
         warming = 0;
         siglongjmp(warm_exit, 1);
     }
@@ -366,6 +368,19 @@ static void finish_exit(void) {
         leave_successor();
     }
 }
+static void finish_exit(void) {
+    if (real_rtld_fini) real_rtld_fini();
+    handlers_done();
+}
+#ifndef __GLIBC__
+// musl's exit() runs the atexit handlers, then the loaded objects' destructors in the reverse order of their
+// constructors, then flushes every stream and calls _Exit; it has no rtld_fini. musl's loader constructs a preloaded
+// library before the binary and the binary's own libraries (a preload is a pseudo-dependency of the binary), so this
+// destructor runs after every other handler: it is musl's finish_exit.
+__attribute__((destructor)) static void musl_handlers_done(void) {
+    handlers_done();
+}
+#endif
 
 void exit(int status) {
     if (warming == 1 && in_server_thread()) warming = 2;
@@ -1265,16 +1280,8 @@ static int serve(int server, int argc, char **argv, char **envp) {
     }
     serving_fd = server;
     const char *warm = getenv("CROSSRUN_FORKSERVER_WARM");
-#ifdef __GLIBC__
     const char *why = "CROSSRUN_FORKSERVER_WARM=0";
     int warmed = warm && !strcmp(warm, "0") ? 0 : warm_up(argc, argv, envp, &why);
-#else
-    // The warm-up comes back from glibc's exit() (its rtld_fini and __libc_atexit section); musl's exit() has no
-    // such point, so a musl server serves cold.
-    (void)warm;
-    const char *why = "musl's exit() cannot be undone";
-    int warmed = 0;
-#endif
     if (warmed == 0) learn_main_stack();
     if (warmed < 0) {
         char error[256];
