@@ -112,6 +112,46 @@ struct StderrPanicTests {
         #expect(tests.first { $0.name == "c" }?.message == nil)
     }
 
+    /// `--nocapture` with several threads: another test's print can land between `FAILED` and its newline, so the
+    /// header has no result of its own (seen in FidelityTests once in about 200 runs, which then reported the test
+    /// twice: once from libtest's failures list with its panic, once as the unfinished header with "failed").
+    @Test("a result torn off its header by another test's print: one case per test, its panic its message, the text kept as its output")
+    func tornResult() {
+        let stdout = """
+
+            running 3 tests
+            a printed this first
+            test b ... FAILEDa line from c
+
+            test a ... FAILED
+            test c ... ok
+
+            failures:
+
+            failures:
+                a
+                b
+
+            test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s
+
+
+            """
+        let stderr = """
+            thread 'b' panicked at 'the answer is off', tests/panics.rs:13:5
+            note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+            thread 'a' panicked at 'boom in a', tests/panics.rs:20:5
+
+            """
+        let (_, tests, counts) = collect(stdout: Data(stdout.utf8), stderr: Data(stderr.utf8), status: .exited(101))
+        #expect(tests.map(\.name).sorted() == ["a", "b", "c"], "\(tests.map(\.name))")
+        let b = tests.first { $0.name == "b" }
+        #expect(b?.outcome == .failed)
+        #expect(b?.message == "the answer is off")
+        #expect(b?.output?.hasPrefix("FAILEDa line from c") == true, "\(b?.output ?? "nil")")
+        #expect(tests.first { $0.name == "a" }?.message == "boom in a")
+        #expect(RunResult.Counts(tests: tests, unnamed: .none, libtest: counts).failed == 2)
+    }
+
     /// Rust < 1.67 runs `--test-threads 1` tests on the main thread: the panics go, in order, to the tests that
     /// panic in the order they ran (failed ones and passed `should panic` ones), however stdout and stderr interleave.
     @Test func mainThreadPanicsInRunOrder() {

@@ -195,6 +195,7 @@ public struct TestRunCollector: Sendable {
                 var test = TestCase(name: name, outcome: listedFailures.contains(name) ? .failed : .passed)
                 test.output = capture.text
                 test.outputTruncated = capture.truncated ? true : nil
+                index[name] = tests.count
                 record(test)
             }
         }
@@ -207,6 +208,19 @@ public struct TestRunCollector: Sendable {
                 ?? stderrPanics.message(for: tests[position].name) ?? mainThreadPanics[position]
                 ?? output.flatMap(PanicMessage.extract) ?? "failed"
         }
+        // A test whose header came without its result and whose failures list or captured section made its case
+        // above: that case is its one, with the header's output when it has none of its own (`--nocapture`:
+        // another test's print can tear the result off its header, `test x ... FAILEDtheir text`). Added after
+        // the messages: that text is not the test's failure.
+        for name in started {
+            guard let position = index[name] else { continue }
+            let output = pendingOutput.removeValue(forKey: name)
+            if tests[position].output == nil, let output {
+                tests[position].output = output.text
+                if output.isTruncated { tests[position].outputTruncated = true }
+            }
+        }
+        started.removeAll { index[$0] != nil }
         let finished = !suites.isEmpty
         // A test that started and never reported. In pretty output its result can be lost in its own print
         // (`test x ... printed textok`): libtest lists every failure, so when the counts agree it passed.
@@ -216,9 +230,7 @@ public struct TestRunCollector: Sendable {
         for name in started {
             let output = pendingOutput.removeValue(forKey: name)
             var test: TestCase
-            if listedFailures.contains(name) {
-                test = TestCase(name: name, outcome: .failed)
-            } else if finished && format == .pretty && countsAgree {
+            if finished && format == .pretty && countsAgree {
                 test = TestCase(name: name, outcome: .passed)
             } else if finished {
                 test = TestCase(name: name, outcome: .error, message: "crossrun could not read this test's result")
