@@ -459,6 +459,11 @@ final class ForkServer: @unchecked Sendable {
     func closeSocket() {
         requests.lock()
         defer { requests.unlock() }
+        closeSocketHeld()
+    }
+
+    /// ``closeSocket()`` with `requests` already held.
+    private func closeSocketHeld() {
         guard socket >= 0 else { return }
         close(socket)
         socket = -1
@@ -471,10 +476,7 @@ final class ForkServer: @unchecked Sendable {
         defer { requests.unlock() }
         guard !stopped else { return }
         stopped = true
-        if socket >= 0 {
-            close(socket)
-            socket = -1
-        }
+        closeSocketHeld()
         for server in [pid] + retired {
             var status: Int32 = 0
             var waited = 0
