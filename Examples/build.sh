@@ -124,31 +124,32 @@ cc_build forkserver_probe i686    i686-linux-gnu-gcc -pthread
 cc_build libtest_style x86_64-windows.exe x86_64-w64-mingw32-gcc
 
 # musl C programs for aarch64 (forkserver_probe for the fork server under musl): Debian's aarch64-linux-gnu-gcc
-# against Debian's musl-dev for arm64 (headers, crt files, libc.a) and musl's libc.so, as musl-gcc's specs file
-# would, unpacked by scripts/install-deps.sh.
+# against Debian's musl-dev for arm64 (headers, crt files, libc.a) and musl's libc.so, unpacked by
+# scripts/install-deps.sh. Dynamic ones through musl-dev's aarch64-linux-musl-gcc as install-deps sets it up (the
+# compiler crossrun builds its musl fork-server library with); static ones linked by hand, as its specs file
+# starts a static program with Scrt1.o.
 #   musl_build NAME dynamic  ->  c/build/NAME-aarch64-musl         (interpreter /lib/ld-musl-aarch64.so.1)
 #   musl_build NAME static   ->  c/build/NAME-aarch64-musl-static  (no interpreter)
 musl_root="$tools_dir/musl/arm64/root"
+musl_gcc="$tools_dir/musl/arm64/bin/aarch64-linux-musl-gcc"
 musl_build() {
   local name="$1" mode="$2"
   local out="$cbuild/$name-aarch64-musl" src="$here/c/$name.c"
   if [ "$mode" = static ]; then out="$out-static"; fi
-  if [ ! -e "$musl_root/usr/lib/aarch64-linux-musl/libc.a" ]; then
-    echo "build.sh: Debian's musl for arm64 is not unpacked in $musl_root; run scripts/install-deps.sh" >&2
+  if [ ! -e "$musl_root/usr/lib/aarch64-linux-musl/libc.a" ] || [ ! -x "$musl_gcc" ]; then
+    echo "build.sh: Debian's musl for arm64 is not unpacked in $musl_root (or $musl_gcc is missing); run scripts/install-deps.sh" >&2
     return 1
   fi
   if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
-    local gcc_dir crt="$musl_root/usr/lib/aarch64-linux-musl"
-    gcc_dir="$(dirname "$(aarch64-linux-gnu-gcc -print-libgcc-file-name)")"
-    local flags=(-std=c99 -O1 -g -Wall -Wextra -Werror -nostdinc -isystem "$musl_root/usr/include/aarch64-linux-musl"
-                 -isystem "$gcc_dir/include" -nostdlib)
+    local warnings=(-std=c99 -O1 -g -Wall -Wextra -Werror)
     if [ "$mode" = static ]; then
-      aarch64-linux-gnu-gcc "${flags[@]}" -static "$crt/crt1.o" "$crt/crti.o" "$gcc_dir/crtbeginT.o" "$src" \
+      local gcc_dir crt="$musl_root/usr/lib/aarch64-linux-musl"
+      gcc_dir="$(dirname "$(aarch64-linux-gnu-gcc -print-libgcc-file-name)")"
+      aarch64-linux-gnu-gcc "${warnings[@]}" -nostdinc -isystem "$musl_root/usr/include/aarch64-linux-musl" -isystem "$gcc_dir/include" \
+        -nostdlib -static "$crt/crt1.o" "$crt/crti.o" "$gcc_dir/crtbeginT.o" "$src" \
         "$crt/libc.a" "$gcc_dir/libgcc.a" "$gcc_dir/libgcc_eh.a" "$crt/libc.a" "$gcc_dir/crtend.o" "$crt/crtn.o" -o "$out.tmp"
     else
-      aarch64-linux-gnu-gcc "${flags[@]}" -Wl,-dynamic-linker,/lib/ld-musl-aarch64.so.1 \
-        "$crt/Scrt1.o" "$crt/crti.o" "$gcc_dir/crtbeginS.o" "$src" -L"$musl_root/lib/aarch64-linux-musl" -lc \
-        "$gcc_dir/libgcc.a" "$gcc_dir/crtendS.o" "$crt/crtn.o" -o "$out.tmp"
+      "$musl_gcc" "${warnings[@]}" "$src" -o "$out.tmp"
     fi
     mv -f "$out.tmp" "$out"
   fi

@@ -180,8 +180,9 @@ fi
 # musl-dev's own aarch64-linux-musl-gcc (Debian's aarch64-linux-gnu-gcc with musl-dev's specs file, as a Debian
 # system with musl-dev:arm64 installed has it) made to work from the unpacked root: its specs file's paths moved
 # under root/, and libc.so's folder searched first (-lc would otherwise find libc.a, musl's static C library, and
-# link a copy of it into a dynamically linked program or the preload library). The fork-server tests put $musl_dir/bin on PATH, so crossrun builds its
-# musl preload library with it.
+# link a copy of it into a dynamically linked program or the preload library). Examples/build.sh links the dynamic
+# musl fixtures with it; the fork-server tests put $musl_dir/bin on PATH, so crossrun builds its musl preload
+# library with it.
 specs="$musl_dir/root/usr/lib/aarch64-linux-musl/musl-gcc.specs"
 if [ ! -x "$musl_dir/bin/aarch64-linux-musl-gcc" ] || [ ! -e "$musl_dir/musl-gcc.specs" ] || [ "$specs" -nt "$musl_dir/musl-gcc.specs" ]; then
   $SUDO mkdir -p "$musl_dir/bin"
